@@ -1,0 +1,145 @@
+//! Numbers and times the way people read them: 1.2k req/s, 340 ms, 4.1 GiB, 97.3 %.
+
+use crate::model::Unit;
+
+/// A value with its unit, short enough for an axis label.
+pub fn value(v: f64, unit: Unit) -> String {
+    if !v.is_finite() {
+        return "–".to_string();
+    }
+    match unit {
+        Unit::None => si(v),
+        Unit::RequestsPerSecond => format!("{} req/s", si(v)),
+        Unit::Percent => format!("{} %", trim(v, 1)),
+        Unit::Seconds => seconds(v),
+        Unit::Bytes => bytes(v),
+    }
+}
+
+/// 1234 → "1.2k", 0.25 → "0.25", 3 → "3".
+pub fn si(v: f64) -> String {
+    let a = v.abs();
+    let (scaled, suffix) = if a >= 1e9 {
+        (v / 1e9, "G")
+    } else if a >= 1e6 {
+        (v / 1e6, "M")
+    } else if a >= 1e3 {
+        (v / 1e3, "k")
+    } else {
+        (v, "")
+    };
+    let digits = if scaled.abs() >= 100.0 || scaled.fract() == 0.0 {
+        0
+    } else if scaled.abs() >= 10.0 || !suffix.is_empty() {
+        1
+    } else {
+        2
+    };
+    format!("{}{}", trim(scaled, digits), suffix)
+}
+
+fn seconds(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 {
+        "0 s".into()
+    } else if a < 1e-3 {
+        format!("{} µs", trim(v * 1e6, 0))
+    } else if a < 1.0 {
+        format!("{} ms", trim(v * 1e3, if a < 0.01 { 1 } else { 0 }))
+    } else if a < 120.0 {
+        format!("{} s", trim(v, 1))
+    } else {
+        format!("{} min", trim(v / 60.0, 1))
+    }
+}
+
+fn bytes(v: f64) -> String {
+    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut scaled = v;
+    let mut i = 0;
+    while scaled.abs() >= 1024.0 && i < UNITS.len() - 1 {
+        scaled /= 1024.0;
+        i += 1;
+    }
+    format!("{} {}", trim(scaled, if i == 0 { 0 } else { 1 }), UNITS[i])
+}
+
+/// Fixed decimals without trailing zeros: 2.50 → "2.5", 3.0 → "3".
+fn trim(v: f64, digits: usize) -> String {
+    let s = format!("{v:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A Unix time as a clock label (UTC, so server and browser agree): `14:05`,
+/// or `11-21 14:05` when the span covers days.
+pub fn clock(unix: i64, span_seconds: i64) -> String {
+    let days = unix.div_euclid(86_400);
+    let secs = unix.rem_euclid(86_400);
+    let (h, m) = (secs / 3600, (secs % 3600) / 60);
+    if span_seconds > 2 * 86_400 {
+        let (_, month, day) = civil_from_days(days);
+        format!("{month:02}-{day:02} {h:02}:{m:02}")
+    } else {
+        format!("{h:02}:{m:02}")
+    }
+}
+
+/// A Unix time as `HH:MM:SS` UTC.
+pub fn clock_seconds(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{:02}:{:02}:{:02}",
+        secs / 3600,
+        (secs % 3600) / 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_read_like_people_write_them() {
+        assert_eq!(value(1234.0, Unit::RequestsPerSecond), "1.2k req/s");
+        assert_eq!(value(0.34, Unit::Seconds), "340 ms");
+        assert_eq!(
+            value(4.1 * 1024.0 * 1024.0 * 1024.0, Unit::Bytes),
+            "4.1 GiB"
+        );
+        assert_eq!(value(97.31, Unit::Percent), "97.3 %");
+        assert_eq!(value(3.0, Unit::None), "3");
+        assert_eq!(value(0.25, Unit::None), "0.25");
+        assert_eq!(value(f64::NAN, Unit::None), "–");
+        assert_eq!(value(f64::INFINITY, Unit::Seconds), "–");
+    }
+
+    #[test]
+    fn clocks_are_utc_and_show_dates_for_long_spans() {
+        // 2026-11-22T14:05:09Z
+        let t = 1_795_356_309;
+        assert_eq!(clock(t, 3600), "14:05");
+        assert_eq!(clock(t, 7 * 86_400), "11-22 14:05");
+        assert_eq!(clock_seconds(t), "14:05:09");
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+    }
+}

@@ -1,0 +1,59 @@
+//! The Vantage app: everything the browser shows, compiled twice — into the server
+//! (feature `ssr`, rendering complete pages with real data) and into the browser
+//! (feature `hydrate`, taking those pages over and keeping them live).
+
+pub mod charts;
+pub mod components;
+pub mod data;
+pub mod format;
+pub mod live;
+pub mod model;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode, StaticSegment,
+};
+
+use crate::pages::{not_found::NotFound, overview::OverviewPage};
+
+/// The HTML document around the app. Only the server calls this.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    live::provide_live_stream();
+    view! {
+        <Stylesheet id="vantage" href="/style/main.css" />
+        <Title text="Vantage" />
+        <Router>
+            <components::nav_bar::NavBar />
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/d/overview") view=OverviewPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

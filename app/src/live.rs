@@ -1,0 +1,141 @@
+//! The page's one live stream (`/api/stream`): panel updates pushed by the server.
+//!
+//! The context is provided once at the root; a page says which dashboard and range
+//! it shows with [`LiveStream::follow`]. Only the browser connects: during server
+//! rendering effects do not run, so nothing here touches the network on the server.
+
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+
+use crate::model::{PanelData, RelativeRange};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamState {
+    Connecting,
+    Live,
+    Offline,
+}
+
+#[derive(Clone, Copy)]
+pub struct LiveStream {
+    panels: RwSignal<HashMap<String, PanelData>>,
+    state: RwSignal<StreamState>,
+}
+
+pub fn provide_live_stream() -> LiveStream {
+    let stream = LiveStream {
+        panels: RwSignal::new(HashMap::new()),
+        state: RwSignal::new(StreamState::Connecting),
+    };
+    provide_context(stream);
+    stream
+}
+
+pub fn use_live_stream() -> LiveStream {
+    expect_context::<LiveStream>()
+}
+
+pub fn use_stream_state() -> Signal<StreamState> {
+    let stream = use_live_stream();
+    stream.state.into()
+}
+
+impl LiveStream {
+    /// The newest pushed data of a panel, if any arrived since the page opened.
+    pub fn latest(&self, panel: &str) -> Option<PanelData> {
+        self.panels.with(|p| p.get(panel).cloned())
+    }
+
+    /// Keeps a stream open for `dashboard` at `range` while the calling component lives,
+    /// reconnecting when the range changes.
+    pub fn follow(&self, dashboard: &'static str, range: Signal<RelativeRange>) {
+        let stream = *self;
+        Effect::new(
+            move |previous: Option<Option<futures::future::AbortHandle>>| {
+                if let Some(Some(handle)) = previous {
+                    handle.abort();
+                }
+                let range = range.get();
+                stream.panels.set(HashMap::new());
+                open(stream, dashboard, range)
+            },
+        );
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn accept(&self, data: PanelData) {
+        self.state.set(StreamState::Live);
+        self.panels.update(|p| {
+            p.insert(data.panel.panel.clone(), data);
+        });
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn open(
+    stream: LiveStream,
+    dashboard: &'static str,
+    range: RelativeRange,
+) -> Option<futures::future::AbortHandle> {
+    use futures::{future::Abortable, StreamExt};
+    use gloo_net::eventsource::futures::EventSource;
+
+    let url = format!("/api/stream?dashboard={dashboard}&range={range}");
+    let (handle, registration) = futures::future::AbortHandle::new_pair();
+    let task = async move {
+        loop {
+            stream.state.set(StreamState::Connecting);
+            let Ok(mut source) = EventSource::new(&url) else {
+                stream.state.set(StreamState::Offline);
+                return;
+            };
+            let (Ok(hello), Ok(panels)) = (source.subscribe("hello"), source.subscribe("panel"))
+            else {
+                stream.state.set(StreamState::Offline);
+                return;
+            };
+            // The browser reconnects by itself after a dropped connection; an error
+            // that reaches us means the source is closed for good, so we reopen it.
+            let mut events = futures::stream::select(hello, panels);
+            while let Some(event) = events.next().await {
+                match event {
+                    Ok((kind, message)) if kind == "panel" => {
+                        let parsed = message
+                            .data()
+                            .as_string()
+                            .and_then(|text| serde_json::from_str::<PanelData>(&text).ok());
+                        if let Some(data) = parsed {
+                            stream.accept(data);
+                        }
+                    }
+                    Ok(_) => stream.state.set(StreamState::Live),
+                    Err(_) => break,
+                }
+            }
+            drop(events);
+            source.close();
+            stream.state.set(StreamState::Offline);
+            sleep_ms(3000).await;
+        }
+    };
+    leptos::task::spawn_local(async move {
+        let _ = Abortable::new(task, registration).await;
+    });
+    Some(handle)
+}
+
+#[cfg(feature = "hydrate")]
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[cfg(not(feature = "hydrate"))]
+fn open(_: LiveStream, _: &'static str, _: RelativeRange) -> Option<futures::future::AbortHandle> {
+    None
+}

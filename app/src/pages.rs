@@ -1,0 +1,4 @@
+//! One module per view.
+
+pub mod not_found;
+pub mod overview;

@@ -1,0 +1,75 @@
+use std::{convert::Infallible, time::Duration};
+
+use axum::{
+    extract::{RawQuery, State},
+    http::{header, HeaderValue},
+    response::{
+        sse::{Event, KeepAlive, Sse},
+        IntoResponse,
+    },
+};
+use futures::{future, stream, Stream, StreamExt};
+use tokio_stream::wrappers::BroadcastStream;
+
+use super::query_string::ViewParams;
+use crate::{
+    error::{ApiError, ApiResult},
+    hub::{StreamEvent, TopicKey},
+    panels, AppState,
+};
+
+/// How long a browser waits before reconnecting.
+const RETRY: Duration = Duration::from_secs(3);
+/// Comment lines this often keep proxies from closing an idle stream.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// `GET /api/stream?dashboard=…&range=…`: the tab's one live stream.
+pub async fn stream(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<impl IntoResponse> {
+    let params = ViewParams::parse(query.as_deref())?;
+    let dashboard = params
+        .dashboard
+        .ok_or_else(|| ApiError::BadRequest("dashboard= is required".into()))?;
+    if panels::dashboard(&dashboard).is_none() {
+        return Err(ApiError::NotFound("no such dashboard".into()));
+    }
+    let subscription = state.hub.subscribe(TopicKey {
+        dashboard,
+        range: params.range,
+    });
+
+    let hello = stream::once(future::ready(
+        Event::default().event("hello").retry(RETRY).data("{}"),
+    ));
+    let snapshot = stream::iter(subscription.snapshot).map(|e| to_sse(&e));
+    // A subscriber that lagged behind the bounded channel has lost events: end its
+    // stream so the browser reconnects and starts again from a snapshot.
+    let live = BroadcastStream::new(subscription.events)
+        .take_while(|item| future::ready(item.is_ok()))
+        .filter_map(|item| future::ready(item.ok().map(|e| to_sse(&e))));
+    let events: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(
+        hello
+            .chain(snapshot)
+            .chain(live)
+            .take_until(state.shutdown.clone().cancelled_owned())
+            .map(Ok),
+    );
+
+    Ok((
+        // Proxies such as nginx would otherwise hold events back.
+        [(
+            header::HeaderName::from_static("x-accel-buffering"),
+            HeaderValue::from_static("no"),
+        )],
+        Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)),
+    ))
+}
+
+fn to_sse(event: &StreamEvent) -> Event {
+    Event::default()
+        .id(event.id.to_string())
+        .event(event.kind)
+        .data(&event.json)
+}

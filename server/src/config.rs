@@ -1,0 +1,212 @@
+//! Settings: defaults, then a TOML file (`--config`), then `VANTAGE_*` variables
+//! and flags. `vantage --help` lists every setting.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Parser;
+use reqwest::Url;
+use serde::Deserialize;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "vantage",
+    version,
+    about = "Monitoring dashboards for microservices on Prometheus."
+)]
+pub struct Cli {
+    /// A TOML file with settings; flags and VANTAGE_* variables override it.
+    #[arg(long, env = "VANTAGE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub overrides: Overrides,
+}
+
+/// Every setting as an optional flag or environment variable.
+#[derive(Debug, Default, clap::Args)]
+pub struct Overrides {
+    /// Address to serve on [default: 127.0.0.1:3000]
+    #[arg(long, env = "VANTAGE_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+
+    /// Base URL of Prometheus or another engine with its HTTP API [default: http://127.0.0.1:9090]
+    #[arg(long, env = "VANTAGE_PROMETHEUS_URL", value_name = "URL")]
+    pub prometheus_url: Option<Url>,
+
+    /// Folder with the browser bundle and static files [default: target/site]
+    #[arg(long, env = "VANTAGE_SITE_ROOT", value_name = "DIR")]
+    pub site_root: Option<PathBuf>,
+
+    /// How often watched panels refresh, in seconds [default: 5]
+    #[arg(long, env = "VANTAGE_REFRESH_SECONDS", value_name = "SECONDS")]
+    pub refresh_seconds: Option<u64>,
+
+    /// Deadline for one query to Prometheus, in seconds [default: 10]
+    #[arg(long, env = "VANTAGE_QUERY_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    pub query_timeout_seconds: Option<u64>,
+}
+
+/// The settings in force.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub prometheus_url: Url,
+    pub site_root: PathBuf,
+    pub refresh_seconds: u64,
+    pub query_timeout_seconds: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            prometheus_url: Url::parse("http://127.0.0.1:9090").expect("a valid constant URL"),
+            site_root: PathBuf::from("target/site"),
+            refresh_seconds: 5,
+            query_timeout_seconds: 10,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Settings from the file named on the command line (if any) and the overrides.
+    pub fn load(cli: &Cli) -> Result<Self, ConfigError> {
+        let base = match &cli.config {
+            Some(path) => Self::from_file(path)?,
+            None => Self::default(),
+        };
+        base.with_overrides(&cli.overrides).validated()
+    }
+
+    pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string(),
+        })
+    }
+
+    pub fn with_overrides(mut self, o: &Overrides) -> Self {
+        if let Some(v) = o.listen {
+            self.listen = v;
+        }
+        if let Some(v) = &o.prometheus_url {
+            self.prometheus_url = v.clone();
+        }
+        if let Some(v) = &o.site_root {
+            self.site_root = v.clone();
+        }
+        if let Some(v) = o.refresh_seconds {
+            self.refresh_seconds = v;
+        }
+        if let Some(v) = o.query_timeout_seconds {
+            self.query_timeout_seconds = v;
+        }
+        self
+    }
+
+    fn validated(self) -> Result<Self, ConfigError> {
+        if !matches!(self.prometheus_url.scheme(), "http" | "https") {
+            return Err(ConfigError::Invalid(format!(
+                "prometheus_url must be http or https, not {:?}",
+                self.prometheus_url.scheme()
+            )));
+        }
+        if !(1..=3600).contains(&self.refresh_seconds) {
+            return Err(ConfigError::Invalid(
+                "refresh_seconds must be between 1 and 3600".into(),
+            ));
+        }
+        if !(1..=300).contains(&self.query_timeout_seconds) {
+            return Err(ConfigError::Invalid(
+                "query_timeout_seconds must be between 1 and 300".into(),
+            ));
+        }
+        Ok(self)
+    }
+
+    pub fn refresh_interval(&self) -> Duration {
+        Duration::from_secs(self.refresh_seconds)
+    }
+
+    pub fn query_timeout(&self) -> Duration {
+        Duration::from_secs(self.query_timeout_seconds)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("vantage").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn no_arguments_give_the_public_defaults() {
+        let c = Config::load(&cli(&[])).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.prometheus_url.as_str(), "http://127.0.0.1:9090/");
+    }
+
+    #[test]
+    fn flags_override_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.toml");
+        std::fs::write(&path, "listen = \"127.0.0.1:4000\"\nrefresh_seconds = 7\n").unwrap();
+        let c = Config::load(&cli(&[
+            "--config",
+            path.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:5000",
+        ]))
+        .unwrap();
+        assert_eq!(c.listen.port(), 5000);
+        assert_eq!(c.refresh_seconds, 7);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.toml");
+        std::fs::write(&path, "refresh_secnds = 7\n").unwrap();
+        let err = Config::load(&cli(&["--config", path.to_str().unwrap()]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("refresh_secnds"), "{err}");
+
+        let err = Config::load(&cli(&["--refresh-seconds", "0"]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("refresh_seconds"), "{err}");
+        let err = Config::load(&cli(&["--prometheus-url", "file:///etc/passwd"]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("http or https"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_file_says_which() {
+        let err = Config::load(&cli(&["--config", "/nonexistent/v.toml"]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("/nonexistent/v.toml"), "{err}");
+    }
+}

@@ -1,0 +1,194 @@
+//! The `vantage` server: configuration, the Prometheus client, the hub and its
+//! stream, the JSON API and the server-rendered app. `main.rs` only calls [`run`].
+
+pub mod api;
+pub mod config;
+pub mod error;
+pub mod hub;
+pub mod panels;
+pub mod prometheus;
+mod ssr_source;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    extract::FromRef,
+    http::{header, HeaderName, HeaderValue, Request},
+    routing::get,
+    Router,
+};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio_util::sync::CancellationToken;
+use tower_http::{
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::{config::Config, hub::Hub, panels::PanelService, prometheus::PrometheusClient};
+
+/// Everything a request handler may need, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub prometheus: PrometheusClient,
+    pub panels: Arc<PanelService>,
+    pub hub: Hub,
+    pub leptos: LeptosOptions,
+    /// Cancelled on shutdown: ends refreshers and open streams.
+    pub shutdown: CancellationToken,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config) -> Result<Self, prometheus::PrometheusError> {
+        let prometheus =
+            PrometheusClient::new(config.prometheus_url.clone(), config.query_timeout())?;
+        let panels = Arc::new(PanelService::new(prometheus.clone()));
+        let shutdown = CancellationToken::new();
+        let hub = Hub::new(
+            Arc::clone(&panels),
+            config.refresh_interval(),
+            shutdown.clone(),
+        );
+        let leptos = LeptosOptions::builder()
+            .output_name("vantage")
+            .site_root(config.site_root.to_string_lossy().as_ref())
+            .site_pkg_dir("pkg")
+            .site_addr(config.listen)
+            .build();
+        Ok(Self {
+            config: Arc::new(config),
+            prometheus,
+            panels,
+            hub,
+            leptos,
+            shutdown,
+        })
+    }
+}
+
+/// Longest a plain API request may take; the stream is exempt.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub fn router(state: AppState) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    let api = Router::new()
+        .route(
+            "/api/dashboards/{dashboard}/panels/{panel}",
+            get(api::panels::get_panel),
+        )
+        .route("/healthz", get(api::ops::healthz))
+        .route("/readyz", get(api::ops::readyz))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ));
+    let stream = Router::new().route("/api/stream", get(api::stream::stream));
+
+    let options = state.leptos.clone();
+    let source = ssr_source::shared(Arc::clone(&state.panels));
+    let pages = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(app::App),
+            move || provide_context(source.clone()),
+            move || app::shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            app::shell,
+        ));
+
+    Router::new()
+        .merge(api)
+        .merge(stream)
+        .merge(pages)
+        // Only embeds (their own issue) may ever be framed.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        // The default predicate already leaves text/event-stream alone.
+        .layer(CompressionLayer::new())
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM, then ends streams and finishes open requests.
+pub async fn run(config: Config) -> anyhow_free::Result<()> {
+    let state = AppState::new(config.clone()).map_err(|e| e.to_string())?;
+
+    // Say at start whether Prometheus answers; serve either way, so the pages can
+    // show the error and recover when it comes back.
+    match state.prometheus.ping().await {
+        Ok(()) => tracing::info!(url = %config.prometheus_url, "Prometheus answers"),
+        Err(e) => tracing::warn!(
+            url = %config.prometheus_url,
+            "{e}. Serving anyway: panels show this error until Prometheus answers."
+        ),
+    }
+
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!("Vantage serves http://{local}/");
+
+    let shutdown = state.shutdown.clone();
+    let app = router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            shutdown.cancel();
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+}
+
+/// Start-up errors are plain messages for the operator.
+pub mod anyhow_free {
+    pub type Result<T> = std::result::Result<T, String>;
+}

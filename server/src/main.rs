@@ -1,0 +1,27 @@
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+use vantage::config::{Cli, Config};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("VANTAGE_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let config = match Config::load(&cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("vantage: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    match vantage::run(config).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("vantage: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

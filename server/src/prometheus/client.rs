@@ -1,0 +1,311 @@
+use std::{collections::BTreeMap, collections::HashMap, error::Error as _, time::Duration};
+
+use reqwest::Url;
+use serde::de::DeserializeOwned;
+
+use super::{
+    error::PrometheusError,
+    response::{AlertsData, Answer, Envelope, MetricMetadata, QueryData, TargetsData},
+};
+
+/// Answers bigger than this are refused rather than buffered: a panel never needs it.
+const DEFAULT_MAX_BODY: usize = 32 * 1024 * 1024;
+
+/// A `query_range` request. Times are Unix seconds, the step in seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RangeQuery {
+    pub query: String,
+    pub start: i64,
+    pub end: i64,
+    pub step: i64,
+}
+
+#[derive(Clone)]
+pub struct PrometheusClient {
+    http: reqwest::Client,
+    base: Url,
+    timeout: Duration,
+    max_body: usize,
+}
+
+impl PrometheusClient {
+    /// A client for the API under `base` (for example `http://127.0.0.1:9090`, or
+    /// `https://thanos.example/prometheus/` behind a path prefix).
+    pub fn new(base: Url, timeout: Duration) -> Result<Self, PrometheusError> {
+        let mut base = base;
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(Duration::from_secs(3).min(timeout))
+            // The API never redirects; following one could lead anywhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("vantage/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| PrometheusError::Unreachable {
+                url: base.to_string(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            http,
+            base,
+            timeout,
+            max_body: DEFAULT_MAX_BODY,
+        })
+    }
+
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
+        self
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    /// The upstream query timeout: a little shorter than ours, so Prometheus stops
+    /// work that nobody will wait for and answers with its own timeout error.
+    fn upstream_timeout(&self) -> String {
+        let ms = self.timeout.as_millis().saturating_sub(250).max(100);
+        format!("{}ms", ms)
+    }
+
+    pub async fn query(
+        &self,
+        query: &str,
+        time: Option<i64>,
+    ) -> Result<Answer<QueryData>, PrometheusError> {
+        let mut params = vec![
+            ("query", query.to_string()),
+            ("timeout", self.upstream_timeout()),
+        ];
+        if let Some(t) = time {
+            params.push(("time", t.to_string()));
+        }
+        self.get("api/v1/query", &params).await
+    }
+
+    pub async fn query_range(&self, q: &RangeQuery) -> Result<Answer<QueryData>, PrometheusError> {
+        let params = [
+            ("query", q.query.clone()),
+            ("start", q.start.to_string()),
+            ("end", q.end.to_string()),
+            ("step", q.step.to_string()),
+            ("timeout", self.upstream_timeout()),
+        ];
+        self.get("api/v1/query_range", &params).await
+    }
+
+    pub async fn labels(&self, matchers: &[&str]) -> Result<Answer<Vec<String>>, PrometheusError> {
+        let params: Vec<_> = matchers
+            .iter()
+            .map(|m| ("match[]", m.to_string()))
+            .collect();
+        self.get("api/v1/labels", &params).await
+    }
+
+    /// Values of one label. The name is checked against Prometheus' label-name
+    /// syntax because it becomes part of the path.
+    pub async fn label_values(
+        &self,
+        name: &str,
+        matchers: &[&str],
+    ) -> Result<Answer<Vec<String>>, PrometheusError> {
+        if !is_label_name(name) {
+            return Err(PrometheusError::Api {
+                status: 400,
+                error_type: "bad_data".into(),
+                message: "invalid label name".into(),
+            });
+        }
+        let params: Vec<_> = matchers
+            .iter()
+            .map(|m| ("match[]", m.to_string()))
+            .collect();
+        self.get(&format!("api/v1/label/{name}/values"), &params)
+            .await
+    }
+
+    pub async fn series(
+        &self,
+        matchers: &[&str],
+        start: Option<i64>,
+        end: Option<i64>,
+    ) -> Result<Answer<Vec<BTreeMap<String, String>>>, PrometheusError> {
+        let mut params: Vec<_> = matchers
+            .iter()
+            .map(|m| ("match[]", m.to_string()))
+            .collect();
+        if let Some(s) = start {
+            params.push(("start", s.to_string()));
+        }
+        if let Some(e) = end {
+            params.push(("end", e.to_string()));
+        }
+        self.get("api/v1/series", &params).await
+    }
+
+    pub async fn targets(&self) -> Result<Answer<TargetsData>, PrometheusError> {
+        self.get("api/v1/targets", &[("state", "active".to_string())])
+            .await
+    }
+
+    pub async fn alerts(&self) -> Result<Answer<AlertsData>, PrometheusError> {
+        self.get("api/v1/alerts", &[]).await
+    }
+
+    pub async fn metadata(
+        &self,
+        metric: Option<&str>,
+    ) -> Result<Answer<HashMap<String, Vec<MetricMetadata>>>, PrometheusError> {
+        let params: Vec<_> = metric
+            .map(|m| ("metric", m.to_string()))
+            .into_iter()
+            .collect();
+        self.get("api/v1/metadata", &params).await
+    }
+
+    /// Whether the engine answers a trivial query: what `/readyz` means by ready.
+    pub async fn ping(&self) -> Result<(), PrometheusError> {
+        self.query("1", None).await.map(|_| ())
+    }
+
+    async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        params: &[(&str, String)],
+    ) -> Result<Answer<T>, PrometheusError> {
+        let url = self
+            .base
+            .join(path)
+            .map_err(|e| PrometheusError::Unreachable {
+                url: self.base.to_string(),
+                reason: e.to_string(),
+            })?;
+        let response = self
+            .http
+            .get(url)
+            .query(params)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = self.read_capped(response).await?;
+
+        let envelope: Envelope<T> =
+            serde_json::from_slice(&body).map_err(|e| PrometheusError::NotPrometheus {
+                url: self.base.to_string(),
+                status,
+                detail: if content_type.contains("json") {
+                    format!(", unreadable JSON: {e}")
+                } else if content_type.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {content_type}")
+                },
+            })?;
+        match (envelope.status.as_str(), envelope.data) {
+            ("success", Some(data)) => Ok(Answer {
+                data,
+                warnings: envelope.warnings,
+                infos: envelope.infos,
+            }),
+            ("error", _) => Err(PrometheusError::Api {
+                status,
+                error_type: envelope.error_type.unwrap_or_else(|| "unknown".into()),
+                message: envelope.error.unwrap_or_default(),
+            }),
+            _ => Err(PrometheusError::NotPrometheus {
+                url: self.base.to_string(),
+                status,
+                detail: ", no data in a success answer".into(),
+            }),
+        }
+    }
+
+    async fn read_capped(
+        &self,
+        mut response: reqwest::Response,
+    ) -> Result<Vec<u8>, PrometheusError> {
+        if response
+            .content_length()
+            .is_some_and(|n| n > self.max_body as u64)
+        {
+            return Err(PrometheusError::TooLarge {
+                limit: self.max_body,
+            });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(e))?
+        {
+            if body.len() + chunk.len() > self.max_body {
+                return Err(PrometheusError::TooLarge {
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> PrometheusError {
+        if e.is_timeout() {
+            return PrometheusError::Timeout(self.timeout);
+        }
+        // The innermost cause is the useful part ("Connection refused"); reqwest's
+        // own text repeats the URL with the query in it.
+        let mut reason = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            reason = s.to_string();
+            source = s.source();
+        }
+        PrometheusError::Unreachable {
+            url: self.base.to_string(),
+            reason,
+        }
+    }
+}
+
+/// Prometheus' label-name syntax: `[a-zA-Z_][a-zA-Z0-9_]*`.
+pub fn is_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_names_follow_prometheus_syntax() {
+        assert!(is_label_name("service"));
+        assert!(is_label_name("_x9"));
+        assert!(!is_label_name("9x"));
+        assert!(!is_label_name(""));
+        assert!(!is_label_name("a/../b"));
+        assert!(!is_label_name("a b"));
+    }
+
+    #[test]
+    fn a_base_without_a_trailing_slash_keeps_its_prefix() {
+        let c = PrometheusClient::new("http://h:1/prom".parse().unwrap(), Duration::from_secs(1))
+            .unwrap();
+        assert_eq!(
+            c.base_url().join("api/v1/query").unwrap().as_str(),
+            "http://h:1/prom/api/v1/query"
+        );
+    }
+}

@@ -1,0 +1,388 @@
+//! The server against a real Prometheus (Debian's package) scraping the demo fleet.
+
+use std::time::Duration;
+
+use axum::{body::Body, http::Request};
+use fleet::{FleetOptions, History};
+use futures::StreamExt;
+use http_body_util::BodyExt;
+use stack::{Stack, StackOptions};
+use tower::ServiceExt;
+use vantage::{
+    config::Config,
+    prometheus::{PrometheusClient, PrometheusError, QueryData, RangeQuery},
+    router, AppState,
+};
+
+const SERVICES: [&str; 11] = [
+    "api-gateway",
+    "auth-service",
+    "user-service",
+    "permission-service",
+    "platform-services",
+    "automation-services",
+    "llm-orchestrator",
+    "mcp-server",
+    "airtable-gateway",
+    "saga-orchestrator",
+    "frontend",
+];
+
+/// A stack whose fleet brings 20 minutes of history, so rates exist at once.
+async fn stack() -> Stack {
+    let stack = Stack::start(StackOptions {
+        alertmanager: false,
+        fleet: Some(FleetOptions {
+            history: Some(History {
+                seconds: 1200,
+                step_seconds: 15,
+            }),
+            ..FleetOptions::default()
+        }),
+        ..StackOptions::default()
+    })
+    .await
+    .expect("the stack starts");
+    stack
+        .wait_for_data(
+            "sum by (service) (rate(http_requests_total[1m]))",
+            Duration::from_secs(30),
+        )
+        .await
+        .expect("fleet data in Prometheus");
+    stack
+}
+
+fn client(url: &str) -> PrometheusClient {
+    PrometheusClient::new(url.parse().unwrap(), Duration::from_secs(5)).unwrap()
+}
+
+fn state_for(prometheus_url: &str) -> AppState {
+    let config = Config {
+        prometheus_url: prometheus_url.parse().unwrap(),
+        refresh_seconds: 1,
+        ..Config::default()
+    };
+    AppState::new(config).unwrap()
+}
+
+async fn get(state: &AppState, uri: &str) -> (u16, String) {
+    let response = router(state.clone())
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[tokio::test]
+async fn the_typed_client_reads_the_fleet_through_every_endpoint() {
+    let stack = stack().await;
+    let prom = client(&stack.prometheus_url);
+
+    let instant = prom
+        .query("sum by (service) (rate(http_requests_total[1m]))", None)
+        .await
+        .unwrap();
+    let QueryData::Vector(samples) = instant.data else {
+        panic!("expected a vector")
+    };
+    let mut services: Vec<&str> = samples
+        .iter()
+        .map(|s| s.metric["service"].as_str())
+        .collect();
+    services.sort();
+    let mut expected = SERVICES.to_vec();
+    expected.sort();
+    assert_eq!(services, expected);
+    assert!(samples.iter().all(|s| s.value.value > 0.0));
+
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let range = prom
+        .query_range(&RangeQuery {
+            query: "sum by (service) (rate(http_requests_total{service=\"api-gateway\"}[1m]))"
+                .into(),
+            start: now - 900,
+            end: now,
+            step: 15,
+        })
+        .await
+        .unwrap();
+    let QueryData::Matrix(series) = range.data else {
+        panic!("expected a matrix")
+    };
+    assert_eq!(series.len(), 1);
+    assert!(
+        series[0].values.len() > 40,
+        "backfilled history gives a full 15 min: {}",
+        series[0].values.len()
+    );
+
+    let labels = prom.labels(&[]).await.unwrap().data;
+    for l in ["service", "endpoint", "method", "status", "le"] {
+        assert!(
+            labels.iter().any(|x| x == l),
+            "label {l} missing from {labels:?}"
+        );
+    }
+    let values = prom
+        .label_values("service", &["http_requests_total"])
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(values.len(), SERVICES.len());
+
+    let series = prom
+        .series(&["queue_length"], None, None)
+        .await
+        .unwrap()
+        .data;
+    assert!(series.iter().any(|s| s["service"] == "saga-orchestrator"));
+
+    // Prometheus hands new targets to its scrapers in batches every few seconds.
+    let mut fleet_up = 0;
+    for _ in 0..100 {
+        let targets = prom.targets().await.unwrap().data;
+        fleet_up = targets
+            .active_targets
+            .iter()
+            .filter(|t| {
+                t.labels.get("job").map(String::as_str) == Some("fleet") && t.health == "up"
+            })
+            .count();
+        if fleet_up == SERVICES.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(fleet_up, SERVICES.len());
+
+    prom.alerts().await.unwrap();
+    let metadata = prom
+        .metadata(Some("http_request_duration_seconds"))
+        .await
+        .unwrap()
+        .data;
+    assert_eq!(
+        metadata["http_request_duration_seconds"][0].kind,
+        "histogram"
+    );
+
+    // Prometheus' own error envelope comes back typed, with its message.
+    match prom.query("sum(rate(http_requests_total[1m])", None).await {
+        Err(PrometheusError::Api {
+            status: 400,
+            error_type,
+            message,
+        }) => {
+            assert_eq!(error_type, "bad_data");
+            assert!(message.contains("parse error"), "{message}");
+        }
+        other => panic!("expected bad_data, got {other:?}"),
+    }
+    assert!(prom.label_values("a/../../x", &[]).await.is_err());
+}
+
+#[tokio::test]
+async fn unreachable_and_wrong_urls_give_clear_errors() {
+    let nothing = client(&format!("http://127.0.0.1:{}", stack::free_port().unwrap()));
+    let err = nothing.ping().await.unwrap_err();
+    assert!(
+        matches!(err, PrometheusError::Unreachable { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("not reachable"), "{err}");
+
+    // Something that answers HTTP but is not Prometheus: a fleet service.
+    let fleet = fleet::Fleet::start(FleetOptions::default()).await.unwrap();
+    let service = &fleet.services().await[0];
+    let wrong = client(&format!("http://{}", service.addr));
+    let err = wrong.ping().await.unwrap_err();
+    assert!(
+        matches!(err, PrometheusError::NotPrometheus { status: 404, .. }),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("does not answer like the Prometheus HTTP API"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn the_overview_is_server_rendered_with_the_real_chart() {
+    let stack = stack().await;
+    let state = state_for(&stack.prometheus_url);
+    let (status, html) = get(&state, "/").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(r#"data-testid="chart-request_rate""#),
+        "no chart in the first HTML"
+    );
+    for service in SERVICES {
+        assert!(
+            html.contains(&format!(">{service}<")),
+            "legend lacks {service}"
+        );
+    }
+    // One line per service (a gap would add more), each with many points.
+    let lines: Vec<&str> = html.split(r#"class="chart__series""#).skip(1).collect();
+    assert!(
+        lines.len() >= SERVICES.len(),
+        "{} series lines",
+        lines.len()
+    );
+    let longest = html
+        .split("<polyline points=\"")
+        .skip(1)
+        .map(|p| p.split('"').next().unwrap_or("").split(' ').count())
+        .max()
+        .unwrap_or(0);
+    assert!(longest > 100, "the longest line has {longest} points");
+    assert!(html.contains("badge--live"));
+    assert!(
+        !html.contains("panel-loading"),
+        "no spinner in the first HTML"
+    );
+
+    let (status, ready) = get(&state, "/readyz").await;
+    assert_eq!(status, 200, "{ready}");
+}
+
+#[tokio::test]
+async fn the_stream_pushes_fresh_panel_data() {
+    let stack = stack().await;
+    let state = state_for(&stack.prometheus_url);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = state.shutdown.clone();
+    let hub = state.hub.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
+
+    let response = reqwest::get(format!(
+        "http://{addr}/api/stream?dashboard=overview&range=15m"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    assert_eq!(response.headers()["x-accel-buffering"], "no");
+    let mut body = response.bytes_stream();
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while text.matches("event: panel").count() < 2 {
+        let chunk = tokio::time::timeout_at(deadline, body.next())
+            .await
+            .expect("two panel events within 20 s")
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(
+        text.starts_with("event: hello\n") || text.contains("event: hello"),
+        "{text}"
+    );
+    assert!(text.contains("retry: 3000"));
+    let updated: Vec<i64> = text
+        .split("\"updated_at_ms\":")
+        .skip(1)
+        .map(|s| {
+            s.split(|c: char| !c.is_ascii_digit())
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    assert!(
+        updated.len() >= 2 && updated[1] > updated[0],
+        "data must be refreshed: {updated:?}"
+    );
+    let ids: Vec<u64> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .map(|i| i.parse().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[1] > w[0]), "ids increase: {ids:?}");
+    assert_eq!(hub.active_topics(), 1);
+
+    // Shutdown ends the stream instead of hanging on it.
+    shutdown.cancel();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(_)) = body.next().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream must end on shutdown");
+    server.abort();
+}
+
+#[tokio::test]
+async fn a_dead_prometheus_is_an_error_state_on_the_page_not_a_crash() {
+    let state = state_for(&format!("http://127.0.0.1:{}", stack::free_port().unwrap()));
+    let (status, html) = get(&state, "/").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("badge--error"),
+        "the panel must show its error"
+    );
+    assert!(
+        html.contains("Prometheus is not reachable"),
+        "the real reason is shown"
+    );
+    assert!(
+        html.contains(r#"data-testid="chart-request_rate""#),
+        "the page still renders"
+    );
+
+    let (status, body) = get(&state, "/readyz").await;
+    assert_eq!(status, 503);
+    assert!(body.contains("\"ready\":false"));
+    let (status, body) = get(&state, "/api/dashboards/overview/panels/request_rate").await;
+    assert_eq!(status, 200);
+    assert!(body.contains(r#""kind":"error""#), "{body}");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_json_error() {
+    let state = state_for("http://127.0.0.1:9");
+    for (uri, code, words) in [
+        (
+            "/api/dashboards/nope/panels/request_rate",
+            404,
+            "no such dashboard",
+        ),
+        ("/api/dashboards/overview/panels/nope", 404, "no such panel"),
+        (
+            "/api/dashboards/overview/panels/request_rate?range=1y",
+            400,
+            "unknown range",
+        ),
+        (
+            "/api/dashboards/overview/panels/request_rate?range=%22%7D%20or%20vector(1)",
+            400,
+            "unknown range",
+        ),
+        ("/api/stream", 400, "dashboard= is required"),
+        (
+            "/api/stream?dashboard=..%2F..%2Fetc",
+            404,
+            "no such dashboard",
+        ),
+    ] {
+        let (status, body) = get(&state, uri).await;
+        assert_eq!(status, code, "{uri}: {body}");
+        let json: serde_json::Value =
+            serde_json::from_str(&body).unwrap_or_else(|_| panic!("{uri}: not JSON: {body}"));
+        assert!(
+            json["error"].as_str().unwrap().contains(words),
+            "{uri}: {body}"
+        );
+    }
+    let (status, _) = get(&state, "/no/such/page").await;
+    assert_eq!(status, 404);
+    let (status, _) = get(&state, "/pkg/..%2F..%2FCargo.toml").await;
+    assert_eq!(status, 404);
+}

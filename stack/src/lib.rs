@@ -1,0 +1,432 @@
+//! A real monitoring stack on loopback, for tests and for the demo: Prometheus,
+//! node exporter and Alertmanager from Debian's packages — and PostgreSQL and Redis
+//! with their exporters when asked — plus the demo fleet, each on a free loopback
+//! port with a temporary data directory. Start-up waits by polling, never by
+//! sleeping a fixed time; everything started is stopped by pid on drop.
+//!
+//! The `vantage-stack` binary offers the same from the command line.
+
+mod config_files;
+mod databases;
+pub mod process;
+
+use std::{
+    net::{SocketAddr, TcpListener},
+    path::{Path, PathBuf},
+    process::Command,
+    time::{Duration, Instant},
+};
+
+use fleet::{Fleet, FleetOptions};
+
+pub use databases::{Postgres, Redis};
+use process::Managed;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    #[error("cannot start {program}: {reason} (is its Debian package installed? scripts/setup installs them)")]
+    Spawn { program: String, reason: String },
+    #[error("{name} exited during start-up ({status}); its log ends:\n{log}")]
+    Exited {
+        name: String,
+        status: String,
+        log: String,
+    },
+    #[error("{what} was not ready within {waited:?}{detail}")]
+    NotReady {
+        what: String,
+        waited: Duration,
+        detail: String,
+    },
+    #[error("{0}")]
+    Fleet(#[from] fleet::FleetError),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl StackError {
+    pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    pub scrape_interval: Duration,
+    /// A fixed Prometheus port (the demo uses 9090); a free one if `None`.
+    pub prometheus_port: Option<u16>,
+    pub node_exporter: bool,
+    pub alertmanager: bool,
+    /// PostgreSQL and Redis with their exporters.
+    pub databases: bool,
+    /// The demo fleet, run in-process and scraped as job `fleet`.
+    pub fleet: Option<FleetOptions>,
+    /// More OpenMetrics history to backfill with promtool before Prometheus starts.
+    pub extra_history: Option<String>,
+}
+
+impl Default for StackOptions {
+    fn default() -> Self {
+        Self {
+            scrape_interval: Duration::from_secs(1),
+            prometheus_port: None,
+            node_exporter: true,
+            alertmanager: true,
+            databases: false,
+            fleet: Some(FleetOptions::default()),
+            extra_history: None,
+        }
+    }
+}
+
+pub struct Stack {
+    // Declared first so processes stop before the directory is removed.
+    processes: Vec<Managed>,
+    fleet: Option<Fleet>,
+    pub prometheus_url: String,
+    pub alertmanager_url: Option<String>,
+    pub node_exporter_addr: Option<SocketAddr>,
+    pub postgres: Option<Postgres>,
+    pub redis: Option<Redis>,
+    dir: tempfile::TempDir,
+}
+
+/// A port that was free a moment ago on 127.0.0.1.
+pub fn free_port() -> Result<u16, StackError> {
+    let l = TcpListener::bind("127.0.0.1:0").map_err(|e| StackError::io("find a free port", e))?;
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| StackError::io("find a free port", e))
+}
+
+fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+impl Stack {
+    pub async fn start(options: StackOptions) -> Result<Stack, StackError> {
+        let dir = tempfile::Builder::new()
+            .prefix("vantage-stack-")
+            .tempdir()
+            .map_err(|e| StackError::io("create a temporary directory", e))?;
+        let mut stack = Stack {
+            processes: Vec::new(),
+            fleet: None,
+            prometheus_url: String::new(),
+            alertmanager_url: None,
+            node_exporter_addr: None,
+            postgres: None,
+            redis: None,
+            dir,
+        };
+        // From here on, an early return drops `stack`, which stops what started.
+        let mut targets: Vec<config_files::ScrapeJob> = Vec::new();
+
+        if let Some(fleet_options) = options.fleet.clone() {
+            let fleet = Fleet::start(fleet_options).await?;
+            let services = fleet.services().await;
+            targets.push(config_files::ScrapeJob::fleet(&services));
+            stack.fleet = Some(fleet);
+        }
+
+        if options.node_exporter {
+            let port = free_port()?;
+            let mut cmd = Command::new("prometheus-node-exporter");
+            cmd.arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .args(["--no-collector.systemd", "--no-collector.hwmon"]);
+            stack.spawn("node-exporter", cmd, None)?;
+            stack.node_exporter_addr = Some(loopback(port));
+            targets.push(config_files::ScrapeJob::single("node", loopback(port)));
+        }
+
+        if options.alertmanager {
+            let port = free_port()?;
+            let data = stack.subdir("alertmanager")?;
+            let config = data.join("alertmanager.yml");
+            write(&config, config_files::ALERTMANAGER)?;
+            let mut cmd = Command::new("prometheus-alertmanager");
+            cmd.arg(format!("--config.file={}", config.display()))
+                .arg(format!("--storage.path={}", data.display()))
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                // Empty: no gossip port on 0.0.0.0.
+                .arg("--cluster.listen-address=");
+            stack.spawn("alertmanager", cmd, None)?;
+            let url = format!("http://127.0.0.1:{port}");
+            targets.push(config_files::ScrapeJob::single(
+                "alertmanager",
+                loopback(port),
+            ));
+            stack.alertmanager_url = Some(url);
+        }
+
+        if options.databases {
+            let pg = databases::start_postgres(&mut stack).await?;
+            targets.push(config_files::ScrapeJob::single(
+                "postgres",
+                pg.exporter_addr,
+            ));
+            stack.postgres = Some(pg);
+            let redis = databases::start_redis(&mut stack).await?;
+            targets.push(config_files::ScrapeJob::single(
+                "redis",
+                redis.exporter_addr,
+            ));
+            stack.redis = Some(redis);
+        }
+
+        // Prometheus last: its targets exist, and history is backfilled first.
+        let port = match options.prometheus_port {
+            Some(p) => p,
+            None => free_port()?,
+        };
+        targets.push(config_files::ScrapeJob::single(
+            "prometheus",
+            loopback(port),
+        ));
+        let data = stack.subdir("prometheus")?;
+        let tsdb = data.join("data");
+        let histories: Vec<String> = stack
+            .fleet
+            .as_ref()
+            .and_then(|f| f.history().map(str::to_string))
+            .into_iter()
+            .chain(options.extra_history.clone())
+            .collect();
+        for (i, history) in histories.iter().enumerate() {
+            backfill(&data.join(format!("history-{i}.om")), &tsdb, history)?;
+        }
+        let config = data.join("prometheus.yml");
+        let alertmanager = stack
+            .alertmanager_url
+            .as_ref()
+            .and_then(|u| u.strip_prefix("http://").map(str::to_string));
+        write(
+            &config,
+            &config_files::prometheus(options.scrape_interval, &targets, alertmanager.as_deref()),
+        )?;
+        write(&data.join("rules.yml"), config_files::RULES)?;
+        let mut cmd = Command::new("prometheus");
+        cmd.arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", tsdb.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg("--storage.tsdb.retention.time=30d")
+            .arg("--web.enable-lifecycle");
+        stack.spawn("prometheus", cmd, None)?;
+        stack.prometheus_url = format!("http://127.0.0.1:{port}");
+
+        let ready = format!("{}/-/ready", stack.prometheus_url);
+        stack
+            .wait_http("prometheus", &ready, Duration::from_secs(30))
+            .await?;
+        if let Some(url) = stack.alertmanager_url.clone() {
+            stack
+                .wait_http(
+                    "alertmanager",
+                    &format!("{url}/-/ready"),
+                    Duration::from_secs(30),
+                )
+                .await?;
+        }
+        if let Some(addr) = stack.node_exporter_addr {
+            stack
+                .wait_http(
+                    "node-exporter",
+                    &format!("http://{addr}/metrics"),
+                    Duration::from_secs(30),
+                )
+                .await?;
+        }
+        Ok(stack)
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn fleet(&self) -> Option<&Fleet> {
+        self.fleet.as_ref()
+    }
+
+    /// Pids of every process the stack started.
+    pub fn pids(&self) -> Vec<u32> {
+        self.processes.iter().map(|p| p.pid()).collect()
+    }
+
+    pub(crate) fn subdir(&self, name: &str) -> Result<PathBuf, StackError> {
+        let dir = self.dir.path().join(name);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| StackError::io(format!("create {}", dir.display()), e))?;
+        Ok(dir)
+    }
+
+    pub(crate) fn spawn(
+        &mut self,
+        name: &str,
+        cmd: Command,
+        run_as: Option<process::RunAs>,
+    ) -> Result<(), StackError> {
+        let logs = self.subdir("logs")?;
+        let managed = Managed::spawn(name, cmd, &logs, run_as)?;
+        self.processes.push(managed);
+        Ok(())
+    }
+
+    /// Polls `url` until it answers 2xx, failing early if the process died.
+    pub(crate) async fn wait_http(
+        &mut self,
+        name: &str,
+        url: &str,
+        timeout: Duration,
+    ) -> Result<(), StackError> {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .map_err(|e| StackError::Other(e.to_string()))?;
+        let started = Instant::now();
+        let mut last = String::new();
+        while started.elapsed() < timeout {
+            self.check_alive(name)?;
+            match client.get(url).send().await {
+                Ok(r) if r.status().is_success() => return Ok(()),
+                Ok(r) => last = format!("HTTP {}", r.status()),
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(StackError::NotReady {
+            what: format!("{name} at {url}"),
+            waited: timeout,
+            detail: format!(" (last: {last})"),
+        })
+    }
+
+    pub(crate) fn check_alive(&mut self, name: &str) -> Result<(), StackError> {
+        if let Some(p) = self.processes.iter_mut().find(|p| p.name == name) {
+            if let Some(status) = p.exited() {
+                return Err(StackError::Exited {
+                    name: name.to_string(),
+                    status: status.to_string(),
+                    log: p.log_tail(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Polls Prometheus until `query` returns at least one series.
+    pub async fn wait_for_data(&self, query: &str, timeout: Duration) -> Result<(), StackError> {
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        while started.elapsed() < timeout {
+            let answer = client
+                .get(format!("{}/api/v1/query", self.prometheus_url))
+                .query(&[("query", query)])
+                .send()
+                .await;
+            if let Ok(r) = answer {
+                if let Ok(v) = r.json::<serde_json::Value>().await {
+                    if v["data"]["result"]
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty())
+                    {
+                        return Ok(());
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Err(StackError::NotReady {
+            what: format!("data for {query:?}"),
+            waited: timeout,
+            detail: String::new(),
+        })
+    }
+
+    /// Stops every process (also done on drop).
+    pub fn stop(&mut self) {
+        // Reverse order: Prometheus first, exporters after, databases last.
+        for p in self.processes.iter_mut().rev() {
+            p.stop(Duration::from_secs(5));
+        }
+        self.processes.clear();
+        self.fleet = None;
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<(), StackError> {
+    std::fs::write(path, text).map_err(|e| StackError::io(format!("write {}", path.display()), e))
+}
+
+/// Writes OpenMetrics history into TSDB blocks with promtool.
+fn backfill(file: &Path, tsdb: &Path, history: &str) -> Result<(), StackError> {
+    write(file, history)?;
+    std::fs::create_dir_all(tsdb).map_err(|e| StackError::io("create the TSDB directory", e))?;
+    let out = Command::new("promtool")
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(file)
+        .arg(tsdb)
+        .output()
+        .map_err(|e| StackError::Spawn {
+            program: "promtool".into(),
+            reason: e.to_string(),
+        })?;
+    let _ = std::fs::remove_file(file);
+    if !out.status.success() {
+        return Err(StackError::Other(format!(
+            "promtool could not backfill: {}",
+            String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .last()
+                .unwrap_or("")
+        )));
+    }
+    Ok(())
+}
+
+/// How to run the `vantage` binary inside the stack.
+#[derive(Debug, Clone)]
+pub struct VantageOptions {
+    pub binary: PathBuf,
+    pub port: u16,
+    pub site_root: PathBuf,
+    pub refresh_seconds: u64,
+}
+
+impl Stack {
+    /// Starts `vantage` against this stack's Prometheus and waits until it serves.
+    /// Returns its base URL.
+    pub async fn start_vantage(&mut self, options: &VantageOptions) -> Result<String, StackError> {
+        let mut cmd = Command::new(&options.binary);
+        cmd.env("VANTAGE_LISTEN", format!("127.0.0.1:{}", options.port))
+            .env("VANTAGE_PROMETHEUS_URL", &self.prometheus_url)
+            .env("VANTAGE_SITE_ROOT", &options.site_root)
+            .env(
+                "VANTAGE_REFRESH_SECONDS",
+                options.refresh_seconds.to_string(),
+            );
+        self.spawn("vantage", cmd, None)?;
+        let url = format!("http://127.0.0.1:{}", options.port);
+        self.wait_http(
+            "vantage",
+            &format!("{url}/healthz"),
+            Duration::from_secs(30),
+        )
+        .await?;
+        Ok(url)
+    }
+}
