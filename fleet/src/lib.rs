@@ -166,7 +166,7 @@ impl Fleet {
         let history = options.history.map(|h| {
             let step = h.step_seconds.max(1) as f64;
             let from = (now - h.seconds as f64).div_euclid(step) * step;
-            sim.history(from, now - step, step)
+            sim.history(from, now, step)
         });
         let sim = Arc::new(Mutex::new(sim));
         let handle = FleetHandle {
@@ -193,15 +193,12 @@ impl Fleet {
             })?;
 
         let ticker = tokio::spawn(async move {
-            let mut last = unix_now();
             let mut interval = tokio::time::interval(Duration::from_secs(1));
             loop {
                 interval.tick().await;
-                let now = unix_now();
                 if let Ok(mut sim) = sim.lock() {
-                    sim.advance(now, now - last);
+                    sim.advance_to(unix_now());
                 }
-                last = now;
             }
         });
         Ok(Fleet {

@@ -1,0 +1,45 @@
+// Starts the real stack (Prometheus, exporters, Alertmanager, the demo fleet) and
+// Vantage on free loopback ports, with the binaries scripts/build made, and stops
+// everything after the run.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export default async function globalSetup() {
+  const root = resolve(__dirname, "..");
+  const profile = process.env.VANTAGE_PROFILE ?? "debug";
+  const binary = join(root, "target", profile, "vantage-stack");
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: run scripts/build first`);
+  const info = join(mkdtempSync(join(tmpdir(), "vantage-e2e-")), "info.json");
+  const child = spawn(
+    binary,
+    ["--free-ports", "--history-hours", "1", "--scrape-seconds", "1", "--refresh-seconds", "2", "--info-file", info],
+    { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
+  );
+  const deadline = Date.now() + 90_000;
+  while (!existsSync(info)) {
+    if (child.exitCode !== null) throw new Error(`vantage-stack exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error("the stack was not ready within 90 s");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const urls = JSON.parse(readFileSync(info, "utf8"));
+  process.env.VANTAGE_URL = urls.vantage;
+  process.env.PROMETHEUS_URL = urls.prometheus;
+  process.env.FLEET_CONTROL_URL = urls.fleet_control;
+
+  return async () => {
+    child.kill("SIGINT");
+    await new Promise<void>((r) => {
+      if (child.exitCode !== null) return r();
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        r();
+      }, 15_000);
+      child.on("exit", () => {
+        clearTimeout(timer);
+        r();
+      });
+    });
+  };
+}

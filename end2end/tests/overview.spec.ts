@@ -1,0 +1,59 @@
+import { expect, test } from "@playwright/test";
+import { OverviewPage } from "../pages/overview";
+
+const SERVICES = [
+  "api-gateway",
+  "auth-service",
+  "user-service",
+  "permission-service",
+  "platform-services",
+  "automation-services",
+  "llm-orchestrator",
+  "mcp-server",
+  "airtable-gateway",
+  "saga-orchestrator",
+  "frontend",
+];
+
+test("the first HTML holds the request-rate chart with real data", async ({ page }, info) => {
+  const overview = new OverviewPage(page);
+  await overview.open();
+  for (const service of SERVICES) {
+    await expect(overview.legend.getByText(service, { exact: true })).toBeVisible();
+  }
+  const lines = await overview.lines();
+  expect(lines.length).toBeGreaterThanOrEqual(SERVICES.length);
+  // A real line has many points, not a placeholder.
+  expect(Math.max(...lines.map((l) => l.split(" ").length))).toBeGreaterThan(100);
+  await expect(overview.status).toContainText("updated");
+  await overview.screenshot(`overview-${info.project.name}`);
+});
+
+test("the range picker keeps the range in the URL", async ({ page }) => {
+  const overview = new OverviewPage(page);
+  await overview.open();
+  await overview.rangePicker.getByRole("link", { name: "15m" }).click();
+  await expect(page).toHaveURL(/range=15m/);
+  await expect(overview.rangePicker.getByRole("link", { name: "15m" })).toHaveAttribute("aria-current", "true");
+  await expect(overview.chart.locator("text").filter({ hasText: /^\d\d:\d\d$/ }).first()).toBeVisible();
+});
+
+test.describe("hydrated", () => {
+  test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "needs the browser bundle");
+
+  test("the chart moves through the stream without a reload", async ({ page }) => {
+    const overview = new OverviewPage(page);
+    await overview.open("?range=15m");
+    await expect(overview.streamState).toHaveText("live");
+    // A marker on window survives only if the page is never reloaded.
+    await page.evaluate(() => ((window as any).__sameDocument = true));
+    const before = await overview.updatedAt();
+    const linesBefore = await overview.lines();
+
+    await expect.poll(() => overview.updatedAt(), { timeout: 30_000 }).toBeGreaterThan(before);
+    await expect.poll(() => overview.lines(), { timeout: 30_000 }).not.toEqual(linesBefore);
+
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+    await overview.screenshot("overview-live-update");
+  });
+});
