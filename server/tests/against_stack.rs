@@ -309,7 +309,25 @@ async fn the_stream_pushes_fresh_panel_data() {
     assert!(ids.windows(2).all(|w| w[1] > w[0]), "ids increase: {ids:?}");
     assert_eq!(hub.active_topics(), 1);
 
-    // Shutdown ends the stream instead of hanging on it.
+    // Nobody watches any more: the refresher stops (no queries for nobody).
+    drop(body);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while hub.active_topics() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the refresher outlived its last watcher"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // Shutdown ends an open stream instead of hanging on it.
+    let response = reqwest::get(format!(
+        "http://{addr}/api/stream?dashboard=overview&range=1h"
+    ))
+    .await
+    .unwrap();
+    let mut body = response.bytes_stream();
+    body.next().await.unwrap().unwrap();
     shutdown.cancel();
     let ended = tokio::time::timeout(Duration::from_secs(5), async {
         while let Some(Ok(_)) = body.next().await {}
