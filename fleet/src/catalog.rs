@@ -211,3 +211,30 @@ pub const SERVICES: &[ServiceSpec] = &[
 pub fn find(name: &str) -> Option<&'static ServiceSpec> {
     SERVICES.iter().find(|s| s.name == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fleet_has_the_services_it_stands_in_for_on_their_own_health_paths() {
+        let expected: &[(&str, &[&str])] = &[
+            ("api-gateway", &["/api/health"]),
+            ("auth-service", &["/health"]),
+            ("user-service", &["/health", "/health/detailed"]),
+            ("permission-service", &["/health"]),
+            ("platform-services", &["/health"]),
+            ("automation-services", &["/health"]),
+            ("llm-orchestrator", &["/health"]),
+            ("mcp-server", &["/health"]),
+            ("airtable-gateway", &["/health"]),
+            ("saga-orchestrator", &["/health/"]),
+            ("frontend", &["/api/health", "/health/ready"]),
+        ];
+        assert_eq!(SERVICES.len(), expected.len());
+        for (name, paths) in expected {
+            let spec = find(name).unwrap_or_else(|| panic!("{name} is missing"));
+            assert_eq!(&spec.health_paths, paths, "{name}");
+        }
+    }
+}

@@ -14,19 +14,10 @@ use vantage::{
     router, AppState,
 };
 
-const SERVICES: [&str; 11] = [
-    "api-gateway",
-    "auth-service",
-    "user-service",
-    "permission-service",
-    "platform-services",
-    "automation-services",
-    "llm-orchestrator",
-    "mcp-server",
-    "airtable-gateway",
-    "saga-orchestrator",
-    "frontend",
-];
+/// The fleet's service names (the fleet's own tests pin the list).
+fn fleet_service_names() -> Vec<&'static str> {
+    fleet::catalog::SERVICES.iter().map(|s| s.name).collect()
+}
 
 /// A stack whose fleet brings 20 minutes of history, so rates exist at once.
 async fn stack() -> Stack {
@@ -93,7 +84,7 @@ async fn the_typed_client_reads_the_fleet_through_every_endpoint() {
         .map(|s| s.metric["service"].as_str())
         .collect();
     services.sort();
-    let mut expected = SERVICES.to_vec();
+    let mut expected = fleet_service_names();
     expected.sort();
     assert_eq!(services, expected);
     assert!(samples.iter().all(|s| s.value.value > 0.0));
@@ -134,7 +125,7 @@ async fn the_typed_client_reads_the_fleet_through_every_endpoint() {
         .await
         .unwrap()
         .data;
-    assert_eq!(values.len(), SERVICES.len());
+    assert_eq!(values.len(), fleet_service_names().len());
 
     let series = prom
         .series(&["queue_length"], None, None)
@@ -154,12 +145,12 @@ async fn the_typed_client_reads_the_fleet_through_every_endpoint() {
                 t.labels.get("job").map(String::as_str) == Some("fleet") && t.health == "up"
             })
             .count();
-        if fleet_up == SERVICES.len() {
+        if fleet_up == fleet_service_names().len() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(fleet_up, SERVICES.len());
+    assert_eq!(fleet_up, fleet_service_names().len());
 
     prom.alerts().await.unwrap();
     let metadata = prom
@@ -223,7 +214,7 @@ async fn the_overview_is_server_rendered_with_the_real_chart() {
         html.contains(r#"data-testid="chart-request_rate""#),
         "no chart in the first HTML"
     );
-    for service in SERVICES {
+    for service in fleet_service_names() {
         assert!(
             html.contains(&format!(">{service}<")),
             "legend lacks {service}"
@@ -232,7 +223,7 @@ async fn the_overview_is_server_rendered_with_the_real_chart() {
     // One line per service (a gap would add more), each with many points.
     let lines: Vec<&str> = html.split(r#"class="chart__series""#).skip(1).collect();
     assert!(
-        lines.len() >= SERVICES.len(),
+        lines.len() >= fleet_service_names().len(),
         "{} series lines",
         lines.len()
     );
