@@ -17,20 +17,24 @@ pub enum DataError {
 }
 
 /// One panel's data for a range.
-pub async fn fetch_panel(panel: PanelRef, range: RelativeRange) -> Result<PanelData, DataError> {
+pub async fn fetch_panel(
+    panel: PanelRef,
+    range: RelativeRange,
+    services: Vec<String>,
+) -> Result<PanelData, DataError> {
     #[cfg(feature = "ssr")]
     {
         let source = leptos::prelude::use_context::<ssr::SharedPanelSource>()
             .ok_or_else(|| DataError::Unavailable("no panel source".into()))?;
-        source.panel(panel, range).await
+        source.panel(panel, range, services).await
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
-        send_wrapper::SendWrapper::new(browser::get_panel(panel, range)).await
+        send_wrapper::SendWrapper::new(browser::get_panel(panel, range, services)).await
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
-        let _ = (panel, range);
+        let _ = (panel, range, services);
         Err(DataError::Unavailable(
             "built without ssr or hydrate".into(),
         ))
@@ -52,6 +56,7 @@ pub mod ssr {
             &self,
             panel: PanelRef,
             range: RelativeRange,
+            services: Vec<String>,
         ) -> BoxFuture<'_, Result<PanelData, DataError>>;
     }
 
@@ -59,7 +64,7 @@ pub mod ssr {
 }
 
 #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-mod browser {
+pub mod browser {
     use super::DataError;
     use crate::model::{PanelData, PanelRef, RelativeRange};
 
@@ -68,12 +73,20 @@ mod browser {
         error: String,
     }
 
-    pub async fn get_panel(panel: PanelRef, range: RelativeRange) -> Result<PanelData, DataError> {
-        let url = format!(
+    pub async fn get_panel(
+        panel: PanelRef,
+        range: RelativeRange,
+        services: Vec<String>,
+    ) -> Result<PanelData, DataError> {
+        let mut url = format!(
             "/api/dashboards/{}/panels/{}?range={range}",
             encode(&panel.dashboard),
             encode(&panel.panel)
         );
+        for s in &services {
+            url.push_str("&service=");
+            url.push_str(&encode(s));
+        }
         let response = gloo_net::http::Request::get(&url)
             .send()
             .await
@@ -96,7 +109,7 @@ mod browser {
         })
     }
 
-    fn encode(segment: &str) -> String {
+    pub fn encode(segment: &str) -> String {
         js_sys::encode_uri_component(segment).into()
     }
 }

@@ -49,7 +49,12 @@ impl LiveStream {
 
     /// Keeps a stream open for `dashboard` at `range` while the calling component lives,
     /// reconnecting when the range changes.
-    pub fn follow(&self, dashboard: &'static str, range: Signal<RelativeRange>) {
+    pub fn follow(
+        &self,
+        dashboard: &'static str,
+        range: Signal<RelativeRange>,
+        services: Signal<Vec<String>>,
+    ) {
         let stream = *self;
         Effect::new(
             move |previous: Option<Option<futures::future::AbortHandle>>| {
@@ -57,8 +62,9 @@ impl LiveStream {
                     handle.abort();
                 }
                 let range = range.get();
+                let services = services.get();
                 stream.panels.set(HashMap::new());
-                open(stream, dashboard, range)
+                open(stream, dashboard, range, services)
             },
         );
     }
@@ -77,11 +83,16 @@ fn open(
     stream: LiveStream,
     dashboard: &'static str,
     range: RelativeRange,
+    services: Vec<String>,
 ) -> Option<futures::future::AbortHandle> {
     use futures::{future::Abortable, StreamExt};
     use gloo_net::eventsource::futures::EventSource;
 
-    let url = format!("/api/stream?dashboard={dashboard}&range={range}");
+    let mut url = format!("/api/stream?dashboard={dashboard}&range={range}");
+    for s in &services {
+        url.push_str("&service=");
+        url.push_str(&crate::data::browser::encode(s));
+    }
     let (handle, registration) = futures::future::AbortHandle::new_pair();
     let task = async move {
         loop {
@@ -136,6 +147,11 @@ async fn sleep_ms(ms: i32) {
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn open(_: LiveStream, _: &'static str, _: RelativeRange) -> Option<futures::future::AbortHandle> {
+fn open(
+    _: LiveStream,
+    _: &'static str,
+    _: RelativeRange,
+    _: Vec<String>,
+) -> Option<futures::future::AbortHandle> {
     None
 }

@@ -19,13 +19,17 @@ use app::model::{PanelRef, RelativeRange};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use crate::panels::{self, PanelService};
+use crate::{
+    panels::{self, PanelService},
+    query::ServiceFilter,
+};
 
 /// What a stream shows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TopicKey {
     pub dashboard: String,
     pub range: RelativeRange,
+    pub services: ServiceFilter,
 }
 
 /// One event for the stream, serialised once and shared by every subscriber.
@@ -122,7 +126,7 @@ async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topi
                 dashboard: key.dashboard.clone(),
                 panel: spec.id.to_string(),
             };
-            let Some(data) = inner.panels.load(&panel, key.range).await else {
+            let Some(data) = inner.panels.load(&panel, key.range, &key.services).await else {
                 continue;
             };
             let Ok(json) = serde_json::to_string(&data) else {

@@ -7,6 +7,7 @@ pub mod error;
 pub mod hub;
 pub mod panels;
 pub mod prometheus;
+pub mod query;
 mod ssr_source;
 
 use std::{sync::Arc, time::Duration};

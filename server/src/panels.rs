@@ -10,7 +10,10 @@ use app::model::{
     PanelData, PanelRef, PanelStatus, Point, RangeWindow, RelativeRange, Series, Unit,
 };
 
-use crate::prometheus::{PrometheusClient, QueryData, RangeQuery, RangeSeries};
+use crate::{
+    prometheus::{PrometheusClient, QueryData, RangeQuery, RangeSeries},
+    query::{self, ServiceFilter},
+};
 
 /// How a panel is drawn and queried.
 #[derive(Debug)]
@@ -18,7 +21,8 @@ pub struct PanelSpec {
     pub id: &'static str,
     pub title: &'static str,
     pub unit: Unit,
-    /// PromQL with `$rate_interval` standing for a window fitted to the step.
+    /// PromQL with `$rate_interval` standing for a window fitted to the step and
+    /// `$filter` (inside a selector's braces) for the viewer's service filter.
     pub query: &'static str,
     /// The label whose value names a series in the legend.
     pub legend_label: &'static str,
@@ -35,7 +39,7 @@ pub const DASHBOARDS: &[DashboardSpec] = &[DashboardSpec {
         id: "request_rate",
         title: "Request rate by service",
         unit: Unit::RequestsPerSecond,
-        query: "sum by (service) (rate(http_requests_total[$rate_interval]))",
+        query: "sum by (service) (rate(http_requests_total{$filter}[$rate_interval]))",
         legend_label: "service",
     }],
 }];
@@ -81,11 +85,13 @@ fn rate_interval(step: i64) -> String {
     format!("{}s", (2 * step).max(60))
 }
 
+type PanelKey = (PanelRef, RelativeRange, ServiceFilter);
+
 /// Loads panel data from Prometheus and remembers the last good answer of each,
 /// so an outage shows stale data instead of nothing.
 pub struct PanelService {
     prometheus: PrometheusClient,
-    last_good: Mutex<HashMap<(PanelRef, RelativeRange), PanelData>>,
+    last_good: Mutex<HashMap<PanelKey, PanelData>>,
 }
 
 impl PanelService {
@@ -98,20 +104,36 @@ impl PanelService {
 
     /// The panel's data now, or `None` if no such panel exists. A failing query is
     /// not an error here: it is a panel state the page shows.
-    pub async fn load(&self, panel: &PanelRef, range: RelativeRange) -> Option<PanelData> {
+    pub async fn load(
+        &self,
+        panel: &PanelRef,
+        range: RelativeRange,
+        filter: &ServiceFilter,
+    ) -> Option<PanelData> {
         let spec = self::panel(panel)?;
         let now_ms = now_ms();
         let window = window_for(range, now_ms / 1000);
-        let query = RangeQuery {
-            query: spec
-                .query
-                .replace("$rate_interval", &rate_interval(window.step)),
-            start: window.start,
-            end: window.end,
-            step: window.step,
+        let key = (panel.clone(), range, filter.clone());
+        let result = match query::build(spec.query, &rate_interval(window.step), filter) {
+            Ok(query) => {
+                let query = RangeQuery {
+                    query,
+                    start: window.start,
+                    end: window.end,
+                    step: window.step,
+                };
+                self.prometheus
+                    .query_range(&query)
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+            Err(error) => {
+                // A template or escaping bug: never send it, and say little to viewers.
+                tracing::error!(panel = %panel.panel, %error, "query refused");
+                Err("this panel's query could not be built".to_string())
+            }
         };
-        let key = (panel.clone(), range);
-        let data = match self.prometheus.query_range(&query).await {
+        let data = match result {
             Ok(answer) => {
                 let data = PanelData {
                     panel: panel.clone(),
@@ -126,9 +148,8 @@ impl PanelService {
                 self.remember(key, &data);
                 data
             }
-            Err(error) => {
-                tracing::warn!(panel = %panel.panel, %error, "panel query failed");
-                let reason = error.to_string();
+            Err(reason) => {
+                tracing::warn!(panel = %panel.panel, %reason, "panel query failed");
                 match self.last_good(&key) {
                     Some(mut last) => {
                         last.status = PanelStatus::Stale { reason };
@@ -150,13 +171,13 @@ impl PanelService {
         Some(data)
     }
 
-    fn remember(&self, key: (PanelRef, RelativeRange), data: &PanelData) {
+    fn remember(&self, key: PanelKey, data: &PanelData) {
         if let Ok(mut map) = self.last_good.lock() {
             map.insert(key, data.clone());
         }
     }
 
-    fn last_good(&self, key: &(PanelRef, RelativeRange)) -> Option<PanelData> {
+    fn last_good(&self, key: &PanelKey) -> Option<PanelData> {
         self.last_good.lock().ok()?.get(key).cloned()
     }
 }

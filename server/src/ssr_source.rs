@@ -10,7 +10,7 @@ use app::{
     model::{PanelData, PanelRef, RelativeRange},
 };
 
-use crate::panels::PanelService;
+use crate::{panels::PanelService, query::ServiceFilter};
 
 struct Panels(Arc<PanelService>);
 
@@ -19,10 +19,13 @@ impl PanelSource for Panels {
         &self,
         panel: PanelRef,
         range: RelativeRange,
+        services: Vec<String>,
     ) -> BoxFuture<'_, Result<PanelData, DataError>> {
         Box::pin(async move {
+            let filter =
+                ServiceFilter::new(services).map_err(|e| DataError::BadRequest(e.to_string()))?;
             self.0
-                .load(&panel, range)
+                .load(&panel, range, &filter)
                 .await
                 .ok_or_else(|| DataError::NotFound(format!("no panel {:?}", panel.panel)))
         })

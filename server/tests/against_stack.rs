@@ -395,3 +395,69 @@ async fn bad_input_gets_a_clear_json_error() {
     let (status, _) = get(&state, "/pkg/..%2F..%2FCargo.toml").await;
     assert_eq!(status, 404);
 }
+
+#[tokio::test]
+async fn a_service_filter_narrows_the_series_and_hostile_values_never_widen_it() {
+    let stack = stack().await;
+    let state = state_for(&stack.prometheus_url);
+    let names = |body: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(v["status"]["kind"], "live", "{body}");
+        v["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let base = "/api/dashboards/overview/panels/request_rate?range=15m";
+
+    let (status, all) = get(&state, base).await;
+    assert_eq!(status, 200);
+    assert_eq!(names(&all).len(), fleet_service_names().len());
+
+    let (_, one) = get(&state, &format!("{base}&service=auth-service")).await;
+    assert_eq!(names(&one), vec!["auth-service"]);
+    let (_, two) = get(
+        &state,
+        &format!("{base}&service=auth-service&service=frontend"),
+    )
+    .await;
+    assert_eq!(names(&two), vec!["auth-service", "frontend"]);
+
+    // Each reaches Prometheus as a literal value: it parses, matches nothing, and
+    // never widens the match or breaks out of the matcher.
+    for hostile in [
+        "%22%7D%20or%20vector(1)%20or%20%7Bx%3D%22", // "} or vector(1) or {x="
+        ".*",
+        "auth-service%7Cfrontend", // auth-service|frontend
+        "(%3Fi)AUTH-SERVICE",      // (?i)AUTH-SERVICE
+        "auth.service",
+        "C%3A%5Ctemp",           // C:\temp
+        "%5C%22%7D",             // \"}
+        "%3Cb%3Ebold%3C%2Fb%3E", // <b>bold</b>
+    ] {
+        let (status, body) = get(&state, &format!("{base}&service={hostile}")).await;
+        assert_eq!(status, 200, "{hostile}: {body}");
+        assert!(
+            names(&body).is_empty(),
+            "{hostile} widened the match: {body}"
+        );
+    }
+
+    for refused in ["a%0Ab", "%00", "", &"x".repeat(300)] {
+        let (status, body) = get(&state, &format!("{base}&service={refused}")).await;
+        assert_eq!(status, 400, "{refused:?}: {body}");
+        assert!(body.contains("service="), "{body}");
+    }
+
+    // The page takes the same filter and shows only that service.
+    let (status, html) = get(&state, "/?range=15m&service=frontend").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(">frontend<"));
+    assert!(!html.contains(">auth-service<"));
+    assert!(
+        html.contains("service=frontend"),
+        "range links keep the filter"
+    );
+}

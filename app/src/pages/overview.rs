@@ -22,18 +22,20 @@ pub fn OverviewPage() -> impl IntoView {
             .and_then(|r| r.parse::<RelativeRange>().ok())
             .unwrap_or_default()
     });
+    let services = Signal::derive(move || query.read().get_all("service").unwrap_or_default());
     let live = use_live_stream();
-    live.follow(DASHBOARD, range);
+    live.follow(DASHBOARD, range, services);
 
     let request_rate = Resource::new(
-        move || range.get(),
-        |range| {
+        move || (range.get(), services.get()),
+        |(range, services)| {
             fetch_panel(
                 PanelRef {
                     dashboard: DASHBOARD.into(),
                     panel: REQUEST_RATE.into(),
                 },
                 range,
+                services,
             )
         },
     );
@@ -41,7 +43,7 @@ pub fn OverviewPage() -> impl IntoView {
     view! {
         <header class="page__header">
             <h1 class="page__title">"Overview"</h1>
-            <RangePicker current=range />
+            <RangePicker current=range services />
         </header>
         <div class="grid">
             <Transition fallback=|| {

@@ -23,7 +23,7 @@ pub async fn get_panel(
     }
     state
         .panels
-        .load(&panel, params.range)
+        .load(&panel, params.range, &params.services)
         .await
         .map(Json)
         .ok_or_else(|| ApiError::NotFound("no such panel on this dashboard".into()))

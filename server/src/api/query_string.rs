@@ -3,7 +3,7 @@
 
 use app::model::RelativeRange;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, query::ServiceFilter};
 
 /// Longest query string accepted; real ones are a few dozen bytes.
 const MAX_QUERY_LEN: usize = 8 * 1024;
@@ -12,6 +12,7 @@ const MAX_QUERY_LEN: usize = 8 * 1024;
 pub struct ViewParams {
     pub range: RelativeRange,
     pub dashboard: Option<String>,
+    pub services: ServiceFilter,
 }
 
 impl ViewParams {
@@ -21,6 +22,7 @@ impl ViewParams {
             return Err(ApiError::BadRequest("query string too long".into()));
         }
         let mut params = ViewParams::default();
+        let mut services = Vec::new();
         for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
             match key.as_ref() {
                 "range" => {
@@ -29,10 +31,13 @@ impl ViewParams {
                     })?
                 }
                 "dashboard" => params.dashboard = Some(value.into_owned()),
+                "service" => services.push(value.into_owned()),
                 // Unknown keys are ignored, as browsers and proxies add their own.
                 _ => {}
             }
         }
+        params.services =
+            ServiceFilter::new(services).map_err(|e| ApiError::BadRequest(e.to_string()))?;
         Ok(params)
     }
 }

@@ -38,6 +38,7 @@ pub async fn stream(
     let subscription = state.hub.subscribe(TopicKey {
         dashboard,
         range: params.range,
+        services: params.services,
     });
 
     let hello = stream::once(future::ready(
