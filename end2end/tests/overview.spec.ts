@@ -52,3 +52,15 @@ test.describe("hydrated", () => {
     await overview.screenshot("overview-live-update");
   });
 });
+
+test("a service filter from the URL narrows the chart and survives range changes", async ({ page }) => {
+  const overview = new OverviewPage(page);
+  await overview.open("?range=15m&service=frontend&service=auth-service");
+  const legendNames = () => overview.legend.locator(".legend__name").allTextContents();
+  await expect.poll(legendNames).toEqual(["auth-service", "frontend"]);
+  await overview.rangePicker.getByRole("link", { name: "1h" }).click();
+  await expect(page).toHaveURL(/range=1h/);
+  await expect(page).toHaveURL(/service=frontend/);
+  await expect(overview.rangePicker.getByRole("link", { name: "1h" })).toHaveAttribute("aria-current", "true");
+  await expect.poll(legendNames).toEqual(["auth-service", "frontend"]);
+});

@@ -3,4 +3,5 @@
 pub mod ops;
 pub mod panels;
 pub mod query_string;
+pub mod services;
 pub mod stream;

@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
             "/api/dashboards/{dashboard}/panels/{panel}",
             get(api::panels::get_panel),
         )
+        .route("/api/services", get(api::services::list))
         .route("/healthz", get(api::ops::healthz))
         .route("/readyz", get(api::ops::readyz))
         .layer(TimeoutLayer::with_status_code(

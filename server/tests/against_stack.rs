@@ -461,3 +461,28 @@ async fn a_service_filter_narrows_the_series_and_hostile_values_never_widen_it()
         "range links keep the filter"
     );
 }
+
+#[tokio::test]
+async fn the_services_list_comes_from_prometheus_label_values() {
+    let stack = stack().await;
+    let (status, body) = get(&state_for(&stack.prometheus_url), "/api/services").await;
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let listed: Vec<&str> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    let mut expected = fleet_service_names();
+    expected.sort();
+    assert_eq!(listed, expected);
+
+    let dead = state_for(&format!("http://127.0.0.1:{}", stack::free_port().unwrap()));
+    let (status, body) = get(&dead, "/api/services").await;
+    assert_eq!(status, 502);
+    assert!(
+        body.contains("not reachable") && !body.contains("127.0.0.1"),
+        "clear, no internals: {body}"
+    );
+}
