@@ -486,3 +486,69 @@ async fn the_services_list_comes_from_prometheus_label_values() {
         "clear, no internals: {body}"
     );
 }
+
+/// Reads SSE text from `body` until it holds `n` panel events.
+async fn read_panels(
+    body: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    n: usize,
+    within: Duration,
+) -> String {
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + within;
+    while text.matches("event: panel").count() < n {
+        let chunk = tokio::time::timeout_at(deadline, body.next())
+            .await
+            .unwrap_or_else(|_| panic!("{n} panel event(s) within {within:?}; got {text}"))
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    text
+}
+
+#[tokio::test]
+async fn a_reconnecting_tab_gets_a_snapshot_at_once_and_shares_the_refresher() {
+    let stack = stack().await;
+    // A long refresh interval: anything that arrives quickly is the snapshot.
+    let config = Config {
+        prometheus_url: stack.prometheus_url.parse().unwrap(),
+        refresh_seconds: 60,
+        ..Config::default()
+    };
+    let state = AppState::new(config).unwrap();
+    let hub = state.hub.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let url = format!("http://{addr}/api/stream?dashboard=overview&range=15m");
+
+    let first = reqwest::get(&url).await.unwrap();
+    let mut first_body = first.bytes_stream();
+    let text = read_panels(&mut first_body, 1, Duration::from_secs(20)).await;
+    let last_id = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .last()
+        .unwrap()
+        .to_string();
+
+    let started = std::time::Instant::now();
+    let again = reqwest::Client::new()
+        .get(&url)
+        .header("Last-Event-ID", &last_id)
+        .send()
+        .await
+        .unwrap();
+    let mut again_body = again.bytes_stream();
+    let replay = read_panels(&mut again_body, 1, Duration::from_secs(5)).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the snapshot must not wait for a refresh"
+    );
+    assert!(
+        replay.contains(&format!("id: {last_id}\n")),
+        "the newest data, as a snapshot: {replay}"
+    );
+    assert_eq!(hub.active_topics(), 1, "both tabs share one refresher");
+    server.abort();
+}

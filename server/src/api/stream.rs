@@ -23,7 +23,11 @@ const RETRY: Duration = Duration::from_secs(3);
 /// Comment lines this often keep proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// `GET /api/stream?dashboard=…&range=…`: the tab's one live stream.
+/// `GET /api/stream?dashboard=…&range=…&service=…`: the tab's one live stream.
+///
+/// It opens with `hello`, then the newest data of every panel at once (a fresh
+/// snapshot: also what a reconnecting browser gets, whatever its `Last-Event-ID`,
+/// since panel events replace each other), then live events as refreshes land.
 pub async fn stream(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
