@@ -527,8 +527,8 @@ async fn a_reconnecting_tab_gets_a_snapshot_at_once_and_shares_the_refresher() {
     let text = read_panels(&mut first_body, 1, Duration::from_secs(20)).await;
     let last_id = text
         .lines()
-        .filter_map(|l| l.strip_prefix("id: "))
-        .last()
+        .rev()
+        .find_map(|l| l.strip_prefix("id: "))
         .unwrap()
         .to_string();
 
