@@ -7,7 +7,7 @@
 
 use promql_parser::{
     label::MatchOp,
-    parser::{self, Expr},
+    parser::{self, Expr, VectorSelector},
     util::{escape_string, walk_expr, ExprVisitor},
 };
 
@@ -140,26 +140,27 @@ pub fn build(
 /// Metric names of the query's selectors, and the values of its `service=~` matchers.
 fn selectors(expr: &Expr) -> (Vec<String>, Vec<String>) {
     struct Collect(Vec<String>, Vec<String>);
+    impl Collect {
+        fn selector(&mut self, vs: &VectorSelector) {
+            self.0.push(vs.name.clone().unwrap_or_default());
+            for m in &vs.matchers.matchers {
+                if m.name == SERVICE_LABEL && matches!(m.op, MatchOp::Re(_)) {
+                    self.1.push(m.value.clone());
+                }
+            }
+        }
+    }
     impl ExprVisitor for Collect {
         type Error = ();
         fn pre_visit(&mut self, expr: &Expr) -> Result<bool, ()> {
-            if let Expr::VectorSelector(vs) = expr {
-                self.0.push(vs.name.clone().unwrap_or_default());
-                for m in &vs.matchers.matchers {
-                    if m.name == SERVICE_LABEL && matches!(m.op, MatchOp::Re(_)) {
-                        self.1.push(m.value.clone());
-                    }
+            match expr {
+                Expr::VectorSelector(vs) => self.selector(vs),
+                // A matrix selector holds its vector selector: count it once.
+                Expr::MatrixSelector(ms) => {
+                    self.selector(&ms.vs);
+                    return Ok(false);
                 }
-            }
-            if let Expr::MatrixSelector(ms) = expr {
-                let vs = &ms.vs;
-                self.0.push(vs.name.clone().unwrap_or_default());
-                for m in &vs.matchers.matchers {
-                    if m.name == SERVICE_LABEL && matches!(m.op, MatchOp::Re(_)) {
-                        self.1.push(m.value.clone());
-                    }
-                }
-                return Ok(false);
+                _ => {}
             }
             Ok(true)
         }
