@@ -1,10 +1,15 @@
 //! Panels: which query a panel runs, and how its answer becomes chart data.
 //!
 //! The built-in overview panel is defined here until dashboards become files
-//! (the data-path work). Queries are fixed templates: nothing from a request is
-//! ever put into them.
+//! (the data-path work). Queries are fixed templates; the only part of a request
+//! that enters one is the service filter, through `query::build`.
 
-use std::{collections::HashMap, sync::Mutex};
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use tokio::sync::OnceCell;
 
 use app::model::{
     PanelData, PanelRef, PanelStatus, Point, RangeWindow, RelativeRange, Series, Unit,
@@ -92,6 +97,9 @@ type PanelKey = (PanelRef, RelativeRange, ServiceFilter);
 pub struct PanelService {
     prometheus: PrometheusClient,
     last_good: Mutex<HashMap<PanelKey, PanelData>>,
+    /// Loads under way: a second caller for the same key waits for the first
+    /// one's answer instead of sending the same query again.
+    in_flight: Mutex<HashMap<PanelKey, Arc<OnceCell<PanelData>>>>,
 }
 
 impl PanelService {
@@ -99,11 +107,13 @@ impl PanelService {
         Self {
             prometheus,
             last_good: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The panel's data now, or `None` if no such panel exists. A failing query is
-    /// not an error here: it is a panel state the page shows.
+    /// The panel's data now, or `None` if no such panel exists. Identical loads
+    /// that overlap share one query. A failing query is not an error here: it is
+    /// a panel state the page shows.
     pub async fn load(
         &self,
         panel: &PanelRef,
@@ -111,9 +121,27 @@ impl PanelService {
         filter: &ServiceFilter,
     ) -> Option<PanelData> {
         let spec = self::panel(panel)?;
+        let key = (panel.clone(), range, filter.clone());
+        let cell = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(in_flight.entry(key.clone()).or_default())
+        };
+        let data = cell
+            .get_or_init(|| self.fetch(spec, key.clone()))
+            .await
+            .clone();
+        // Done: the next load asks Prometheus again (unless a newer one took the slot).
+        let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if in_flight.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
+            in_flight.remove(&key);
+        }
+        Some(data)
+    }
+
+    async fn fetch(&self, spec: &'static PanelSpec, key: PanelKey) -> PanelData {
+        let (panel, range, filter) = (&key.0, key.1, &key.2);
         let now_ms = now_ms();
         let window = window_for(range, now_ms / 1000);
-        let key = (panel.clone(), range, filter.clone());
         let result = match query::build(spec.query, &rate_interval(window.step), filter) {
             Ok(query) => {
                 let query = RangeQuery {
@@ -145,7 +173,7 @@ impl PanelService {
                     warnings: answer.warnings,
                     updated_at_ms: now_ms,
                 };
-                self.remember(key, &data);
+                self.remember(key.clone(), &data);
                 data
             }
             Err(reason) => {
@@ -168,7 +196,7 @@ impl PanelService {
                 }
             }
         };
-        Some(data)
+        data
     }
 
     fn remember(&self, key: PanelKey, data: &PanelData) {
