@@ -1,0 +1,138 @@
+//! Queries Prometheus serves per refresh: N tabs on Vantage's overview stream,
+//! side by side with N dashboards polling Prometheus directly (as a browser
+//! dashboard does), for N = 1, 100, 1000.
+//!
+//!   cargo run --release -p bench --bin viewers [-- SECONDS]
+//!
+//! Each side runs for the same window (default 20 s) with the same refresh
+//! interval (2 s); Prometheus' own request counter says what it served.
+
+use std::time::Duration;
+
+use bench::{raise_open_files_limit, range_queries_served};
+use fleet::{FleetOptions, History};
+use futures::StreamExt;
+use stack::{Stack, StackOptions};
+
+const REFRESH: Duration = Duration::from_secs(2);
+const PANELS: usize = 1; // the overview has one panel so far
+
+#[tokio::main]
+async fn main() {
+    raise_open_files_limit();
+    let window = Duration::from_secs(
+        std::env::args()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(20),
+    );
+    let stack = Stack::start(StackOptions {
+        alertmanager: false,
+        node_exporter: false,
+        fleet: Some(FleetOptions {
+            history: Some(History {
+                seconds: 3600,
+                step_seconds: 15,
+            }),
+            ..FleetOptions::default()
+        }),
+        ..StackOptions::default()
+    })
+    .await
+    .expect("the stack starts");
+    let prom = stack.prometheus_url.clone();
+
+    let config = vantage::config::Config {
+        prometheus_url: prom.parse().unwrap(),
+        refresh_seconds: REFRESH.as_secs(),
+        ..Default::default()
+    };
+    let state = vantage::AppState::new(config).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let vantage_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, vantage::router(state)).await });
+
+    let refreshes = window.as_secs_f64() / REFRESH.as_secs_f64();
+    println!("window {window:?}, refresh every {REFRESH:?} ({refreshes:.0} refreshes), {PANELS} panel(s)");
+    println!(
+        "| viewers | Vantage stream: queries/refresh | direct polling: queries/refresh | ratio |"
+    );
+    println!("|---:|---:|---:|---:|");
+    for viewers in [1usize, 100, 1000] {
+        let vantage = stream_viewers(&vantage_url, &prom, viewers, window).await / refreshes;
+        let direct = polling_viewers(&prom, viewers, window).await / refreshes;
+        println!(
+            "| {viewers} | {vantage:.1} | {direct:.1} | {:.0}× |",
+            direct / vantage.max(0.1)
+        );
+    }
+}
+
+/// N tabs, each holding one stream for the window. Returns queries Prometheus served.
+async fn stream_viewers(vantage: &str, prom: &str, n: usize, window: Duration) -> f64 {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
+    let url = format!("{vantage}/api/stream?dashboard=overview&range=1h");
+    let mut streams = Vec::with_capacity(n);
+    for _ in 0..n {
+        let response = client.get(&url).send().await.expect("stream opens");
+        streams.push(response.bytes_stream());
+    }
+    let before = range_queries_served(prom).await;
+    let readers: Vec<_> = streams
+        .into_iter()
+        .map(|mut s| tokio::spawn(async move { while let Some(Ok(_)) = s.next().await {} }))
+        .collect();
+    tokio::time::sleep(window).await;
+    let served = range_queries_served(prom).await - before;
+    for r in readers {
+        r.abort();
+    }
+    // Let the hub notice nobody watches any more before the next round.
+    tokio::time::sleep(REFRESH * 2).await;
+    served
+}
+
+/// N dashboards each asking Prometheus for the panel every refresh.
+async fn polling_viewers(prom: &str, n: usize, window: Duration) -> f64 {
+    let client = reqwest::Client::new();
+    let before = range_queries_served(prom).await;
+    let deadline = tokio::time::Instant::now() + window;
+    let pollers: Vec<_> = (0..n)
+        .map(|i| {
+            let client = client.clone();
+            let url = format!("{prom}/api/v1/query_range");
+            tokio::spawn(async move {
+                // Spread the viewers over the interval, as real tabs are.
+                tokio::time::sleep(REFRESH.mul_f64(i as f64 / n as f64)).await;
+                while tokio::time::Instant::now() < deadline {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap()
+                        .as_secs();
+                    let response = client
+                        .get(&url)
+                        .query(&[
+                            (
+                                "query",
+                                "sum by (service) (rate(http_requests_total[60s]))".to_string(),
+                            ),
+                            ("start", (now - 3600).to_string()),
+                            ("end", now.to_string()),
+                            ("step", "10".to_string()),
+                        ])
+                        .send()
+                        .await;
+                    if let Ok(r) = response {
+                        let _ = r.bytes().await;
+                    }
+                    tokio::time::sleep(REFRESH).await;
+                }
+            })
+        })
+        .collect();
+    futures::future::join_all(pollers).await;
+    range_queries_served(prom).await - before
+}
