@@ -553,29 +553,11 @@ async fn a_reconnecting_tab_gets_a_snapshot_at_once_and_shares_the_refresher() {
     server.abort();
 }
 
-/// How many `query_range` requests Prometheus has served, by its own counter
-/// (`prometheus_http_requests_total`, read from its `/metrics`: no scrape lag).
-async fn range_queries_served(prometheus_url: &str) -> f64 {
-    let text = reqwest::get(format!("{prometheus_url}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .filter(|l| {
-            l.starts_with("prometheus_http_requests_total{")
-                && l.contains(r#"handler="/api/v1/query_range""#)
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-        .sum()
-}
-
 #[tokio::test]
 async fn overlapping_identical_loads_share_one_query() {
     let stack = stack().await;
     let state = state_for(&stack.prometheus_url);
-    let before = range_queries_served(&stack.prometheus_url).await;
+    let before = stack.requests_served("/api/v1/query_range").await;
 
     let loads = (0..20).map(|_| {
         let state = state.clone();
@@ -593,7 +575,7 @@ async fn overlapping_identical_loads_share_one_query() {
         assert!(body.contains(r#""kind":"live""#), "{body}");
     }
 
-    let served = range_queries_served(&stack.prometheus_url).await - before;
+    let served = stack.requests_served("/api/v1/query_range").await - before;
     assert!(served >= 1.0, "the panel was queried");
     assert!(
         served <= 2.0,

@@ -430,3 +430,20 @@ impl Stack {
         Ok(url)
     }
 }
+
+impl Stack {
+    /// How many requests Prometheus has served on one API handler (for example
+    /// `/api/v1/query_range`), from its own `prometheus_http_requests_total`, read
+    /// from its `/metrics` so there is no scrape lag.
+    pub async fn requests_served(&self, handler: &str) -> f64 {
+        let Ok(response) = reqwest::get(format!("{}/metrics", self.prometheus_url)).await else {
+            return f64::NAN;
+        };
+        let needle = format!("handler=\"{handler}\"");
+        let text = response.text().await.unwrap_or_default();
+        text.lines()
+            .filter(|l| l.starts_with("prometheus_http_requests_total{") && l.contains(&needle))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+}

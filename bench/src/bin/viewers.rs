@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use bench::{raise_open_files_limit, range_queries_served};
+use bench::raise_open_files_limit;
 use fleet::{FleetOptions, History};
 use futures::StreamExt;
 use stack::{Stack, StackOptions};
@@ -59,8 +59,8 @@ async fn main() {
     );
     println!("|---:|---:|---:|---:|");
     for viewers in [1usize, 100, 1000] {
-        let vantage = stream_viewers(&vantage_url, &prom, viewers, window).await / refreshes;
-        let direct = polling_viewers(&prom, viewers, window).await / refreshes;
+        let vantage = stream_viewers(&vantage_url, &stack, viewers, window).await / refreshes;
+        let direct = polling_viewers(&stack, viewers, window).await / refreshes;
         println!(
             "| {viewers} | {vantage:.1} | {direct:.1} | {:.0}× |",
             direct / vantage.max(0.1)
@@ -69,7 +69,7 @@ async fn main() {
 }
 
 /// N tabs, each holding one stream for the window. Returns queries Prometheus served.
-async fn stream_viewers(vantage: &str, prom: &str, n: usize, window: Duration) -> f64 {
+async fn stream_viewers(vantage: &str, stack: &Stack, n: usize, window: Duration) -> f64 {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(0)
         .build()
@@ -80,13 +80,13 @@ async fn stream_viewers(vantage: &str, prom: &str, n: usize, window: Duration) -
         let response = client.get(&url).send().await.expect("stream opens");
         streams.push(response.bytes_stream());
     }
-    let before = range_queries_served(prom).await;
+    let before = stack.requests_served("/api/v1/query_range").await;
     let readers: Vec<_> = streams
         .into_iter()
         .map(|mut s| tokio::spawn(async move { while let Some(Ok(_)) = s.next().await {} }))
         .collect();
     tokio::time::sleep(window).await;
-    let served = range_queries_served(prom).await - before;
+    let served = stack.requests_served("/api/v1/query_range").await - before;
     for r in readers {
         r.abort();
     }
@@ -96,9 +96,10 @@ async fn stream_viewers(vantage: &str, prom: &str, n: usize, window: Duration) -
 }
 
 /// N dashboards each asking Prometheus for the panel every refresh.
-async fn polling_viewers(prom: &str, n: usize, window: Duration) -> f64 {
+async fn polling_viewers(stack: &Stack, n: usize, window: Duration) -> f64 {
+    let prom = &stack.prometheus_url;
     let client = reqwest::Client::new();
-    let before = range_queries_served(prom).await;
+    let before = stack.requests_served("/api/v1/query_range").await;
     let deadline = tokio::time::Instant::now() + window;
     let pollers: Vec<_> = (0..n)
         .map(|i| {
@@ -134,5 +135,5 @@ async fn polling_viewers(prom: &str, n: usize, window: Duration) -> f64 {
         })
         .collect();
     futures::future::join_all(pollers).await;
-    range_queries_served(prom).await - before
+    stack.requests_served("/api/v1/query_range").await - before
 }
