@@ -6,8 +6,10 @@
 //! text node, never markup, and the server and the browser build identical trees
 //! (text sizes are estimated the same way on both sides), so hydration matches.
 
+pub mod gauge;
 pub mod palette;
 pub mod shapes;
+pub mod sparkline;
 pub mod time_axis;
 pub mod time_series;
 

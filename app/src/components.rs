@@ -1,7 +1,13 @@
-//! Reusable pieces of pages, one component per file.
+//! Building blocks of pages, one component per file.
 
 pub mod chart_svg;
+pub mod data_table;
+pub mod gauge_dial;
 pub mod nav_bar;
+pub mod panel_card;
 pub mod panel_status;
 pub mod range_picker;
-pub mod time_series_panel;
+pub mod stat_value;
+pub mod status_grid;
+pub mod time_series_chart;
+pub mod variable_picker;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{PanelData, PanelRef, RelativeRange};
+use crate::model::{DashboardSummary, DashboardView, PanelData, ViewQuery};
 
 /// Why data could not be had, in words fit for the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -16,25 +16,66 @@ pub enum DataError {
     Unavailable(String),
 }
 
-/// One panel's data for a range.
-pub async fn fetch_panel(
-    panel: PanelRef,
-    range: RelativeRange,
-    services: Vec<String>,
-) -> Result<PanelData, DataError> {
+/// A dashboard with every panel's data, as a page first shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DashboardData {
+    pub view: DashboardView,
+    pub panels: Vec<PanelData>,
+}
+
+/// A dashboard and all its panels for a view.
+pub async fn fetch_dashboard(id: String, query: ViewQuery) -> Result<DashboardData, DataError> {
     #[cfg(feature = "ssr")]
     {
-        let source = leptos::prelude::use_context::<ssr::SharedPanelSource>()
-            .ok_or_else(|| DataError::Unavailable("no panel source".into()))?;
-        source.panel(panel, range, services).await
+        source()?.dashboard(id, query).await
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
-        send_wrapper::SendWrapper::new(browser::get_panel(panel, range, services)).await
+        send_wrapper::SendWrapper::new(browser::get_dashboard(id, query)).await
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
-        let _ = (panel, range, services);
+        let _ = (id, query);
+        Err(DataError::Unavailable(
+            "built without ssr or hydrate".into(),
+        ))
+    }
+}
+
+/// The dashboards to offer in the navigation.
+pub async fn fetch_dashboard_list() -> Result<Vec<DashboardSummary>, DataError> {
+    #[cfg(feature = "ssr")]
+    {
+        Ok(source()?.dashboards())
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        send_wrapper::SendWrapper::new(browser::get_dashboard_list()).await
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Err(DataError::Unavailable(
+            "built without ssr or hydrate".into(),
+        ))
+    }
+}
+
+/// The values a dashboard's variable may take (for its picker).
+pub async fn fetch_variable_values(
+    dashboard: String,
+    variable: String,
+) -> Result<Vec<String>, DataError> {
+    #[cfg(feature = "ssr")]
+    {
+        source()?.variable_values(dashboard, variable).await
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        send_wrapper::SendWrapper::new(browser::get_variable_values(dashboard, variable)).await
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        let _ = (dashboard, variable);
         Err(DataError::Unavailable(
             "built without ssr or hydrate".into(),
         ))
@@ -42,22 +83,33 @@ pub async fn fetch_panel(
 }
 
 #[cfg(feature = "ssr")]
+fn source() -> Result<ssr::SharedPanelSource, DataError> {
+    leptos::prelude::use_context::<ssr::SharedPanelSource>()
+        .ok_or_else(|| DataError::Unavailable("no data source".into()))
+}
+
+#[cfg(feature = "ssr")]
 pub mod ssr {
     use std::{future::Future, pin::Pin, sync::Arc};
 
-    use super::DataError;
-    use crate::model::{PanelData, PanelRef, RelativeRange};
+    use super::{DashboardData, DataError};
+    use crate::model::{DashboardSummary, ViewQuery};
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
     /// What the server offers pages while it renders them.
     pub trait PanelSource: Send + Sync {
-        fn panel(
+        fn dashboards(&self) -> Vec<DashboardSummary>;
+        fn dashboard(
             &self,
-            panel: PanelRef,
-            range: RelativeRange,
-            services: Vec<String>,
-        ) -> BoxFuture<'_, Result<PanelData, DataError>>;
+            id: String,
+            query: ViewQuery,
+        ) -> BoxFuture<'_, Result<DashboardData, DataError>>;
+        fn variable_values(
+            &self,
+            dashboard: String,
+            variable: String,
+        ) -> BoxFuture<'_, Result<Vec<String>, DataError>>;
     }
 
     pub type SharedPanelSource = Arc<dyn PanelSource>;
@@ -65,35 +117,25 @@ pub mod ssr {
 
 #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
 pub mod browser {
-    use super::DataError;
-    use crate::model::{PanelData, PanelRef, RelativeRange};
+    use futures::future::join_all;
+    use serde::de::DeserializeOwned;
+
+    use super::{DashboardData, DataError};
+    use crate::model::{DashboardSummary, DashboardView, PanelData, ViewQuery};
 
     #[derive(serde::Deserialize)]
     struct ApiError {
         error: String,
     }
 
-    pub async fn get_panel(
-        panel: PanelRef,
-        range: RelativeRange,
-        services: Vec<String>,
-    ) -> Result<PanelData, DataError> {
-        let mut url = format!(
-            "/api/dashboards/{}/panels/{}?range={range}",
-            encode(&panel.dashboard),
-            encode(&panel.panel)
-        );
-        for s in &services {
-            url.push_str("&service=");
-            url.push_str(&encode(s));
-        }
-        let response = gloo_net::http::Request::get(&url)
+    async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, DataError> {
+        let response = gloo_net::http::Request::get(url)
             .send()
             .await
             .map_err(|e| DataError::Unavailable(format!("Vantage is not reachable: {e}")))?;
         if response.ok() {
             return response
-                .json::<PanelData>()
+                .json::<T>()
                 .await
                 .map_err(|e| DataError::Unavailable(format!("unreadable answer: {e}")));
         }
@@ -107,6 +149,49 @@ pub mod browser {
             400..=499 => DataError::BadRequest(message),
             _ => DataError::Unavailable(message),
         })
+    }
+
+    pub async fn get_dashboard(id: String, query: ViewQuery) -> Result<DashboardData, DataError> {
+        let view: DashboardView = get_json(&format!("/api/dashboards/{}", encode(&id))).await?;
+        // The API refuses keys that are not this dashboard's variables.
+        let query = query.for_variables(&view.variables).to_query();
+        let loads = view.panels.iter().map(|p| {
+            let url = format!(
+                "/api/dashboards/{}/panels/{}?{query}",
+                encode(&id),
+                encode(&p.id)
+            );
+            async move { get_json::<PanelData>(&url).await }
+        });
+        let panels = join_all(loads)
+            .await
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(DashboardData { view, panels })
+    }
+
+    pub async fn get_dashboard_list() -> Result<Vec<DashboardSummary>, DataError> {
+        #[derive(serde::Deserialize)]
+        struct List {
+            dashboards: Vec<DashboardSummary>,
+        }
+        Ok(get_json::<List>("/api/dashboards").await?.dashboards)
+    }
+
+    pub async fn get_variable_values(
+        dashboard: String,
+        variable: String,
+    ) -> Result<Vec<String>, DataError> {
+        #[derive(serde::Deserialize)]
+        struct Values {
+            values: Vec<String>,
+        }
+        let url = format!(
+            "/api/dashboards/{}/variables/{}/values",
+            encode(&dashboard),
+            encode(&variable)
+        );
+        Ok(get_json::<Values>(&url).await?.values)
     }
 
     pub fn encode(segment: &str) -> String {

@@ -10,9 +10,13 @@ pub fn value(v: f64, unit: Unit) -> String {
     match unit {
         Unit::None => si(v),
         Unit::RequestsPerSecond => format!("{} req/s", si(v)),
+        Unit::OperationsPerSecond => format!("{} ops/s", si(v)),
+        Unit::PacketsPerSecond => format!("{} p/s", si(v)),
         Unit::Percent => format!("{} %", trim(v, 1)),
+        Unit::Ratio => format!("{} %", trim(v * 100.0, 1)),
         Unit::Seconds => seconds(v),
         Unit::Bytes => bytes(v),
+        Unit::BytesPerSecond => format!("{}/s", bytes(v)),
     }
 }
 
@@ -127,6 +131,11 @@ mod tests {
             "4.1 GiB"
         );
         assert_eq!(value(97.31, Unit::Percent), "97.3 %");
+        assert_eq!(value(0.9731, Unit::Ratio), "97.3 %");
+        assert_eq!(
+            value(2.5 * 1024.0 * 1024.0, Unit::BytesPerSecond),
+            "2.5 MiB/s"
+        );
         assert_eq!(value(3.0, Unit::None), "3");
         assert_eq!(value(0.25, Unit::None), "0.25");
         assert_eq!(value(f64::NAN, Unit::None), "–");

@@ -17,7 +17,7 @@ use leptos_router::{
     path, SsrMode, StaticSegment,
 };
 
-use crate::pages::{not_found::NotFound, overview::OverviewPage};
+use crate::pages::{dashboard::DashboardPage, not_found::NotFound};
 
 /// The HTML document around the app. Only the server calls this.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -50,8 +50,8 @@ pub fn App() -> impl IntoView {
             <components::nav_bar::NavBar />
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=OverviewPage ssr=SsrMode::Async />
-                    <Route path=path!("/d/overview") view=OverviewPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/d/:id") view=DashboardPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
-use crate::model::{PanelData, RelativeRange};
+use crate::model::{PanelData, ViewQuery};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamState {
@@ -47,24 +47,19 @@ impl LiveStream {
         self.panels.with(|p| p.get(panel).cloned())
     }
 
-    /// Keeps a stream open for `dashboard` at `range` while the calling component lives,
-    /// reconnecting when the range changes.
-    pub fn follow(
-        &self,
-        dashboard: &'static str,
-        range: Signal<RelativeRange>,
-        services: Signal<Vec<String>>,
-    ) {
+    /// Keeps a stream open for `dashboard` and the view while the calling
+    /// component lives, reconnecting when either changes.
+    pub fn follow(&self, dashboard: Signal<String>, query: Signal<ViewQuery>) {
         let stream = *self;
         Effect::new(
             move |previous: Option<Option<futures::future::AbortHandle>>| {
                 if let Some(Some(handle)) = previous {
                     handle.abort();
                 }
-                let range = range.get();
-                let services = services.get();
+                let dashboard = dashboard.get();
+                let query = query.get();
                 stream.panels.set(HashMap::new());
-                open(stream, dashboard, range, services)
+                open(stream, dashboard, query)
             },
         );
     }
@@ -81,17 +76,22 @@ impl LiveStream {
 #[cfg(feature = "hydrate")]
 fn open(
     stream: LiveStream,
-    dashboard: &'static str,
-    range: RelativeRange,
-    services: Vec<String>,
+    dashboard: String,
+    query: ViewQuery,
 ) -> Option<futures::future::AbortHandle> {
     use futures::{future::Abortable, StreamExt};
     use gloo_net::eventsource::futures::EventSource;
 
-    let mut url = format!("/api/stream?dashboard={dashboard}&range={range}");
-    for s in &services {
-        url.push_str("&service=");
-        url.push_str(&crate::data::browser::encode(s));
+    // The page's whole view: like the page, the stream ignores keys that are
+    // not this dashboard's variables.
+    let mut url = format!(
+        "/api/stream?dashboard={}",
+        crate::data::browser::encode(&dashboard)
+    );
+    let rest = query.to_query();
+    if !rest.is_empty() {
+        url.push('&');
+        url.push_str(&rest);
     }
     let (handle, registration) = futures::future::AbortHandle::new_pair();
     let task = async move {
@@ -147,11 +147,6 @@ async fn sleep_ms(ms: i32) {
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn open(
-    _: LiveStream,
-    _: &'static str,
-    _: RelativeRange,
-    _: Vec<String>,
-) -> Option<futures::future::AbortHandle> {
+fn open(_: LiveStream, _: String, _: ViewQuery) -> Option<futures::future::AbortHandle> {
     None
 }

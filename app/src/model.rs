@@ -1,7 +1,17 @@
 //! Types that cross the wire between the server and the browser.
 
+mod dashboard;
 mod panel;
 mod time_range;
+mod view_query;
 
-pub use panel::{PanelData, PanelRef, PanelStatus, Point, Series, Unit};
-pub use time_range::{RangeWindow, RelativeRange, UnknownRange};
+pub use dashboard::{
+    ColumnView, DashboardSummary, DashboardView, DrillDown, Level, PanelKind, PanelView,
+    ThresholdStep, Thresholds, VariableView,
+};
+pub use panel::{PanelData, PanelRef, PanelStatus, Point, Row, Series, Unit};
+pub use time_range::{
+    RangeError, RangeWindow, RelativeRange, TimeRange, UnknownRange, MAX_SPAN_SECONDS,
+    MIN_SPAN_SECONDS,
+};
+pub use view_query::{ViewQuery, RESERVED_KEYS};

@@ -1,4 +1,4 @@
 //! One module per view.
 
+pub mod dashboard;
 pub mod not_found;
-pub mod overview;

@@ -208,6 +208,40 @@ pub const SERVICES: &[ServiceSpec] = &[
     },
 ];
 
+/// Who calls whom: each service's dependencies, as its client reports them
+/// (`service_dependency_up`).
+pub const DEPENDENCIES: &[(&str, &[&str])] = &[
+    ("frontend", &["api-gateway"]),
+    (
+        "api-gateway",
+        &[
+            "auth-service",
+            "user-service",
+            "platform-services",
+            "llm-orchestrator",
+        ],
+    ),
+    ("auth-service", &["user-service", "permission-service"]),
+    ("user-service", &["permission-service"]),
+    (
+        "platform-services",
+        &["airtable-gateway", "automation-services"],
+    ),
+    ("automation-services", &["saga-orchestrator"]),
+    ("llm-orchestrator", &["mcp-server"]),
+    ("mcp-server", &["airtable-gateway"]),
+    ("saga-orchestrator", &["user-service", "platform-services"]),
+];
+
+/// The services `name` calls.
+pub fn dependencies(name: &str) -> &'static [&'static str] {
+    DEPENDENCIES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, d)| *d)
+        .unwrap_or(&[])
+}
+
 pub fn find(name: &str) -> Option<&'static ServiceSpec> {
     SERVICES.iter().find(|s| s.name == name)
 }

@@ -69,6 +69,8 @@ pub struct ServiceState {
     business: Vec<f64>,
     burst_until: f64,
     load_jitter: f64,
+    cpu_seconds: f64,
+    memory_bytes: f64,
 }
 
 pub struct Simulation {
@@ -104,6 +106,8 @@ impl Simulation {
                 business: vec![0.0; spec.business.map(|b| b.3.len()).unwrap_or(0)],
                 burst_until: f64::MIN,
                 load_jitter: 1.0,
+                cpu_seconds: 0.0,
+                memory_bytes: 90e6,
             })
             .collect();
         Self {
@@ -172,6 +176,13 @@ impl Simulation {
                     *bucket += n * math::lognormal_cdf(le, median, LATENCY_SIGMA);
                 }
                 state.sum += n * median * (LATENCY_SIGMA * LATENCY_SIGMA / 2.0).exp();
+            }
+            // Work costs CPU; memory follows the load slowly, as heaps do.
+            if svc.mode != Mode::Down {
+                svc.cpu_seconds += dt * 0.02 + total * 0.002 * latency_factor.sqrt();
+                let rate = total / dt.max(1.0);
+                let target = 90e6 + rate * 2.5e6;
+                svc.memory_bytes += (target - svc.memory_bytes) * (dt / 300.0).min(1.0);
             }
             if svc.spec.cache.is_some() {
                 let hit_ratio = if in_burst { 0.7 } else { 0.93 };
@@ -353,6 +364,48 @@ impl Simulation {
             if svc.mode == Mode::Fail { 0.0 } else { 1.0 },
         );
         out.push(up);
+        let mut deps = Family::new(
+            "service_dependency_up",
+            Kind::Gauge,
+            "1 while a dependency answers the service's calls.",
+        );
+        for dep in crate::catalog::dependencies(name) {
+            let answers = self
+                .services
+                .iter()
+                .find(|s| s.spec.name == *dep)
+                .is_some_and(|s| matches!(s.mode, Mode::Normal | Mode::Slow));
+            deps.push(
+                "service_dependency_up",
+                &[("service", name), ("dependency", dep)],
+                if answers { 1.0 } else { 0.0 },
+            );
+        }
+        if !deps.samples.is_empty() {
+            out.push(deps);
+        }
+        let mut cpu = Family::new(
+            "process_cpu_seconds_total",
+            Kind::Counter,
+            "CPU time the process used, in seconds.",
+        );
+        cpu.push(
+            "process_cpu_seconds_total",
+            &[("service", name)],
+            svc.cpu_seconds,
+        );
+        out.push(cpu);
+        let mut memory = Family::new(
+            "process_resident_memory_bytes",
+            Kind::Gauge,
+            "Resident memory of the process, in bytes.",
+        );
+        memory.push(
+            "process_resident_memory_bytes",
+            &[("service", name)],
+            svc.memory_bytes.round(),
+        );
+        out.push(memory);
         let mut start = Family::new(
             "process_start_time_seconds",
             Kind::Gauge,

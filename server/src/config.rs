@@ -20,6 +20,19 @@ pub struct Cli {
 
     #[command(flatten)]
     pub overrides: Overrides,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Checks dashboard files without serving: the built-in ones, those in
+    /// dashboards_dir, and any FILES given. Exits 1 if any has a mistake.
+    Check {
+        #[arg(value_name = "FILES")]
+        files: Vec<PathBuf>,
+    },
 }
 
 /// Every setting as an optional flag or environment variable.
@@ -41,6 +54,11 @@ pub struct Overrides {
     #[arg(long, env = "VANTAGE_REFRESH_SECONDS", value_name = "SECONDS")]
     pub refresh_seconds: Option<u64>,
 
+    /// A folder of dashboard files (*.toml) to serve besides the built-in ones;
+    /// changes are picked up without a restart
+    #[arg(long, env = "VANTAGE_DASHBOARDS_DIR", value_name = "DIR")]
+    pub dashboards_dir: Option<PathBuf>,
+
     /// Deadline for one query to Prometheus, in seconds [default: 10]
     #[arg(long, env = "VANTAGE_QUERY_TIMEOUT_SECONDS", value_name = "SECONDS")]
     pub query_timeout_seconds: Option<u64>,
@@ -55,6 +73,7 @@ pub struct Config {
     pub site_root: PathBuf,
     pub refresh_seconds: u64,
     pub query_timeout_seconds: u64,
+    pub dashboards_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -65,6 +84,7 @@ impl Default for Config {
             site_root: PathBuf::from("target/site"),
             refresh_seconds: 5,
             query_timeout_seconds: 10,
+            dashboards_dir: None,
         }
     }
 }
@@ -115,6 +135,9 @@ impl Config {
         }
         if let Some(v) = o.refresh_seconds {
             self.refresh_seconds = v;
+        }
+        if let Some(v) = &o.dashboards_dir {
+            self.dashboards_dir = Some(v.clone());
         }
         if let Some(v) = o.query_timeout_seconds {
             self.query_timeout_seconds = v;

@@ -1,8 +1,9 @@
 //! The hub: one refresher per thing being watched, however many tabs watch it.
 //!
-//! Subscriptions are keyed by what they show (dashboard and range). The first
-//! subscriber starts a refresher; each refresh runs every panel's query once and
-//! fans the result out to every subscriber; when the last one leaves, the
+//! Subscriptions are keyed by what they show (dashboard, range and filter). The
+//! first subscriber starts a refresher; each refresh loads every panel once
+//! (panels in parallel, each sent as soon as it is ready, so a slow one delays
+//! no other) and fans the result out to every subscriber; when the last one leaves, the
 //! refresher stops. Channels are bounded: a subscriber that falls behind is told
 //! so (it lags) and the stream drops it, so memory never grows with a slow reader.
 
@@ -15,21 +16,19 @@ use std::{
     time::Duration,
 };
 
-use app::model::{PanelRef, RelativeRange};
+use app::model::{PanelRef, TimeRange};
+use futures::{stream::FuturesUnordered, StreamExt};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use crate::{
-    panels::{self, PanelService},
-    query::ServiceFilter,
-};
+use crate::{panels::PanelService, query::Filter};
 
 /// What a stream shows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct TopicKey {
     pub dashboard: String,
-    pub range: RelativeRange,
-    pub services: ServiceFilter,
+    pub range: TimeRange,
+    pub filter: Filter,
 }
 
 /// One event for the stream, serialised once and shared by every subscriber.
@@ -42,7 +41,7 @@ pub struct StreamEvent {
 }
 
 /// Per-subscriber queue depth: a few refreshes' worth of panel events.
-const CHANNEL_CAPACITY: usize = 64;
+const CHANNEL_CAPACITY: usize = 128;
 
 #[derive(Clone)]
 pub struct Hub {
@@ -117,31 +116,13 @@ impl Hub {
 }
 
 async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topic>) {
-    let Some(dashboard) = panels::dashboard(&key.dashboard) else {
-        return;
-    };
+    let mut refreshed = false;
     loop {
-        for spec in dashboard.panels {
-            let panel = PanelRef {
-                dashboard: key.dashboard.clone(),
-                panel: spec.id.to_string(),
-            };
-            let Some(data) = inner.panels.load(&panel, key.range, &key.services).await else {
-                continue;
-            };
-            let Ok(json) = serde_json::to_string(&data) else {
-                continue;
-            };
-            let event = Arc::new(StreamEvent {
-                id: inner.next_id.fetch_add(1, Ordering::Relaxed),
-                kind: "panel",
-                json,
-            });
-            if let Ok(mut latest) = topic.latest.lock() {
-                latest.insert(spec.id.to_string(), Arc::clone(&event));
-            }
-            // No receivers is fine: the check below ends the refresher.
-            let _ = topic.tx.send(event);
+        // A fixed (absolute) range never changes: load it once, then only wait
+        // for the watchers to leave.
+        if key.range.is_relative() || !refreshed {
+            refresh(&inner, &key, &topic).await;
+            refreshed = true;
         }
         tokio::select! {
             _ = tokio::time::sleep(inner.interval) => {}
@@ -154,5 +135,41 @@ async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topi
             topics.remove(&key);
             return;
         }
+    }
+}
+
+/// Loads every panel of the dashboard (as it is now: files may have changed)
+/// and sends each as soon as it is ready.
+async fn refresh(inner: &Arc<Inner>, key: &TopicKey, topic: &Arc<Topic>) {
+    let Some(dashboard) = inner.panels.dashboards().get(&key.dashboard) else {
+        return;
+    };
+    let mut loads: FuturesUnordered<_> = dashboard
+        .panels
+        .iter()
+        .map(|spec| {
+            let panel = PanelRef {
+                dashboard: key.dashboard.clone(),
+                panel: spec.view.id.clone(),
+            };
+            let panels = Arc::clone(&inner.panels);
+            async move { panels.load(&panel, key.range, &key.filter).await }
+        })
+        .collect();
+    while let Some(loaded) = loads.next().await {
+        let Ok(data) = loaded else { continue };
+        let Ok(json) = serde_json::to_string(&data) else {
+            continue;
+        };
+        let event = Arc::new(StreamEvent {
+            id: inner.next_id.fetch_add(1, Ordering::Relaxed),
+            kind: "panel",
+            json,
+        });
+        if let Ok(mut latest) = topic.latest.lock() {
+            latest.insert(data.panel.panel.clone(), Arc::clone(&event));
+        }
+        // No receivers is fine: the refresher's check ends it.
+        let _ = topic.tx.send(event);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod config;
+pub mod dashboards;
 pub mod error;
 pub mod hub;
 pub mod panels;
@@ -29,13 +30,17 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{config::Config, hub::Hub, panels::PanelService, prometheus::PrometheusClient};
+use crate::{
+    config::Config, dashboards::Dashboards, hub::Hub, panels::PanelService,
+    prometheus::PrometheusClient,
+};
 
 /// Everything a request handler may need, cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
     pub prometheus: PrometheusClient,
+    pub dashboards: Dashboards,
     pub panels: Arc<PanelService>,
     pub hub: Hub,
     pub leptos: LeptosOptions,
@@ -50,10 +55,16 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
-    pub fn new(config: Config) -> Result<Self, prometheus::PrometheusError> {
+    pub fn new(config: Config) -> Result<Self, StartError> {
         let prometheus =
-            PrometheusClient::new(config.prometheus_url.clone(), config.query_timeout())?;
-        let panels = Arc::new(PanelService::new(prometheus.clone()));
+            PrometheusClient::new(config.prometheus_url.clone(), config.query_timeout())
+                .map_err(|e| StartError(e.to_string()))?;
+        let dashboards = Dashboards::load(config.dashboards_dir.clone())
+            .map_err(|e| StartError(e.to_string()))?;
+        for problem in &dashboards.catalog().problems {
+            tracing::warn!("{problem}");
+        }
+        let panels = Arc::new(PanelService::new(prometheus.clone(), dashboards.clone()));
         let shutdown = CancellationToken::new();
         let hub = Hub::new(
             Arc::clone(&panels),
@@ -69,6 +80,7 @@ impl AppState {
         Ok(Self {
             config: Arc::new(config),
             prometheus,
+            dashboards,
             panels,
             hub,
             leptos,
@@ -77,15 +89,26 @@ impl AppState {
     }
 }
 
+/// Why the server could not start, for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct StartError(pub String);
+
 /// Longest a plain API request may take; the stream is exempt.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let api = Router::new()
+        .route("/api/dashboards", get(api::panels::list))
+        .route("/api/dashboards/{dashboard}", get(api::panels::get))
         .route(
             "/api/dashboards/{dashboard}/panels/{panel}",
             get(api::panels::get_panel),
+        )
+        .route(
+            "/api/dashboards/{dashboard}/variables/{variable}/values",
+            get(api::panels::variable_values),
         )
         .route("/api/services", get(api::services::list))
         .route("/healthz", get(api::ops::healthz))
@@ -97,7 +120,7 @@ pub fn router(state: AppState) -> Router {
     let stream = Router::new().route("/api/stream", get(api::stream::stream));
 
     let options = state.leptos.clone();
-    let source = ssr_source::shared(Arc::clone(&state.panels));
+    let source = ssr_source::shared(Arc::clone(&state.panels), state.prometheus.clone());
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
@@ -139,9 +162,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// How often the operator's dashboard folder is checked for changes.
+const DASHBOARD_POLL: Duration = Duration::from_secs(2);
+
 /// Serves until Ctrl-C or SIGTERM, then ends streams and finishes open requests.
 pub async fn run(config: Config) -> anyhow_free::Result<()> {
     let state = AppState::new(config.clone()).map_err(|e| e.to_string())?;
+    tokio::spawn(
+        state
+            .dashboards
+            .clone()
+            .watch(DASHBOARD_POLL, state.shutdown.clone()),
+    );
 
     // Say at start whether Prometheus answers; serve either way, so the pages can
     // show the error and recover when it comes back.

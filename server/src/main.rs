@@ -1,6 +1,6 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use vantage::config::{Cli, Config};
+use vantage::config::{Cli, Command, Config};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -17,6 +17,18 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if let Some(Command::Check { files }) = &cli.command {
+        let (ok, problems) = vantage::dashboards::check(config.dashboards_dir.as_deref(), files);
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        println!("{ok} dashboard(s) ok, {} with mistakes", problems.len());
+        return if problems.is_empty() {
+            std::process::ExitCode::SUCCESS
+        } else {
+            std::process::ExitCode::FAILURE
+        };
+    }
     match vantage::run(config).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

@@ -1,126 +1,125 @@
-//! Panels: which query a panel runs, and how its answer becomes chart data.
+//! Panels: which queries a panel runs, and how the answers become panel data.
 //!
-//! The built-in overview panel is defined here until dashboards become files
-//! (the data-path work). Queries are fixed templates; the only part of a request
-//! that enters one is the service filter, through `query::build`.
+//! A panel's queries come from its dashboard file; the only parts of a request
+//! that enter one are the variables' values, through `query::build`. Loads of
+//! the same panel, range and filter that overlap share one set of queries, and
+//! range queries of relative ranges refresh incrementally: only the steps that
+//! are new since the last answer are fetched.
+
+pub mod downsample;
+mod window;
 
 use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
+    collections::{BTreeMap, HashMap},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
 };
-
-use tokio::sync::OnceCell;
 
 use app::model::{
-    PanelData, PanelRef, PanelStatus, Point, RangeWindow, RelativeRange, Series, Unit,
+    PanelData, PanelKind, PanelRef, PanelStatus, Point, RangeWindow, Row, Series, TimeRange,
 };
+use futures::future::join_all;
+use tokio::sync::OnceCell;
+
+pub use window::{points_for, window_for, MAX_POINTS};
 
 use crate::{
-    prometheus::{PrometheusClient, QueryData, RangeQuery, RangeSeries},
-    query::{self, ServiceFilter},
+    dashboards::{Dashboards, Panel, QueryTemplate},
+    prometheus::{PrometheusClient, QueryData, RangeQuery},
+    query::{self, Filter, Placeholders},
 };
 
-/// How a panel is drawn and queried.
-#[derive(Debug)]
-pub struct PanelSpec {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub unit: Unit,
-    /// PromQL with `$rate_interval` standing for a window fitted to the step and
-    /// `$filter` (inside a selector's braces) for the viewer's service filter.
-    pub query: &'static str,
-    /// The label whose value names a series in the legend.
-    pub legend_label: &'static str,
+type Labels = BTreeMap<String, String>;
+type PanelKey = (PanelRef, TimeRange, Filter);
+/// A series as fetched: its labels and `(time, value)` samples, gaps as `None`.
+type RawSeries = (Labels, Vec<(i64, Option<f64>)>);
+
+/// Why a panel could not even be attempted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LoadError {
+    #[error("no such dashboard")]
+    NoDashboard,
+    #[error("no such panel on this dashboard")]
+    NoPanel,
 }
 
-pub struct DashboardSpec {
-    pub id: &'static str,
-    pub panels: &'static [PanelSpec],
+/// What the panel service has cost Prometheus, for `/metrics` and benchmarks.
+#[derive(Debug, Default)]
+pub struct Stats {
+    pub queries: AtomicU64,
+    /// Samples received in range-query answers.
+    pub samples: AtomicU64,
 }
 
-pub const DASHBOARDS: &[DashboardSpec] = &[DashboardSpec {
-    id: "overview",
-    panels: &[PanelSpec {
-        id: "request_rate",
-        title: "Request rate by service",
-        unit: Unit::RequestsPerSecond,
-        query: "sum by (service) (rate(http_requests_total{$filter}[$rate_interval]))",
-        legend_label: "service",
-    }],
-}];
+/// Answers kept per range query for incremental refreshes; beyond this many the
+/// least recently used go.
+const MAX_CACHED_RANGES: usize = 512;
+/// Last good answers kept for outages; beyond this many the oldest go.
+const MAX_LAST_GOOD: usize = 1024;
 
-pub fn dashboard(id: &str) -> Option<&'static DashboardSpec> {
-    DASHBOARDS.iter().find(|d| d.id == id)
+/// One range query's answer so far, for fetching only what is new.
+struct CachedRange {
+    window: RangeWindow,
+    series: Vec<RawSeries>,
+    used: std::time::Instant,
 }
-
-pub fn panel(panel: &PanelRef) -> Option<&'static PanelSpec> {
-    dashboard(&panel.dashboard)?
-        .panels
-        .iter()
-        .find(|p| p.id == panel.panel)
-}
-
-/// Points a chart can use across its width; more would be drawn on top of each other.
-const TARGET_POINTS: i64 = 400;
-/// Steps that repeat well on a clock, so repeated queries hit the same timestamps.
-const NICE_STEPS: &[i64] = &[
-    5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21_600, 43_200, 86_400,
-];
-
-/// The window and step for a relative range ending now: the step keeps the point
-/// count near the chart's width (far below Prometheus' 11,000-point limit) and
-/// the window is aligned to the step.
-pub fn window_for(range: RelativeRange, now: i64) -> RangeWindow {
-    let wanted = (range.seconds() + TARGET_POINTS - 1) / TARGET_POINTS;
-    let step = NICE_STEPS
-        .iter()
-        .copied()
-        .find(|s| *s >= wanted)
-        .unwrap_or(86_400);
-    let end = now.div_euclid(step) * step;
-    RangeWindow {
-        start: end - range.seconds(),
-        end,
-        step,
-    }
-}
-
-/// A `rate()` window that covers at least two steps and a few scrapes.
-fn rate_interval(step: i64) -> String {
-    format!("{}s", (2 * step).max(60))
-}
-
-type PanelKey = (PanelRef, RelativeRange, ServiceFilter);
 
 /// Loads panel data from Prometheus and remembers the last good answer of each,
 /// so an outage shows stale data instead of nothing.
 pub struct PanelService {
     prometheus: PrometheusClient,
+    dashboards: Dashboards,
     last_good: Mutex<HashMap<PanelKey, PanelData>>,
     /// Loads under way: a second caller for the same key waits for the first
-    /// one's answer instead of sending the same query again.
+    /// one's answer instead of sending the same queries again.
     in_flight: Mutex<HashMap<PanelKey, Arc<OnceCell<PanelData>>>>,
+    ranges: Mutex<HashMap<String, CachedRange>>,
+    incremental: bool,
+    pub stats: Stats,
 }
 
 impl PanelService {
-    pub fn new(prometheus: PrometheusClient) -> Self {
+    pub fn new(prometheus: PrometheusClient, dashboards: Dashboards) -> Self {
         Self {
             prometheus,
+            dashboards,
             last_good: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
+            ranges: Mutex::new(HashMap::new()),
+            incremental: true,
+            stats: Stats::default(),
         }
     }
 
-    /// The panel's data now, or `None` if no such panel exists. Identical loads
-    /// that overlap share one query. A failing query is not an error here: it is
-    /// a panel state the page shows.
+    /// Always fetch whole ranges (for the benchmark that compares the two).
+    pub fn without_incremental_refresh(mut self) -> Self {
+        self.incremental = false;
+        self
+    }
+
+    pub fn dashboards(&self) -> &Dashboards {
+        &self.dashboards
+    }
+
+    /// The panel's data now. Identical loads that overlap share one set of
+    /// queries. A failing query is not an error here: it is a panel state the
+    /// page shows.
     pub async fn load(
         &self,
         panel: &PanelRef,
-        range: RelativeRange,
-        filter: &ServiceFilter,
-    ) -> Option<PanelData> {
-        let spec = self::panel(panel)?;
+        range: TimeRange,
+        filter: &Filter,
+    ) -> Result<PanelData, LoadError> {
+        let dashboard = self
+            .dashboards
+            .get(&panel.dashboard)
+            .ok_or(LoadError::NoDashboard)?;
+        let spec = dashboard
+            .panel(&panel.panel)
+            .ok_or(LoadError::NoPanel)?
+            .clone();
         let key = (panel.clone(), range, filter.clone());
         let cell = {
             let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
@@ -135,72 +134,265 @@ impl PanelService {
         if in_flight.get(&key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
             in_flight.remove(&key);
         }
-        Some(data)
+        Ok(data)
     }
 
-    async fn fetch(&self, spec: &'static PanelSpec, key: PanelKey) -> PanelData {
+    async fn fetch(&self, spec: Panel, key: PanelKey) -> PanelData {
         let (panel, range, filter) = (&key.0, key.1, &key.2);
         let now_ms = now_ms();
-        let window = window_for(range, now_ms / 1000);
-        let result = match query::build(spec.query, &rate_interval(window.step), filter) {
-            Ok(query) => {
-                let query = RangeQuery {
-                    query,
-                    start: window.start,
-                    end: window.end,
-                    step: window.step,
-                };
-                self.prometheus
-                    .query_range(&query)
-                    .await
-                    .map_err(|e| e.to_string())
-            }
-            Err(error) => {
-                // A template or escaping bug: never send it, and say little to viewers.
-                tracing::error!(panel = %panel.panel, %error, "query refused");
-                Err("this panel's query could not be built".to_string())
-            }
+        let now = now_ms / 1000;
+        let window = window_for(range, now, points_for(spec.view.width));
+        let placeholders = Placeholders {
+            rate_interval: rate_interval(window.step),
+            range: format!("{}s", range.seconds()),
         };
-        let data = match result {
-            Ok(answer) => {
-                let data = PanelData {
-                    panel: panel.clone(),
-                    title: spec.title.to_string(),
-                    unit: spec.unit,
-                    window,
-                    series: to_series(answer.data, spec.legend_label, window.step),
-                    status: PanelStatus::Live,
-                    warnings: answer.warnings,
-                    updated_at_ms: now_ms,
-                };
-                self.remember(key.clone(), &data);
-                data
-            }
-            Err(reason) => {
-                tracing::warn!(panel = %panel.panel, %reason, "panel query failed");
-                match self.last_good(&key) {
-                    Some(mut last) => {
-                        last.status = PanelStatus::Stale { reason };
-                        last
+        let instant_at = match range {
+            TimeRange::Relative(_) => now,
+            TimeRange::Absolute { to, .. } => to,
+        };
+        let answers = join_all(spec.queries.iter().map(|template| {
+            self.run(
+                template,
+                &placeholders,
+                filter,
+                spec.view.kind,
+                window,
+                instant_at,
+                range.is_relative(),
+            )
+        }))
+        .await;
+
+        let mut series = Vec::new();
+        let mut rows: BTreeMap<String, Vec<Option<f64>>> = BTreeMap::new();
+        let mut warnings = Vec::new();
+        let mut failures = Vec::new();
+        let many = spec.queries.len() > 1;
+        for (i, answer) in answers.into_iter().enumerate() {
+            match answer {
+                Ok((found, w)) => {
+                    warnings.extend(w);
+                    if spec.view.kind == PanelKind::Table {
+                        for s in found {
+                            let cells = rows
+                                .entry(s.name)
+                                .or_insert_with(|| vec![None; spec.queries.len()]);
+                            cells[i] = s.points.last().and_then(|p| p.1);
+                        }
+                    } else {
+                        series.extend(found);
                     }
-                    None => PanelData {
-                        panel: panel.clone(),
-                        title: spec.title.to_string(),
-                        unit: spec.unit,
-                        window,
-                        series: Vec::new(),
-                        status: PanelStatus::Error { message: reason },
-                        warnings: Vec::new(),
-                        updated_at_ms: now_ms,
-                    },
+                }
+                Err(reason) if many => failures.push(format!("query {}: {reason}", i + 1)),
+                Err(reason) => failures.push(reason),
+            }
+        }
+        let all_failed = failures.len() == spec.queries.len();
+        if !all_failed && !failures.is_empty() {
+            // Some queries answered: show what there is and say what is missing.
+            warnings.extend(failures.iter().cloned());
+        }
+        if all_failed {
+            let reason = failures.join("; ");
+            tracing::warn!(panel = %panel.panel, %reason, "panel queries failed");
+            return match self.last_good(&key) {
+                Some(mut last) => {
+                    last.status = PanelStatus::Stale { reason };
+                    last
+                }
+                None => PanelData {
+                    panel: panel.clone(),
+                    view: spec.view.clone(),
+                    window,
+                    series: Vec::new(),
+                    rows: Vec::new(),
+                    status: PanelStatus::Error { message: reason },
+                    warnings: Vec::new(),
+                    updated_at_ms: now_ms,
+                },
+            };
+        }
+        let data = PanelData {
+            panel: panel.clone(),
+            view: spec.view.clone(),
+            window,
+            series,
+            rows: rows
+                .into_iter()
+                .map(|(key, values)| Row { key, values })
+                .collect(),
+            status: PanelStatus::Live,
+            warnings,
+            updated_at_ms: now_ms,
+        };
+        self.remember(key.clone(), &data);
+        data
+    }
+
+    /// One query of a panel, as named series (an instant answer gives one point each).
+    #[allow(clippy::too_many_arguments)]
+    async fn run(
+        &self,
+        template: &QueryTemplate,
+        placeholders: &Placeholders,
+        filter: &Filter,
+        kind: PanelKind,
+        window: RangeWindow,
+        instant_at: i64,
+        relative: bool,
+    ) -> Result<(Vec<Series>, Vec<String>), String> {
+        let built = query::build(&template.expr, placeholders, filter).map_err(|error| {
+            // A template or escaping bug: never send it, and say little to viewers.
+            tracing::error!(%error, "query refused");
+            "this panel's query could not be built".to_string()
+        })?;
+        let legend = template.legend.as_deref();
+        if kind.is_instant() {
+            self.stats.queries.fetch_add(1, Ordering::Relaxed);
+            let answer = self
+                .prometheus
+                .query(&built, Some(instant_at))
+                .await
+                .map_err(|e| e.to_string())?;
+            let series = match answer.data {
+                QueryData::Vector(v) => v
+                    .into_iter()
+                    .map(|s| Series {
+                        name: legend_for(legend, &s.metric),
+                        points: vec![Point(
+                            s.value.timestamp.round() as i64,
+                            s.value.value.is_finite().then_some(s.value.value),
+                        )],
+                    })
+                    .collect(),
+                QueryData::Scalar(s) => vec![Series {
+                    name: legend_for(legend, &Labels::new()),
+                    points: vec![Point(
+                        s.timestamp.round() as i64,
+                        s.value.is_finite().then_some(s.value),
+                    )],
+                }],
+                _ => Vec::new(),
+            };
+            return Ok((sorted(series), answer.warnings));
+        }
+        let (raw, warnings) = self.range(&built, window, relative).await?;
+        let series = raw
+            .into_iter()
+            .map(|(labels, points)| Series {
+                name: legend_for(legend, &labels),
+                points: with_gaps(points, window.step),
+            })
+            .collect();
+        Ok((sorted(series), warnings))
+    }
+
+    /// A range query's series over `window`, fetching only the new steps when an
+    /// earlier answer for the same query and step covers the rest.
+    async fn range(
+        &self,
+        query: &str,
+        window: RangeWindow,
+        relative: bool,
+    ) -> Result<(Vec<RawSeries>, Vec<String>), String> {
+        let cached = if self.incremental && relative {
+            let ranges = self.ranges.lock().unwrap_or_else(|e| e.into_inner());
+            ranges.get(query).and_then(|c| {
+                let w = c.window;
+                (w.step == window.step
+                    && w.start <= window.start
+                    && w.end >= window.start
+                    && w.end <= window.end)
+                    .then(|| c.series.clone())
+                    .map(|s| (w, s))
+            })
+        } else {
+            None
+        };
+        // Re-fetch the newest cached step too: its samples may have landed late.
+        let from = cached.as_ref().map(|(w, _)| w.end).unwrap_or(window.start);
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let answer = self
+            .prometheus
+            .query_range(&RangeQuery {
+                query: query.to_string(),
+                start: from,
+                end: window.end,
+                step: window.step,
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        let QueryData::Matrix(matrix) = answer.data else {
+            return Ok((Vec::new(), answer.warnings));
+        };
+        let fetched: usize = matrix.iter().map(|s| s.values.len()).sum();
+        self.stats
+            .samples
+            .fetch_add(fetched as u64, Ordering::Relaxed);
+
+        let mut series: Vec<RawSeries> = match cached {
+            Some((_, old)) => old
+                .into_iter()
+                .map(|(labels, points)| {
+                    let kept = points
+                        .into_iter()
+                        .filter(|(t, _)| *t >= window.start && *t < from)
+                        .collect();
+                    (labels, kept)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for s in matrix {
+            let points = s
+                .values
+                .iter()
+                .map(|v| {
+                    let t = v.timestamp.round() as i64;
+                    (t, v.value.is_finite().then_some(v.value))
+                })
+                .collect::<Vec<_>>();
+            match series.iter_mut().find(|(labels, _)| *labels == s.metric) {
+                Some((_, existing)) => existing.extend(points),
+                None => series.push((s.metric, points)),
+            }
+        }
+        series.retain(|(_, points)| !points.is_empty());
+
+        if self.incremental && relative {
+            let mut ranges = self.ranges.lock().unwrap_or_else(|e| e.into_inner());
+            if ranges.len() >= MAX_CACHED_RANGES && !ranges.contains_key(query) {
+                if let Some(oldest) = ranges
+                    .iter()
+                    .min_by_key(|(_, c)| c.used)
+                    .map(|(k, _)| k.clone())
+                {
+                    ranges.remove(&oldest);
                 }
             }
-        };
-        data
+            ranges.insert(
+                query.to_string(),
+                CachedRange {
+                    window,
+                    series: series.clone(),
+                    used: std::time::Instant::now(),
+                },
+            );
+        }
+        Ok((series, answer.warnings))
     }
 
     fn remember(&self, key: PanelKey, data: &PanelData) {
         if let Ok(mut map) = self.last_good.lock() {
+            if map.len() >= MAX_LAST_GOOD && !map.contains_key(&key) {
+                if let Some(oldest) = map
+                    .iter()
+                    .min_by_key(|(_, d)| d.updated_at_ms)
+                    .map(|(k, _)| k.clone())
+                {
+                    map.remove(&oldest);
+                }
+            }
             map.insert(key, data.clone());
         }
     }
@@ -217,86 +409,85 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Range-query series as chart series: legend names from a label, NaN/±Inf and
-/// missing steps as gaps, sorted by name so colours stay put between refreshes.
-pub fn to_series(data: QueryData, legend_label: &str, step: i64) -> Vec<Series> {
-    let QueryData::Matrix(matrix) = data else {
-        return Vec::new();
-    };
-    let mut series: Vec<Series> = matrix
-        .into_iter()
-        .map(|s| one_series(s, legend_label, step))
-        .collect();
+/// A `rate()` window that covers at least two steps and a few scrapes.
+fn rate_interval(step: i64) -> String {
+    format!("{}s", (2 * step).max(60))
+}
+
+fn sorted(mut series: Vec<Series>) -> Vec<Series> {
+    // By name, so colours stay put between refreshes.
     series.sort_by(|a, b| a.name.cmp(&b.name));
     series
 }
 
-fn one_series(s: RangeSeries, legend_label: &str, step: i64) -> Series {
-    let name = s.metric.get(legend_label).cloned().unwrap_or_else(|| {
-        let labels: Vec<String> = s.metric.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
-        format!("{{{}}}", labels.join(", "))
-    });
-    let mut points = Vec::with_capacity(s.values.len());
-    let mut previous: Option<i64> = None;
-    for sample in s.values {
-        let t = sample.timestamp.round() as i64;
-        if previous.is_some_and(|p| t - p > step + step / 2) {
-            points.push(Point(previous.unwrap_or(t) + step, None));
+/// The legend of a series: `{{label}}` parts replaced by its label values, or
+/// all its labels when the panel gives no legend.
+pub fn legend_for(format: Option<&str>, labels: &Labels) -> String {
+    match format {
+        Some(format) => {
+            let mut out = String::with_capacity(format.len());
+            let mut rest = format;
+            while let Some(i) = rest.find("{{") {
+                out.push_str(&rest[..i]);
+                let after = &rest[i + 2..];
+                match after.find("}}") {
+                    Some(end) => {
+                        let name = after[..end].trim();
+                        out.push_str(labels.get(name).map(String::as_str).unwrap_or(""));
+                        rest = &after[end + 2..];
+                    }
+                    None => {
+                        rest = after;
+                    }
+                }
+            }
+            out.push_str(rest);
+            out
         }
-        points.push(Point(t, sample.value.is_finite().then_some(sample.value)));
+        None => {
+            let shown: Vec<String> = labels
+                .iter()
+                .filter(|(k, _)| k.as_str() != "__name__")
+                .map(|(k, v)| format!("{k}={v:?}"))
+                .collect();
+            if shown.is_empty() {
+                "value".into()
+            } else {
+                format!("{{{}}}", shown.join(", "))
+            }
+        }
+    }
+}
+
+/// Chart points with a `None` wherever steps are missing, so lines break
+/// instead of bridging the hole.
+fn with_gaps(raw: Vec<(i64, Option<f64>)>, step: i64) -> Vec<Point> {
+    let mut points = Vec::with_capacity(raw.len());
+    let mut previous: Option<i64> = None;
+    for (t, v) in raw {
+        if let Some(p) = previous {
+            if t - p > step + step / 2 {
+                points.push(Point(p + step, None));
+            }
+        }
+        points.push(Point(t, v));
         previous = Some(t);
     }
-    Series { name, points }
+    points
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::prometheus::Sample;
-
-    #[test]
-    fn windows_stay_far_below_the_point_limit_and_align_to_the_step() {
-        let now = 1_795_356_309;
-        for range in RelativeRange::ALL {
-            let w = window_for(range, now);
-            let points = (w.end - w.start) / w.step + 1;
-            assert!(points <= 11_000, "{range}: {points}");
-            assert!(points <= TARGET_POINTS + 1, "{range}: {points}");
-            assert_eq!(w.end % w.step, 0);
-            assert_eq!(w.end - w.start, range.seconds());
-            assert!(w.end <= now && now - w.end < w.step);
-        }
-        assert_eq!(window_for(RelativeRange::M15, now).step, 5);
-        assert_eq!(window_for(RelativeRange::D7, now).step, 1800);
-    }
 
     #[test]
     fn gaps_and_special_values_become_breaks() {
-        let s = RangeSeries {
-            metric: [("service".to_string(), "a".to_string())].into(),
-            values: vec![
-                Sample {
-                    timestamp: 0.0,
-                    value: 1.0,
-                },
-                Sample {
-                    timestamp: 10.0,
-                    value: f64::NAN,
-                },
-                Sample {
-                    timestamp: 20.0,
-                    value: 2.0,
-                },
-                Sample {
-                    timestamp: 60.0,
-                    value: 3.0,
-                },
-            ],
-        };
-        let out = one_series(s, "service", 10);
-        assert_eq!(out.name, "a");
+        let out = with_gaps(
+            vec![(0, Some(1.0)), (10, None), (20, Some(2.0)), (60, Some(3.0))],
+            10,
+        );
         assert_eq!(
-            out.points,
+            out,
             vec![
                 Point(0, Some(1.0)),
                 Point(10, None),
@@ -305,5 +496,23 @@ mod tests {
                 Point(60, Some(3.0))
             ]
         );
+    }
+
+    #[test]
+    fn legends_fill_labels_and_never_interpret_them() {
+        let labels: Labels = [
+            ("service".to_string(), "<b>api</b>".to_string()),
+            ("endpoint".to_string(), "/x".to_string()),
+        ]
+        .into();
+        assert_eq!(
+            legend_for(Some("{{service}} {{ endpoint }} {{missing}}!"), &labels),
+            "<b>api</b> /x !"
+        );
+        assert_eq!(
+            legend_for(None, &labels),
+            "{endpoint=\"/x\", service=\"<b>api</b>\"}"
+        );
+        assert_eq!(legend_for(None, &Labels::new()), "value");
     }
 }

@@ -11,39 +11,39 @@ use promql_parser::{
     util::{escape_string, walk_expr, ExprVisitor},
 };
 
-/// The label the service filter narrows.
-pub const SERVICE_LABEL: &str = "service";
-/// Values a filter may hold, and how long one may be: far above real use,
+use std::collections::BTreeMap;
+
+/// Values one variable may hold, and how long one may be: far above real use,
 /// far below what could make a query expensive.
 const MAX_VALUES: usize = 64;
 const MAX_VALUE_LEN: usize = 200;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum FilterError {
-    #[error("too many service= values (at most {MAX_VALUES})")]
-    TooMany,
-    #[error("a service= value is empty or longer than {MAX_VALUE_LEN} bytes")]
-    BadLength,
-    #[error("a service= value contains control characters")]
-    ControlCharacters,
+    #[error("too many {0}= values (at most {MAX_VALUES})")]
+    TooMany(String),
+    #[error("a {0}= value is empty or longer than {MAX_VALUE_LEN} bytes")]
+    BadLength(String),
+    #[error("a {0}= value contains control characters")]
+    ControlCharacters(String),
 }
 
-/// The services a view is narrowed to; empty means all.
+/// The values chosen for one variable, sorted and without repeats.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ServiceFilter(Vec<String>);
+pub struct FilterValues(Vec<String>);
 
-impl ServiceFilter {
-    pub fn new(values: Vec<String>) -> Result<Self, FilterError> {
+impl FilterValues {
+    /// `name` is the variable's, for messages.
+    pub fn new(name: &str, mut values: Vec<String>) -> Result<Self, FilterError> {
         if values.len() > MAX_VALUES {
-            return Err(FilterError::TooMany);
+            return Err(FilterError::TooMany(name.into()));
         }
-        let mut values = values;
         for v in &values {
             if v.is_empty() || v.len() > MAX_VALUE_LEN {
-                return Err(FilterError::BadLength);
+                return Err(FilterError::BadLength(name.into()));
             }
             if v.chars().any(char::is_control) {
-                return Err(FilterError::ControlCharacters);
+                return Err(FilterError::ControlCharacters(name.into()));
             }
         }
         values.sort();
@@ -55,27 +55,55 @@ impl ServiceFilter {
         &self.0
     }
 
+    /// The RE2 pattern matching exactly these values (Prometheus anchors it).
+    pub fn regex(&self) -> String {
+        self.0
+            .iter()
+            .map(|v| regex_quote(v))
+            .collect::<Vec<_>>()
+            .join("|")
+    }
+}
+
+/// What a view is narrowed to: Prometheus label → chosen values. A label that is
+/// absent (or has no values) is not narrowed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Filter(BTreeMap<String, FilterValues>);
+
+impl Filter {
+    /// Adds a label's values; the caller took the label from a dashboard's
+    /// variables, never from the request.
+    pub fn insert(&mut self, label: &str, values: FilterValues) {
+        if values.0.is_empty() {
+            self.0.remove(label);
+        } else {
+            self.0.insert(label.to_string(), values);
+        }
+    }
+
+    pub fn get(&self, label: &str) -> Option<&FilterValues> {
+        self.0.get(label)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    /// The RE2 pattern matching exactly the chosen values (Prometheus anchors it).
-    pub fn regex(&self) -> Option<String> {
-        (!self.0.is_empty()).then(|| {
-            self.0
-                .iter()
-                .map(|v| regex_quote(v))
-                .collect::<Vec<_>>()
-                .join("|")
-        })
+    /// `label=~"…"` pairs, ready to stand inside a selector's braces.
+    fn matchers(&self) -> String {
+        self.0
+            .iter()
+            .map(|(label, values)| format!("{label}=~\"{}\"", escape_string(&values.regex())))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
-    /// `service=~"…"`, ready to stand inside a selector's braces.
-    fn matcher(&self) -> String {
-        match self.regex() {
-            Some(re) => format!("{SERVICE_LABEL}=~\"{}\"", escape_string(&re)),
-            None => String::new(),
-        }
+    /// The matchers `$filter` must add, as the parser reports them.
+    fn expected(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|(label, values)| matcher_key(label, "=~", &values.regex()))
+            .collect()
     }
 }
 
@@ -94,60 +122,117 @@ pub fn regex_quote(value: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
     /// The template itself does not parse: a bug in a dashboard, not the viewer's fault.
-    #[error("panel query template does not parse: {0}")]
+    #[error("query template does not parse: {0}")]
     Template(String),
     /// The built query is not what the template promised: refuse to send it.
     #[error("built query does not match its template: {0}")]
     Shape(String),
 }
 
-/// Fills a template's `$filter` (inside selector braces) and `$rate_interval`.
+/// The placeholders a template may use besides `$filter`.
+#[derive(Debug, Clone)]
+pub struct Placeholders {
+    /// `$rate_interval`: a `rate()` window fitted to the step.
+    pub rate_interval: String,
+    /// `$range`: the whole window, for summaries over the range.
+    pub range: String,
+}
+
+/// The placeholders templates may use; anything else starting with `$` is refused
+/// when a dashboard loads.
+pub const PLACEHOLDERS: &[&str] = &["$filter", "$rate_interval", "$range"];
+
+/// Fills a template's `$filter` (inside selector braces, last), `$rate_interval`
+/// and `$range`, and checks the result before anyone may send it.
 pub fn build(
     template: &str,
-    rate_interval: &str,
-    filter: &ServiceFilter,
+    placeholders: &Placeholders,
+    filter: &Filter,
 ) -> Result<String, QueryError> {
-    let fill = |matcher: &str| {
+    let fill = |matchers: &str| {
         template
-            .replace("$filter", matcher)
-            .replace("$rate_interval", rate_interval)
+            .replace("$filter", matchers)
+            .replace("$rate_interval", &placeholders.rate_interval)
+            .replace("$range", &placeholders.range)
     };
     let bare = parser::parse(&fill("")).map_err(QueryError::Template)?;
-    let query = fill(&filter.matcher());
+    let query = fill(&filter.matchers());
     let built = parser::parse(&query).map_err(|e| QueryError::Shape(e.to_string()))?;
 
-    let (bare_selectors, _) = selectors(&bare);
-    let (built_selectors, regexes) = selectors(&built);
-    if bare_selectors != built_selectors {
+    let bare = selectors(&bare);
+    let built = selectors(&built);
+    if bare.len() != built.len() {
         return Err(QueryError::Shape(
             "selectors differ from the template's".into(),
         ));
     }
-    let expected = filter.regex();
+    // Every selector keeps its metric and its own matchers, and gains exactly
+    // the filter's matchers, or none where the template has no `$filter`.
+    let expected = filter.expected();
+    let mut filtered = 0;
+    for (b, q) in bare.iter().zip(&built) {
+        if b.name != q.name {
+            return Err(QueryError::Shape(
+                "selectors differ from the template's".into(),
+            ));
+        }
+        let mut added = q.matchers.clone();
+        for m in &b.matchers {
+            match added.iter().position(|a| a == m) {
+                Some(i) => {
+                    added.remove(i);
+                }
+                None => return Err(QueryError::Shape("a template matcher was altered".into())),
+            }
+        }
+        added.sort();
+        if added.is_empty() {
+            continue;
+        }
+        if added != expected {
+            return Err(QueryError::Shape("filter matchers altered".into()));
+        }
+        filtered += 1;
+    }
     let templated = template.matches("$filter").count();
-    match expected {
-        None if !regexes.is_empty() => {
-            return Err(QueryError::Shape("unexpected service matcher".into()))
-        }
-        Some(re) if regexes.len() != templated || regexes.iter().any(|r| *r != re) => {
-            return Err(QueryError::Shape("service matcher altered".into()))
-        }
-        _ => {}
+    if !filter.is_empty() && filtered != templated {
+        return Err(QueryError::Shape("filter matchers altered".into()));
     }
     Ok(query)
 }
 
-/// Metric names of the query's selectors, and the values of its `service=~` matchers.
-fn selectors(expr: &Expr) -> (Vec<String>, Vec<String>) {
-    struct Collect(Vec<String>, Vec<String>);
+fn matcher_key(name: &str, op: &str, value: &str) -> String {
+    format!("{name}{op}{value:?}")
+}
+
+struct Selector {
+    name: String,
+    matchers: Vec<String>,
+}
+
+/// Every selector of the query with its matchers, in order.
+fn selectors(expr: &Expr) -> Vec<Selector> {
+    struct Collect(Vec<Selector>);
     impl Collect {
         fn selector(&mut self, vs: &VectorSelector) {
-            self.0.push(vs.name.clone().unwrap_or_default());
-            for m in &vs.matchers.matchers {
-                if m.name == SERVICE_LABEL && matches!(m.op, MatchOp::Re(_)) {
-                    self.1.push(m.value.clone());
-                }
-            }
+            let matchers = vs
+                .matchers
+                .matchers
+                .iter()
+                .map(|m| {
+                    let op = match &m.op {
+                        MatchOp::Equal => "=",
+                        MatchOp::NotEqual => "!=",
+                        MatchOp::Re(_) => "=~",
+                        MatchOp::NotRe(_) => "!~",
+                    };
+                    matcher_key(&m.name, op, &m.value)
+                })
+                .collect();
+            self.0.push(Selector {
+                name: vs.name.clone().unwrap_or_default(),
+                matchers,
+            });
         }
     }
     impl ExprVisitor for Collect {
@@ -155,19 +240,17 @@ fn selectors(expr: &Expr) -> (Vec<String>, Vec<String>) {
         fn pre_visit(&mut self, expr: &Expr) -> Result<bool, ()> {
             match expr {
                 Expr::VectorSelector(vs) => self.selector(vs),
-                // A matrix selector holds its vector selector: count it once.
-                Expr::MatrixSelector(ms) => {
-                    self.selector(&ms.vs);
-                    return Ok(false);
-                }
+                // A matrix selector holds its vector selector (not walked on its
+                // own). Returning false here would end the whole walk.
+                Expr::MatrixSelector(ms) => self.selector(&ms.vs),
                 _ => {}
             }
             Ok(true)
         }
     }
-    let mut c = Collect(Vec::new(), Vec::new());
+    let mut c = Collect(Vec::new());
     let _ = walk_expr(&mut c, expr);
-    (c.0, c.1)
+    c.0
 }
 
 #[cfg(test)]
@@ -176,13 +259,33 @@ mod tests {
 
     const TEMPLATE: &str = "sum by (service) (rate(http_requests_total{$filter}[$rate_interval]))";
 
-    fn filter(values: &[&str]) -> ServiceFilter {
-        ServiceFilter::new(values.iter().map(|v| v.to_string()).collect()).unwrap()
+    fn placeholders() -> Placeholders {
+        Placeholders {
+            rate_interval: "60s".into(),
+            range: "3600s".into(),
+        }
+    }
+
+    fn filter(values: &[&str]) -> Filter {
+        let mut f = Filter::default();
+        f.insert(
+            "service",
+            FilterValues::new("service", values.iter().map(|v| v.to_string()).collect()).unwrap(),
+        );
+        f
+    }
+
+    fn regexes(query: &str, label: &str) -> Vec<String> {
+        selectors(&parser::parse(query).unwrap())
+            .into_iter()
+            .flat_map(|s| s.matchers)
+            .filter(|m| m.starts_with(&format!("{label}=~")))
+            .collect()
     }
 
     #[test]
     fn no_filter_leaves_the_selector_open() {
-        let q = build(TEMPLATE, "60s", &ServiceFilter::default()).unwrap();
+        let q = build(TEMPLATE, &placeholders(), &Filter::default()).unwrap();
         assert_eq!(q, "sum by (service) (rate(http_requests_total{}[60s]))");
     }
 
@@ -201,54 +304,72 @@ mod tests {
             "ünïcødé",
         ];
         let f = filter(&hostile);
-        let q = build(TEMPLATE, "60s", &f).unwrap();
+        let q = build(TEMPLATE, &placeholders(), &f).unwrap();
         // Parsed back, the matcher's pattern is exactly the quoted alternation…
-        let (_, regexes) = selectors(&parser::parse(&q).unwrap());
-        assert_eq!(regexes, vec![f.regex().unwrap()]);
+        let re = f.get("service").unwrap().regex();
+        assert_eq!(
+            regexes(&q, "service"),
+            vec![matcher_key("service", "=~", &re)]
+        );
         // …which, as RE2 anchored, matches each value and nothing wider.
-        let re = regex_lite_anchor(&f.regex().unwrap());
+        let anchored = regex::Regex::new(&format!("^(?:{re})$")).unwrap();
         for v in hostile {
-            assert!(re.is_match(v), "{v:?} must match itself");
+            assert!(anchored.is_match(v), "{v:?} must match itself");
         }
         for wider in ["anything", "API-GATEWAY", "ab", "", "x"] {
-            assert!(!re.is_match(wider), "{wider:?} must not match");
+            assert!(!anchored.is_match(wider), "{wider:?} must not match");
         }
         assert!(!q.contains("or vector(1) or {"), "no break-out: {q}");
     }
 
-    /// Anchored like Prometheus does, using the regex engine promql-parser itself uses.
-    fn regex_lite_anchor(pattern: &str) -> regex::Regex {
-        regex::Regex::new(&format!("^(?:{pattern})$")).unwrap()
+    #[test]
+    fn several_variables_and_template_matchers_keep_their_places() {
+        let mut f = filter(&["a", "b"]);
+        f.insert(
+            "endpoint",
+            FilterValues::new("endpoint", vec!["/api/orders".into()]).unwrap(),
+        );
+        let template = r#"sum(rate(http_requests_total{status=~"5..",$filter}[$range])) / sum(rate(http_requests_total{$filter}[$range]))"#;
+        let q = build(template, &placeholders(), &f).unwrap();
+        assert_eq!(regexes(&q, "service").len(), 2);
+        assert_eq!(regexes(&q, "endpoint").len(), 2);
+        assert_eq!(regexes(&q, "status").len(), 1);
+        assert!(q.contains("[3600s]"));
     }
 
     #[test]
     fn bad_values_are_refused() {
+        let new = |v: Vec<String>| FilterValues::new("service", v);
         assert_eq!(
-            ServiceFilter::new(vec!["a\nb".into()]),
-            Err(FilterError::ControlCharacters)
+            new(vec!["a\nb".into()]),
+            Err(FilterError::ControlCharacters("service".into()))
         );
         assert_eq!(
-            ServiceFilter::new(vec!["\0".into()]),
-            Err(FilterError::ControlCharacters)
+            new(vec!["\0".into()]),
+            Err(FilterError::ControlCharacters("service".into()))
         );
         assert_eq!(
-            ServiceFilter::new(vec!["".into()]),
-            Err(FilterError::BadLength)
+            new(vec!["".into()]),
+            Err(FilterError::BadLength("service".into()))
         );
         assert_eq!(
-            ServiceFilter::new(vec!["x".repeat(201)]),
-            Err(FilterError::BadLength)
+            new(vec!["x".repeat(201)]),
+            Err(FilterError::BadLength("service".into()))
         );
         assert_eq!(
-            ServiceFilter::new(vec!["a".into(); 65]),
-            Err(FilterError::TooMany)
+            new(vec!["a".into(); 65]),
+            Err(FilterError::TooMany("service".into()))
         );
     }
 
     #[test]
     fn a_broken_template_is_a_template_error() {
         assert!(matches!(
-            build("sum(rate(x{$filter}[1m])", "60s", &ServiceFilter::default()),
+            build(
+                "sum(rate(x{$filter}[1m])",
+                &placeholders(),
+                &Filter::default()
+            ),
             Err(QueryError::Template(_))
         ));
     }

@@ -454,8 +454,13 @@ async fn a_service_filter_narrows_the_series_and_hostile_values_never_widen_it()
     // The page takes the same filter and shows only that service.
     let (status, html) = get(&state, "/?range=15m&service=frontend").await;
     assert_eq!(status, 200);
-    assert!(html.contains(">frontend<"));
-    assert!(!html.contains(">auth-service<"));
+    let panel = html
+        .split(r#"data-testid="panel-request_rate""#)
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("the request rate panel");
+    assert!(panel.contains(">frontend<"), "{panel}");
+    assert!(!panel.contains(">auth-service<"));
     assert!(
         html.contains("service=frontend"),
         "range links keep the filter"
@@ -580,5 +585,331 @@ async fn overlapping_identical_loads_share_one_query() {
     assert!(
         served <= 2.0,
         "20 overlapping viewers cost {served} queries instead of one"
+    );
+}
+
+/// Every finite value a panel's JSON holds (series points and table cells).
+fn values_of(panel: &serde_json::Value) -> usize {
+    let points = panel["series"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .flat_map(|s| s["points"].as_array().cloned().unwrap_or_default())
+                .filter(|p| p[1].is_number())
+                .count()
+        })
+        .unwrap_or(0);
+    let cells = panel["rows"]
+        .as_array()
+        .map(|r| {
+            r.iter()
+                .flat_map(|r| r["values"].as_array().cloned().unwrap_or_default())
+                .filter(|v| v.is_number())
+                .count()
+        })
+        .unwrap_or(0);
+    points + cells
+}
+
+#[tokio::test]
+async fn every_panel_of_the_built_in_dashboards_has_data() {
+    let stack = Stack::start(StackOptions {
+        alertmanager: false,
+        databases: true,
+        fleet: Some(FleetOptions {
+            history: Some(History {
+                seconds: 1200,
+                step_seconds: 15,
+            }),
+            ..FleetOptions::default()
+        }),
+        ..StackOptions::default()
+    })
+    .await
+    .expect("the stack starts");
+    let state = state_for(&stack.prometheus_url);
+    let (status, list) = get(&state, "/api/dashboards").await;
+    assert_eq!(status, 200);
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let ids: Vec<&str> = list["dashboards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["overview", "api", "system", "infrastructure"]);
+
+    // Exporters need a few scrapes before rates exist: poll, then name the empty.
+    let deadline = std::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let mut empty = Vec::new();
+        let mut checked = 0;
+        for id in &ids {
+            let (_, view) = get(&state, &format!("/api/dashboards/{id}")).await;
+            let view: serde_json::Value = serde_json::from_str(&view).unwrap();
+            for panel in view["panels"].as_array().unwrap() {
+                let p = panel["id"].as_str().unwrap();
+                let (status, body) = get(
+                    &state,
+                    &format!("/api/dashboards/{id}/panels/{p}?range=15m"),
+                )
+                .await;
+                assert_eq!(status, 200, "{id}/{p}: {body}");
+                let data: serde_json::Value = serde_json::from_str(&body).unwrap();
+                checked += 1;
+                if data["status"]["kind"] != "live" || values_of(&data) == 0 {
+                    empty.push(format!("{id}/{p}: {}", data["status"]));
+                }
+            }
+        }
+        if empty.is_empty() {
+            assert!(checked >= 40, "only {checked} panels");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "panels without data: {empty:#?}"
+        );
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+
+    // The pages render every panel in the first HTML.
+    for id in &ids {
+        let (status, html) = get(&state, &format!("/d/{id}?range=15m")).await;
+        assert_eq!(status, 200);
+        assert!(!html.contains("panel-empty"), "{id} shows an empty panel");
+        assert!(html.contains("badge--live"), "{id}");
+    }
+}
+
+#[tokio::test]
+async fn filters_narrow_every_variable_and_bad_input_never_reaches_prometheus() {
+    let stack = stack().await;
+    let state = state_for(&stack.prometheus_url);
+    let names = |body: &str| -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v["series"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let base = "/api/dashboards/api/panels/rate_by_endpoint?range=15m";
+    let (_, all) = get(&state, base).await;
+    assert!(names(&all).len() > 20, "{all}");
+    let (_, one) = get(&state, &format!("{base}&service=auth-service")).await;
+    let mut one = names(&one);
+    one.sort();
+    assert_eq!(
+        one,
+        [
+            "auth-service /login",
+            "auth-service /token/refresh",
+            "auth-service /token/verify"
+        ]
+    );
+    let (_, narrow) = get(
+        &state,
+        &format!("{base}&service=auth-service&endpoint=%2Flogin"),
+    )
+    .await;
+    assert_eq!(names(&narrow), ["auth-service /login"]);
+    // The table takes the same filter.
+    let (_, table) = get(
+        &state,
+        "/api/dashboards/api/panels/summary?range=15m&service=auth-service&endpoint=%2Flogin",
+    )
+    .await;
+    let table: serde_json::Value = serde_json::from_str(&table).unwrap();
+    assert_eq!(table["rows"].as_array().unwrap().len(), 1, "{table}");
+    assert_eq!(table["rows"][0]["key"], "auth-service /login");
+
+    // Refused before any query is built: Prometheus serves nothing for them.
+    let queries = || async {
+        stack.requests_served("/api/v1/query_range").await
+            + stack.requests_served("/api/v1/query").await
+    };
+    let before = queries().await;
+    let p = "/api/dashboards/overview/panels/request_rate";
+    for (uri, words) in [
+        (format!("{p}?from=1700003600&to=1700000000"), "before"),
+        (format!("{p}?from=yesterday&to=now"), "not a time"),
+        (format!("{p}?from=0&to=99999999999"), "outside"),
+        (format!("{p}?from=0&to=999999999"), "longer than"),
+        (
+            format!("{p}?from=1700000000&to=1700000010"),
+            "shorter than a minute",
+        ),
+        (format!("{p}?from=1700000000"), "go together"),
+        (format!("{p}?range=1h&from=1&to=100000"), "exclude"),
+        (format!("{p}?range=1h&width=0"), "width="),
+        (format!("{p}?endpoint=%2Flogin"), "variables are service"),
+        (format!("{p}?instance=x"), "unknown parameter"),
+        (format!("{p}?service=%00"), "control characters"),
+        (
+            format!("{p}?service={}", "x".repeat(201)),
+            "longer than 200",
+        ),
+        (
+            format!("{p}?{}", "service=a&".repeat(65)),
+            "too many service= values",
+        ),
+        (
+            "/api/dashboards/overview/variables/nope/values".to_string(),
+            "no such variable",
+        ),
+    ] {
+        let (status, body) = get(&state, &uri).await;
+        assert!((400..500).contains(&status), "{uri}: {status} {body}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let message = json["error"].as_str().unwrap();
+        assert!(message.contains(words), "{uri}: {message}");
+        assert!(
+            !message.contains("http_requests_total"),
+            "no query text: {message}"
+        );
+    }
+    assert_eq!(
+        queries().await,
+        before,
+        "refused requests reached Prometheus"
+    );
+}
+
+#[tokio::test]
+async fn absolute_ranges_cover_history_within_the_point_limit() {
+    let stack = stack().await;
+    let state = state_for(&stack.prometheus_url);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (from, to) = (now - 1100, now - 200);
+    let (status, body) = get(
+        &state,
+        &format!("/api/dashboards/overview/panels/request_rate?from={from}&to={to}"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let data: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(data["status"]["kind"], "live", "{body}");
+    let (start, end, step) = (
+        data["window"]["start"].as_i64().unwrap(),
+        data["window"]["end"].as_i64().unwrap(),
+        data["window"]["step"].as_i64().unwrap(),
+    );
+    assert!(start <= from && end >= to && (end - start) / step < 11_000);
+    for s in data["series"].as_array().unwrap() {
+        for p in s["points"].as_array().unwrap() {
+            let t = p[0].as_i64().unwrap();
+            assert!(
+                (start..=end).contains(&t),
+                "point at {t} outside {start}..{end}"
+            );
+        }
+    }
+    assert!(
+        values_of(&data) > 100,
+        "history answers: {}",
+        values_of(&data)
+    );
+
+    // Asked for a narrow drawing, each series keeps at most four points a column.
+    let (_, narrow) = get(
+        &state,
+        &format!("/api/dashboards/overview/panels/request_rate?from={from}&to={to}&width=40"),
+    )
+    .await;
+    let narrow: serde_json::Value = serde_json::from_str(&narrow).unwrap();
+    for s in narrow["series"].as_array().unwrap() {
+        assert!(s["points"].as_array().unwrap().len() <= 4 * 40);
+    }
+}
+
+#[tokio::test]
+async fn dashboard_files_reload_and_a_broken_edit_keeps_the_last_good_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("team.toml");
+    let good = "title = \"Team\"\n[[panels]]\nid = \"up\"\ntitle = \"Targets up\"\nkind = \"stat\"\n[[panels.queries]]\nexpr = 'sum(up)'\n";
+    std::fs::write(&file, good).unwrap();
+    let config = Config {
+        prometheus_url: "http://127.0.0.1:9".parse().unwrap(),
+        dashboards_dir: Some(dir.path().to_owned()),
+        ..Config::default()
+    };
+    let state = AppState::new(config).unwrap();
+    let watcher = tokio::spawn(
+        state
+            .dashboards
+            .clone()
+            .watch(Duration::from_millis(100), state.shutdown.clone()),
+    );
+    let (status, body) = get(&state, "/api/dashboards/team").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Targets up"));
+
+    // A broken edit: still served as it was, and the API says what is wrong.
+    std::fs::write(&file, good.replace("sum(up)", "sum(up")).unwrap();
+    let mut listed = String::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        listed = get(&state, "/api/dashboards").await.1;
+        if listed.contains("team.toml") {
+            break;
+        }
+    }
+    let v: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(v["problems"][0]["file"], "team.toml", "{listed}");
+    assert_eq!(v["problems"][0]["field"], "panels[0].queries[0].expr");
+    assert!(
+        !listed.contains(&dir.path().display().to_string()),
+        "no server paths"
+    );
+    assert!(get(&state, "/api/dashboards/team")
+        .await
+        .1
+        .contains("Targets up"));
+
+    // A good edit replaces it without a restart.
+    std::fs::write(&file, good.replace("Targets up", "Scrape targets up")).unwrap();
+    let mut body = String::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        body = get(&state, "/api/dashboards/team").await.1;
+        if body.contains("Scrape targets up") {
+            break;
+        }
+    }
+    assert!(body.contains("Scrape targets up"), "{body}");
+    state.shutdown.cancel();
+    watcher.await.unwrap();
+}
+
+#[test]
+fn vantage_check_names_the_file_field_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(&good, "title = \"Good\"\n[[panels]]\nid = \"up\"\ntitle = \"Up\"\nkind = \"stat\"\n[[panels.queries]]\nexpr = 'sum(up)'\n").unwrap();
+    let run = |files: &[&std::path::Path]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_vantage"))
+            .arg("check")
+            .args(files)
+            .env_remove("VANTAGE_DASHBOARDS_DIR")
+            .output()
+            .unwrap()
+    };
+    let ok = run(&[&good]);
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("5 dashboard(s) ok"));
+
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "title = \"Bad\"\n[[panels]]\nid = \"up\"\ntitle = \"Up\"\nkind = \"stat\"\nwidth = 30\n[[panels.queries]]\nexpr = 'sum(up)'\n").unwrap();
+    let out = run(&[&good, &bad]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.toml: panels[0].width: between 1 and 12"),
+        "{stderr}"
     );
 }

@@ -44,16 +44,30 @@ pub fn prometheus(interval: Duration, jobs: &[ScrapeJob], alertmanager: Option<&
     }
     out.push_str("scrape_configs:\n");
     for job in jobs {
-        let _ = writeln!(out, "  - job_name: '{}'\n    static_configs:", job.name);
+        let _ = writeln!(out, "  - job_name: '{}'", job.name);
+        if job.name == "fleet" {
+            // The services label their own samples with `service`; honouring it
+            // lets the target label below (the same value) put `service` on `up`
+            // too, so status panels filter like every other panel.
+            let _ = writeln!(out, "    honor_labels: true");
+        }
+        let _ = writeln!(out, "    static_configs:");
         for (addr, instance) in &job.targets {
             let _ = writeln!(out, "      - targets: ['{addr}']");
             if let Some(instance) = instance {
-                let _ = writeln!(out, "        labels:\n          instance: '{instance}'");
+                let _ = writeln!(
+                    out,
+                    "        labels:\n          instance: '{instance}'\n          service: '{instance}'"
+                );
             }
         }
     }
     out
 }
+
+/// The process exporter groups processes by program name.
+pub const PROCESS_EXPORTER: &str =
+    "process_names:\n  - name: \"{{.Comm}}\"\n    cmdline:\n      - '.+'\n";
 
 /// Alertmanager with one receiver that keeps alerts (the API lists them).
 pub const ALERTMANAGER: &str = "route:\n  receiver: keep\n  group_wait: 1s\n  group_interval: 5s\nreceivers:\n  - name: keep\n";

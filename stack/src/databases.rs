@@ -158,6 +158,53 @@ pub(crate) async fn start_redis(stack: &mut Stack) -> Result<Redis, StackError> 
     })
 }
 
+/// Cache traffic for Redis, as the services with caches would make: a few
+/// hundred keys, then lookups that mostly hit, so the Redis panels show a real
+/// hit ratio, key count and command rate.
+pub(crate) async fn cache_workload(addr: SocketAddr) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn command(parts: &[&str]) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", parts.len()).into_bytes();
+        for p in parts {
+            out.extend_from_slice(format!("${}\r\n{p}\r\n", p.len()).as_bytes());
+        }
+        out
+    }
+    let Ok(mut conn) = tokio::net::TcpStream::connect(addr).await else {
+        return;
+    };
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..300 {
+        let key = format!("session:{i}");
+        let value = format!("user-{i}");
+        if conn
+            .write_all(&command(&["SET", &key, &value]))
+            .await
+            .is_err()
+            || conn.read(&mut buf).await.is_err()
+        {
+            return;
+        }
+    }
+    let mut n: u64 = 0;
+    loop {
+        n += 1;
+        // One in ten lookups asks for a key that was never set.
+        let key = if n.is_multiple_of(10) {
+            format!("session:missing-{n}")
+        } else {
+            format!("session:{}", n % 300)
+        };
+        if conn.write_all(&command(&["GET", &key])).await.is_err()
+            || conn.read(&mut buf).await.is_err()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn wait_tcp(stack: &mut Stack, name: &str, addr: SocketAddr) -> Result<(), StackError> {
     let started = std::time::Instant::now();
     while started.elapsed() < Duration::from_secs(30) {

@@ -65,6 +65,8 @@ pub struct StackOptions {
     /// A fixed Prometheus port (the demo uses 9090); a free one if `None`.
     pub prometheus_port: Option<u16>,
     pub node_exporter: bool,
+    /// Debian's process exporter: CPU and memory per program.
+    pub process_exporter: bool,
     pub alertmanager: bool,
     /// PostgreSQL and Redis with their exporters.
     pub databases: bool,
@@ -80,6 +82,7 @@ impl Default for StackOptions {
             scrape_interval: Duration::from_secs(1),
             prometheus_port: None,
             node_exporter: true,
+            process_exporter: true,
             alertmanager: true,
             databases: false,
             fleet: Some(FleetOptions::default()),
@@ -97,6 +100,8 @@ pub struct Stack {
     pub node_exporter_addr: Option<SocketAddr>,
     pub postgres: Option<Postgres>,
     pub redis: Option<Redis>,
+    /// Tasks that make traffic (the cache workload); aborted on stop.
+    background: Vec<tokio::task::JoinHandle<()>>,
     dir: tempfile::TempDir,
 }
 
@@ -125,6 +130,7 @@ impl Stack {
             alertmanager_url: None,
             node_exporter_addr: None,
             postgres: None,
+            background: Vec::new(),
             redis: None,
             dir,
         };
@@ -146,6 +152,21 @@ impl Stack {
             stack.spawn("node-exporter", cmd, None)?;
             stack.node_exporter_addr = Some(loopback(port));
             targets.push(config_files::ScrapeJob::single("node", loopback(port)));
+        }
+
+        if options.process_exporter {
+            // One group per program name: Prometheus, the exporters, the
+            // databases, Vantage itself and the fleet.
+            let port = free_port()?;
+            let dir = stack.subdir("process-exporter")?;
+            let config = dir.join("process-exporter.yml");
+            write(&config, config_files::PROCESS_EXPORTER)?;
+            let mut cmd = Command::new("prometheus-process-exporter");
+            cmd.arg(format!("-web.listen-address=127.0.0.1:{port}"))
+                .arg(format!("-config.path={}", config.display()))
+                .args(["-threads=false", "-gather-smaps=false"]);
+            stack.spawn("process-exporter", cmd, None)?;
+            targets.push(config_files::ScrapeJob::single("process", loopback(port)));
         }
 
         if options.alertmanager {
@@ -180,6 +201,9 @@ impl Stack {
                 "redis",
                 redis.exporter_addr,
             ));
+            stack
+                .background
+                .push(tokio::spawn(databases::cache_workload(redis.addr)));
             stack.redis = Some(redis);
         }
 
@@ -353,6 +377,9 @@ impl Stack {
 
     /// Stops every process (also done on drop).
     pub fn stop(&mut self) {
+        for task in self.background.drain(..) {
+            task.abort();
+        }
         // Reverse order: Prometheus first, exporters after, databases last.
         for p in self.processes.iter_mut().rev() {
             p.stop(Duration::from_secs(5));

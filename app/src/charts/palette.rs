@@ -11,6 +11,22 @@ pub struct ChartColors {
     pub axis: RGBColor,
     pub grid: RGBColor,
     pub series: [RGBColor; 10],
+    /// Threshold levels: ok, warning, critical.
+    pub levels: [RGBColor; 3],
+    /// The unfilled part of a gauge.
+    pub track: RGBColor,
+}
+
+impl ChartColors {
+    pub fn level(&self, level: crate::model::Level) -> RGBColor {
+        use crate::model::Level;
+        match level {
+            Level::Ok => self.levels[0],
+            Level::Warning => self.levels[1],
+            Level::Critical => self.levels[2],
+            Level::Unknown => self.axis,
+        }
+    }
 }
 
 /// Marker colours: unlikely values that the SVG view recognises and replaces by
@@ -31,6 +47,8 @@ pub const THEMED: ChartColors = ChartColors {
         RGBColor(2, 0, 8),
         RGBColor(2, 0, 9),
     ],
+    levels: [RGBColor(3, 0, 0), RGBColor(3, 0, 1), RGBColor(3, 0, 2)],
+    track: RGBColor(1, 0, 4),
 };
 
 /// The CSS custom property standing for a marker colour, if it is one.
@@ -51,6 +69,10 @@ pub fn css_var(rgb: (u8, u8, u8)) -> Option<&'static str> {
         (1, 0, 1) => Some("var(--chart-text)"),
         (1, 0, 2) => Some("var(--chart-axis)"),
         (1, 0, 3) => Some("var(--chart-grid)"),
+        (1, 0, 4) => Some("var(--chart-track)"),
+        (3, 0, 0) => Some("var(--level-ok)"),
+        (3, 0, 1) => Some("var(--level-warning)"),
+        (3, 0, 2) => Some("var(--level-critical)"),
         (2, 0, i) if (i as usize) < SERIES.len() => Some(SERIES[i as usize]),
         _ => None,
     }

@@ -1,14 +1,19 @@
 use plotters::prelude::*;
 
 use super::{palette::ChartColors, time_axis::TimeAxis, Shape, ShapeRecorder};
-use crate::{format, model::PanelData};
+use crate::{
+    format,
+    model::{PanelData, PanelKind},
+};
 
 /// The chart's own coordinate space; the page scales it to the panel's width.
 pub const WIDTH: u32 = 800;
 pub const HEIGHT: u32 = 260;
 const LABEL_SIZE: f64 = 12.0;
 
-/// Draws a panel's series as lines over its time window on any plotters backend.
+/// Draws a panel's series over its time window on any plotters backend: lines,
+/// stacked areas (`stacked`) or stacked bars (kind `bar`), with the panel's
+/// thresholds as dashed lines in their level's colour.
 pub fn draw<DB: DrawingBackend>(
     backend: DB,
     data: &PanelData,
@@ -19,9 +24,25 @@ pub fn draw<DB: DrawingBackend>(
         data.window.start,
         data.window.end.max(data.window.start + 1),
     );
-    let y_max = y_ceiling(data);
+    let view = &data.view;
+    let bars = view.kind == PanelKind::Bar;
+    let stacked = view.stacked || bars;
+    let layers = if stacked {
+        stack(data)
+    } else {
+        data.series
+            .iter()
+            .map(|s| {
+                s.points
+                    .iter()
+                    .map(|p| (p.0, p.1.map(|v| (0.0, v))))
+                    .collect()
+            })
+            .collect()
+    };
+    let y_max = y_ceiling(&layers, data);
 
-    let unit = data.unit;
+    let unit = view.unit;
     // Room for the widest y label, measured the way the recorder measures text.
     let y_label_width = (0..=5)
         .map(|i| {
@@ -57,33 +78,98 @@ pub fn draw<DB: DrawingBackend>(
         .y_label_formatter(&|v| format::value(*v, unit))
         .draw()?;
 
-    for (i, series) in data.series.iter().enumerate() {
+    let step = data.window.step.max(1);
+    for (i, layer) in layers.iter().enumerate() {
         let color = colors.series[i % colors.series.len()];
+        if bars {
+            // Each step's bar, a little narrower than the step, stacked.
+            let half = (step * 2 / 5).max(1);
+            let rects = layer.iter().filter_map(|(t, v)| {
+                v.map(|(low, high)| {
+                    Rectangle::new([(*t - half, low), (*t + half, high)], color.filled())
+                })
+            });
+            chart.draw_series(rects)?;
+            continue;
+        }
         // A gap in the data is a gap in the line, not a fall to zero.
-        for run in series.points.split(|p| p.1.is_none()) {
+        for run in layer.split(|p| p.1.is_none()) {
             if run.is_empty() {
                 continue;
             }
-            let points = run.iter().filter_map(|p| p.1.map(|v| (p.0, v)));
-            chart.draw_series(LineSeries::new(points, color.stroke_width(2)))?;
+            let top: Vec<(i64, f64)> = run.iter().filter_map(|p| p.1.map(|v| (p.0, v.1))).collect();
+            if stacked {
+                let mut outline = top.clone();
+                outline.extend(run.iter().rev().filter_map(|p| p.1.map(|v| (p.0, v.0))));
+                chart.draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    color.mix(0.35).filled(),
+                )))?;
+            }
+            chart.draw_series(LineSeries::new(top, color.stroke_width(2)))?;
+        }
+    }
+    for t in &view.thresholds.steps {
+        if t.value > 0.0 && t.value < y_max {
+            let color = colors.level(t.level);
+            let dashes = (0..40).map(|k| {
+                let a = x_min + (x_max - x_min) * (2 * k) / 80;
+                let b = x_min + (x_max - x_min) * (2 * k + 1) / 80;
+                PathElement::new(vec![(a, t.value), (b, t.value)], color.stroke_width(1))
+            });
+            chart.draw_series(dashes)?;
         }
     }
     root.present()?;
     Ok(())
 }
 
-/// A y-axis top that leaves headroom and never collapses to zero height.
-fn y_ceiling(data: &PanelData) -> f64 {
-    let max = data
-        .series
+/// Per series, per point: the band it covers, `(low, high)`. Unstacked series
+/// start at zero; stacked ones start where the series below ended at that time.
+type Layer = Vec<(i64, Option<(f64, f64)>)>;
+
+fn stack(data: &PanelData) -> Vec<Layer> {
+    let mut base: std::collections::HashMap<i64, f64> = std::collections::HashMap::new();
+    data.series
         .iter()
-        .flat_map(|s| s.points.iter().filter_map(|p| p.1))
+        .map(|s| {
+            s.points
+                .iter()
+                .map(|p| {
+                    let v = p.1.map(|v| {
+                        let low = base.get(&p.0).copied().unwrap_or(0.0);
+                        let high = low + v.max(0.0);
+                        base.insert(p.0, high);
+                        (low, high)
+                    });
+                    (p.0, v)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// A y-axis top that leaves headroom, shows the thresholds, and never
+/// collapses to zero height.
+fn y_ceiling(layers: &[Layer], data: &PanelData) -> f64 {
+    let max = layers
+        .iter()
+        .flat_map(|l| l.iter().filter_map(|p| p.1.map(|v| v.1)))
         .filter(|v| v.is_finite())
         .fold(0f64, f64::max);
-    if max <= 0.0 {
+    // Show the lowest threshold if it is near, so "how close to red" reads at a glance.
+    let near = data
+        .view
+        .thresholds
+        .steps
+        .iter()
+        .map(|t| t.value)
+        .filter(|v| *v > max && *v < max * 2.0)
+        .fold(max, f64::max);
+    if near <= 0.0 {
         1.0
     } else {
-        max * 1.1
+        near * 1.1
     }
 }
 

@@ -1,11 +1,18 @@
 use leptos::prelude::*;
+use leptos_router::hooks::use_location;
 
-use crate::live::{use_stream_state, StreamState};
+use crate::{
+    data::fetch_dashboard_list,
+    live::{use_stream_state, StreamState},
+    pages::dashboard::HOME,
+};
 
-/// The top bar: where you are, and whether the page is live.
+/// The top bar: every dashboard (the current one marked), and whether the
+/// page is live.
 #[component]
 pub fn NavBar() -> impl IntoView {
     let state = use_stream_state();
+    let location = use_location();
     let (class, text) = (
         move || match state.get() {
             StreamState::Live => "stream-state stream-state--live",
@@ -18,15 +25,38 @@ pub fn NavBar() -> impl IntoView {
             StreamState::Offline => "offline: retrying",
         },
     );
+    let dashboards = Resource::new(|| (), |_| fetch_dashboard_list());
+    let current = move || {
+        let path = location.pathname.get();
+        match path.strip_prefix("/d/") {
+            Some(id) => id.to_string(),
+            None if path == "/" => HOME.to_string(),
+            None => String::new(),
+        }
+    };
+    let links = move || {
+        dashboards.get().map(|list| {
+            list.unwrap_or_default()
+                .into_iter()
+                .map(|d| {
+                    let id = d.id.clone();
+                    let is_current = move || current() == id;
+                    view! {
+                        <a href=format!("/d/{}", d.id) aria-current=move || is_current().then_some("page")>
+                            {d.title}
+                        </a>
+                    }
+                })
+                .collect_view()
+        })
+    };
     view! {
         <header class="nav-bar">
             <a class="nav-bar__brand" href="/">
                 "Vantage"
             </a>
-            <nav class="nav-bar__links" aria-label="Dashboards">
-                <a href="/" aria-current="page">
-                    "Overview"
-                </a>
+            <nav class="nav-bar__links" aria-label="Dashboards" data-testid="nav">
+                <Transition fallback=|| ()>{links}</Transition>
             </nav>
             <span class=class data-testid="stream-state">
                 {text}

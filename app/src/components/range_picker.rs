@@ -1,25 +1,26 @@
 use leptos::prelude::*;
 
-use crate::model::RelativeRange;
+use crate::model::{RelativeRange, TimeRange, ViewQuery};
 
 /// The time range choices, as links: they work without JavaScript, in a new tab,
-/// and with back/forward, because the range lives in the URL.
+/// and with back/forward, because the range lives in the URL. Variables' values
+/// are kept in every link.
 #[component]
 pub fn RangePicker(
-    #[prop(into)] current: Signal<RelativeRange>,
-    /// The service filter, kept in every link.
+    /// The page's path, e.g. `/d/api`.
     #[prop(into)]
-    services: Signal<Vec<String>>,
+    path: Signal<String>,
+    #[prop(into)] query: Signal<ViewQuery>,
 ) -> impl IntoView {
     view! {
         <nav class="range-picker" aria-label="Time range" data-testid="range-picker">
             {RelativeRange::ALL
                 .into_iter()
                 .map(|r| {
-                    let selected = move || current.get() == r;
+                    let selected = move || query.with(|q| q.range == TimeRange::Relative(r));
                     view! {
                         <a
-                            href=move || view_query(r, &services.get())
+                            href=move || query.with(|q| q.with_range(r.into()).href(&path.get()))
                             class="range-picker__option"
                             class:range-picker__option--selected=selected
                             aria-current=move || selected().then_some("true")
@@ -29,31 +30,27 @@ pub fn RangePicker(
                     }
                 })
                 .collect_view()}
+            <Show when=move || query.with(|q| !q.range.is_relative())>
+                <span class="range-picker__option range-picker__option--selected" aria-current="true">
+                    {move || absolute_label(query.with(|q| q.range))}
+                </span>
+            </Show>
         </nav>
     }
 }
 
-/// `?range=…&service=…` for a view, values percent-encoded.
-pub fn view_query(range: RelativeRange, services: &[String]) -> String {
-    let mut q = format!("?range={range}");
-    for s in services {
-        q.push_str("&service=");
-        q.push_str(&encode_query_value(s));
-    }
-    q
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode_query_value(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
+fn absolute_label(range: TimeRange) -> String {
+    match range {
+        TimeRange::Absolute { from, to } => {
+            let span = to - from;
+            format!(
+                "{} – {} UTC",
+                crate::format::clock(from, span.max(86_400 * 2)),
+                crate::format::clock(to, span.max(86_400 * 2))
+            )
         }
+        TimeRange::Relative(r) => r.to_string(),
     }
-    out
 }
 
 #[cfg(test)]
@@ -62,10 +59,10 @@ mod tests {
 
     #[test]
     fn links_keep_the_filter_and_encode_it() {
-        let q = view_query(
-            RelativeRange::H6,
-            &["api-gateway".into(), "a&b=\"c\"".into()],
+        let (q, _) = ViewQuery::parse("service=api-gateway&service=a%26b%3D%22c%22");
+        assert_eq!(
+            q.with_range(RelativeRange::H6.into()).href("/d/api"),
+            "/d/api?range=6h&service=api-gateway&service=a%26b%3D%22c%22"
         );
-        assert_eq!(q, "?range=6h&service=api-gateway&service=a%26b%3D%22c%22");
     }
 }

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use super::RangeWindow;
+use super::{PanelView, RangeWindow};
 
 /// Which panel of which dashboard.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -9,16 +9,32 @@ pub struct PanelRef {
     pub panel: String,
 }
 
-/// How values of a panel read to a person.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
+/// How values of a panel read to a person. The names are the ones dashboard
+/// files use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Unit {
+    /// A plain number, SI-scaled (1.2k).
     #[default]
+    #[serde(rename = "none")]
     None,
+    #[serde(rename = "req/s")]
     RequestsPerSecond,
+    #[serde(rename = "ops/s")]
+    OperationsPerSecond,
+    #[serde(rename = "packets/s")]
+    PacketsPerSecond,
+    #[serde(rename = "seconds")]
     Seconds,
+    #[serde(rename = "bytes")]
     Bytes,
+    #[serde(rename = "bytes/s")]
+    BytesPerSecond,
+    /// 0–100.
+    #[serde(rename = "percent")]
     Percent,
+    /// 0–1, shown as a percentage.
+    #[serde(rename = "ratio")]
+    Ratio,
 }
 
 /// One sample: Unix seconds and a value. `None` is a gap (no sample, NaN or ±Inf),
@@ -40,6 +56,13 @@ impl Series {
     }
 }
 
+/// One row of a table panel: its key (the legend) and a value per column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub key: String,
+    pub values: Vec<Option<f64>>,
+}
+
 /// How current a panel's data is.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -56,14 +79,28 @@ pub enum PanelStatus {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PanelData {
     pub panel: PanelRef,
-    pub title: String,
-    pub unit: Unit,
+    pub view: PanelView,
     pub window: RangeWindow,
+    /// Range panels: one entry per series. Status grids and gauges: one point each.
     pub series: Vec<Series>,
+    /// Table panels only.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<Row>,
     pub status: PanelStatus,
     /// Warnings the data source sent with its answer (partial data): shown, never dropped.
     #[serde(default)]
     pub warnings: Vec<String>,
     /// When the server last got data for this panel, Unix milliseconds.
     pub updated_at_ms: i64,
+}
+
+impl PanelData {
+    pub fn title(&self) -> &str {
+        &self.view.title
+    }
+
+    /// No data at all, though the data source answered.
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty() && self.rows.is_empty()
+    }
 }

@@ -61,6 +61,122 @@ impl FromStr for RelativeRange {
     }
 }
 
+/// The earliest and latest instants a view may ask for, and its shortest and
+/// longest span: bounds that keep every range query sane for Prometheus.
+pub const MIN_SPAN_SECONDS: i64 = 60;
+pub const MAX_SPAN_SECONDS: i64 = 400 * 86_400;
+const LATEST: i64 = 4_102_444_800; // 2100-01-01
+
+/// What a view shows: a range ending now, or a fixed from/to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum TimeRange {
+    Relative(RelativeRange),
+    Absolute { from: i64, to: i64 },
+}
+
+impl Default for TimeRange {
+    fn default() -> Self {
+        Self::Relative(RelativeRange::default())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RangeError {
+    #[error(transparent)]
+    Unknown(#[from] UnknownRange),
+    #[error("{0}= is not a time: use Unix seconds or RFC 3339 (2026-11-22T10:00:00Z)")]
+    NotATime(&'static str),
+    #[error("from= and to= go together")]
+    Half,
+    #[error("range= and from=/to= exclude each other")]
+    Both,
+    #[error("from= must be before to=")]
+    Reversed,
+    #[error("the range is shorter than a minute")]
+    TooShort,
+    #[error("the range is longer than 400 days")]
+    TooLong,
+    #[error("the time is outside 1970–2100")]
+    OutOfBounds,
+}
+
+impl TimeRange {
+    /// From the query-string values `range`, `from` and `to`.
+    pub fn from_params(
+        range: Option<&str>,
+        from: Option<&str>,
+        to: Option<&str>,
+    ) -> Result<Self, RangeError> {
+        match (range, from, to) {
+            (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(RangeError::Both),
+            (Some(r), None, None) => Ok(Self::Relative(r.parse()?)),
+            (None, None, None) => Ok(Self::default()),
+            (None, Some(from), Some(to)) => {
+                let from = parse_instant(from).ok_or(RangeError::NotATime("from"))?;
+                let to = parse_instant(to).ok_or(RangeError::NotATime("to"))?;
+                Self::absolute(from, to)
+            }
+            _ => Err(RangeError::Half),
+        }
+    }
+
+    pub fn absolute(from: i64, to: i64) -> Result<Self, RangeError> {
+        if !(0..=LATEST).contains(&from) || !(0..=LATEST).contains(&to) {
+            return Err(RangeError::OutOfBounds);
+        }
+        if from >= to {
+            return Err(RangeError::Reversed);
+        }
+        let span = to - from;
+        if span < MIN_SPAN_SECONDS {
+            return Err(RangeError::TooShort);
+        }
+        if span > MAX_SPAN_SECONDS {
+            return Err(RangeError::TooLong);
+        }
+        Ok(Self::Absolute { from, to })
+    }
+
+    pub fn seconds(self) -> i64 {
+        match self {
+            Self::Relative(r) => r.seconds(),
+            Self::Absolute { from, to } => to - from,
+        }
+    }
+
+    pub fn is_relative(self) -> bool {
+        matches!(self, Self::Relative(_))
+    }
+
+    /// The query-string pairs that name this range.
+    pub fn query_pairs(self) -> Vec<(&'static str, String)> {
+        match self {
+            Self::Relative(r) => vec![("range", r.to_string())],
+            Self::Absolute { from, to } => vec![("from", from.to_string()), ("to", to.to_string())],
+        }
+    }
+}
+
+impl From<RelativeRange> for TimeRange {
+    fn from(r: RelativeRange) -> Self {
+        Self::Relative(r)
+    }
+}
+
+/// Unix seconds, or an RFC 3339 time with an explicit offset.
+fn parse_instant(s: &str) -> Option<i64> {
+    if s.len() > 40 {
+        return None;
+    }
+    if let Ok(n) = s.parse::<i64>() {
+        return Some(n);
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.timestamp())
+}
+
 /// The concrete window a query covered: Unix seconds, inclusive, and the step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RangeWindow {
@@ -87,5 +203,37 @@ mod tests {
         assert_eq!(err.0.len(), 32);
         assert!("1H".parse::<RelativeRange>().is_err());
         assert!("".parse::<RelativeRange>().is_err());
+    }
+
+    #[test]
+    fn absolute_ranges_are_checked() {
+        let ok = TimeRange::from_params(None, Some("1700000000"), Some("2023-11-14T23:13:20Z"));
+        assert_eq!(
+            ok,
+            Ok(TimeRange::Absolute {
+                from: 1_700_000_000,
+                to: 1_700_003_600
+            })
+        );
+        let p = |f: &str, t: &str| TimeRange::from_params(None, Some(f), Some(t));
+        assert_eq!(p("200", "100"), Err(RangeError::Reversed));
+        assert_eq!(p("100", "130"), Err(RangeError::TooShort));
+        assert_eq!(p("0", "99999999"), Err(RangeError::TooLong));
+        assert_eq!(p("yesterday", "100"), Err(RangeError::NotATime("from")));
+        assert_eq!(p("1e9", "100"), Err(RangeError::NotATime("from")));
+        assert_eq!(p("-5", "100"), Err(RangeError::OutOfBounds));
+        assert_eq!(p("100", "99999999999999"), Err(RangeError::OutOfBounds));
+        assert_eq!(
+            TimeRange::from_params(None, Some("100"), None),
+            Err(RangeError::Half)
+        );
+        assert_eq!(
+            TimeRange::from_params(Some("1h"), Some("100"), Some("200")),
+            Err(RangeError::Both)
+        );
+        assert_eq!(
+            TimeRange::from_params(None, None, None),
+            Ok(TimeRange::Relative(RelativeRange::H1))
+        );
     }
 }

@@ -1,14 +1,65 @@
-use app::model::{PanelData, PanelRef};
+//! Dashboards and panels as JSON: the same parameters as the pages.
+
+use app::model::{DashboardSummary, DashboardView, PanelData, PanelRef};
 use axum::{
     extract::{Path, RawQuery, State},
     Json,
 };
+use serde::Serialize;
 
 use super::query_string::ViewParams;
 use crate::{
     error::{ApiError, ApiResult},
-    panels, AppState,
+    panels::{downsample, LoadError},
+    AppState,
 };
+
+#[derive(Serialize)]
+pub struct DashboardList {
+    dashboards: Vec<DashboardSummary>,
+    /// Operator files that failed to load: file (name only), field and reason.
+    problems: Vec<Problem>,
+}
+
+#[derive(Serialize)]
+struct Problem {
+    file: String,
+    field: String,
+    reason: String,
+}
+
+/// `GET /api/dashboards`: every dashboard, and the files that failed to load.
+pub async fn list(State(state): State<AppState>) -> Json<DashboardList> {
+    let catalog = state.dashboards.catalog();
+    Json(DashboardList {
+        dashboards: catalog.summaries(),
+        problems: catalog
+            .problems
+            .iter()
+            .map(|p| Problem {
+                // The name only: where the server keeps its files is its business.
+                file: std::path::Path::new(&p.file)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                field: p.field.clone(),
+                reason: p.reason.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// `GET /api/dashboards/{dashboard}`: its panels, layout and variables (no queries).
+pub async fn get(
+    State(state): State<AppState>,
+    Path(dashboard): Path<String>,
+) -> ApiResult<Json<DashboardView>> {
+    state
+        .dashboards
+        .get(&dashboard)
+        .map(|d| Json(d.view.clone()))
+        .ok_or_else(|| ApiError::NotFound("no such dashboard".into()))
+}
 
 /// `GET /api/dashboards/{dashboard}/panels/{panel}`: one panel's data.
 pub async fn get_panel(
@@ -17,14 +68,57 @@ pub async fn get_panel(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<PanelData>> {
     let params = ViewParams::parse(query.as_deref())?;
+    let board = state
+        .dashboards
+        .get(&dashboard)
+        .ok_or_else(|| ApiError::NotFound("no such dashboard".into()))?;
+    let filter = params.filter(&board, true)?;
     let panel = PanelRef { dashboard, panel };
-    if panels::dashboard(&panel.dashboard).is_none() {
-        return Err(ApiError::NotFound("no such dashboard".into()));
-    }
-    state
+    let mut data = state
         .panels
-        .load(&panel, params.range, &params.services)
+        .load(&panel, params.range, &filter)
         .await
-        .map(Json)
-        .ok_or_else(|| ApiError::NotFound("no such panel on this dashboard".into()))
+        .map_err(|e| match e {
+            LoadError::NoDashboard | LoadError::NoPanel => ApiError::NotFound(e.to_string()),
+        })?;
+    // Narrower than the panel's own resolution: keep what a line of that width shows.
+    if let Some(width) = params.width {
+        let (start, end) = (data.window.start, data.window.end);
+        for s in &mut data.series {
+            s.points = downsample::m4(&s.points, start, end, width as usize);
+        }
+    }
+    Ok(Json(data))
+}
+
+#[derive(Serialize)]
+pub struct Values {
+    values: Vec<String>,
+    warnings: Vec<String>,
+}
+
+/// `GET /api/dashboards/{dashboard}/variables/{name}/values`: what a variable
+/// may be set to, from Prometheus' label values of the variable's metric.
+pub async fn variable_values(
+    State(state): State<AppState>,
+    Path((dashboard, name)): Path<(String, String)>,
+) -> ApiResult<Json<Values>> {
+    let board = state
+        .dashboards
+        .get(&dashboard)
+        .ok_or_else(|| ApiError::NotFound("no such dashboard".into()))?;
+    let variable = board
+        .variable(&name)
+        .ok_or_else(|| ApiError::NotFound("no such variable on this dashboard".into()))?;
+    let answer = state
+        .prometheus
+        .label_values(&variable.label, &[variable.values_from.as_str()])
+        .await
+        .map_err(|e| ApiError::Upstream(e.to_string()))?;
+    let mut values = answer.data;
+    values.sort();
+    Ok(Json(Values {
+        values,
+        warnings: answer.warnings,
+    }))
 }

@@ -3,7 +3,6 @@ use serde_json::{json, Value};
 
 use crate::{
     error::{ApiError, ApiResult},
-    query::SERVICE_LABEL,
     AppState,
 };
 
@@ -12,7 +11,7 @@ use crate::{
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Value>> {
     let answer = state
         .prometheus
-        .label_values(SERVICE_LABEL, &[])
+        .label_values("service", &[])
         .await
         .map_err(|e| ApiError::Upstream(e.to_string()))?;
     let mut services = answer.data;

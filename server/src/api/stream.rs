@@ -15,7 +15,7 @@ use super::query_string::ViewParams;
 use crate::{
     error::{ApiError, ApiResult},
     hub::{StreamEvent, TopicKey},
-    panels, AppState,
+    AppState,
 };
 
 /// How long a browser waits before reconnecting.
@@ -23,7 +23,7 @@ const RETRY: Duration = Duration::from_secs(3);
 /// Comment lines this often keep proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// `GET /api/stream?dashboard=…&range=…&service=…`: the tab's one live stream.
+/// `GET /api/stream?dashboard=…&range=…&<variable>=…`: the tab's one live stream.
 ///
 /// It opens with `hello`, then the newest data of every panel at once (a fresh
 /// snapshot: also what a reconnecting browser gets, whatever its `Last-Event-ID`,
@@ -35,14 +35,18 @@ pub async fn stream(
     let params = ViewParams::parse(query.as_deref())?;
     let dashboard = params
         .dashboard
+        .clone()
         .ok_or_else(|| ApiError::BadRequest("dashboard= is required".into()))?;
-    if panels::dashboard(&dashboard).is_none() {
-        return Err(ApiError::NotFound("no such dashboard".into()));
-    }
+    let board = state
+        .dashboards
+        .get(&dashboard)
+        .ok_or_else(|| ApiError::NotFound("no such dashboard".into()))?;
+    // Lenient like the pages it serves: a page's URL may carry keys of its own.
+    let filter = params.filter(&board, false)?;
     let subscription = state.hub.subscribe(TopicKey {
         dashboard,
         range: params.range,
-        services: params.services,
+        filter,
     });
 
     let hello = stream::once(future::ready(

@@ -1,0 +1,87 @@
+use leptos::prelude::*;
+
+use crate::{
+    components::{
+        data_table::DataTable, gauge_dial::GaugeDial, panel_status::PanelStatusBadge,
+        stat_value::StatValue, status_grid::StatusGrid, time_series_chart::TimeSeriesChart,
+    },
+    model::{PanelData, PanelKind, PanelStatus, ViewQuery},
+};
+
+/// One panel of a dashboard: its title, freshness, warnings, and the body its
+/// kind draws. Whatever happens to one panel stays inside its card.
+#[component]
+pub fn PanelCard(
+    #[prop(into)] data: Signal<PanelData>,
+    /// The page's view, for drill-down links.
+    #[prop(into)]
+    query: Signal<ViewQuery>,
+) -> impl IntoView {
+    let (id, kind, width, height, priority, description) = data.with_untracked(|d| {
+        (
+            d.panel.panel.clone(),
+            d.view.kind,
+            d.view.width,
+            d.view.height,
+            d.view.priority,
+            d.view.description.clone(),
+        )
+    });
+    let title = Signal::derive(move || data.with(|d| d.view.title.clone()));
+    let status = Signal::derive(move || data.with(|d| d.status.clone()));
+    let updated = Signal::derive(move || data.with(|d| d.updated_at_ms));
+    let empty = move || data.with(|d| d.is_empty() && d.status == PanelStatus::Live);
+    let warnings = move || data.with(|d| d.warnings.join("; "));
+    let body = match kind {
+        PanelKind::TimeSeries | PanelKind::Bar => {
+            view! { <TimeSeriesChart data query /> }.into_any()
+        }
+        PanelKind::Stat => view! { <StatValue data /> }.into_any(),
+        PanelKind::Gauge => view! { <GaugeDial data /> }.into_any(),
+        PanelKind::Table => view! { <DataTable data /> }.into_any(),
+        PanelKind::StatusGrid => view! { <StatusGrid data query /> }.into_any(),
+    };
+
+    view! {
+        <section
+            class=format!("panel panel--{}", kind_class(kind))
+            class:panel--stale=move || matches!(status.get(), PanelStatus::Stale { .. })
+            class:panel--error=move || matches!(status.get(), PanelStatus::Error { .. })
+            style=format!("--span: {width}; --rows: {height}; --priority: {priority}")
+            data-testid=format!("panel-{id}")
+            data-kind=kind_class(kind)
+            data-updated-at=move || updated.get()
+            aria-labelledby=format!("title-{id}")
+        >
+            <header class="panel__header">
+                <h2 class="panel__title" id=format!("title-{id}") title=description>
+                    {title}
+                </h2>
+                <PanelStatusBadge status updated_at_ms=updated />
+            </header>
+            <Show when=move || !warnings().is_empty()>
+                <p class="panel__warning" data-testid="panel-warning">
+                    "Partial data: "
+                    {warnings}
+                </p>
+            </Show>
+            <Show when=empty>
+                <p class="panel__empty" data-testid="panel-empty">
+                    "No data: the data source answered, but no series match this range and filter."
+                </p>
+            </Show>
+            {body}
+        </section>
+    }
+}
+
+fn kind_class(kind: PanelKind) -> &'static str {
+    match kind {
+        PanelKind::TimeSeries => "time-series",
+        PanelKind::Stat => "stat",
+        PanelKind::Gauge => "gauge",
+        PanelKind::Bar => "bar",
+        PanelKind::Table => "table",
+        PanelKind::StatusGrid => "status-grid",
+    }
+}

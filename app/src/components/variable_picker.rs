@@ -1,0 +1,101 @@
+use leptos::prelude::*;
+
+use crate::{
+    data::fetch_variable_values,
+    model::{TimeRange, VariableView, ViewQuery},
+};
+
+/// The dashboard's variables as a plain GET form of multi-selects filled from
+/// Prometheus' label values: it works without JavaScript, and the choice lands
+/// in the URL (so reload, back/forward and pasted links keep it).
+#[component]
+pub fn VariablePicker(
+    dashboard: String,
+    variables: Vec<VariableView>,
+    #[prop(into)] query: Signal<ViewQuery>,
+) -> impl IntoView {
+    if variables.is_empty() {
+        return ().into_any();
+    }
+    let range_inputs = move || {
+        query.with(|q| {
+            q.range
+                .query_pairs()
+                .into_iter()
+                .filter(|_| q.range != TimeRange::default())
+                .map(|(k, v)| view! { <input type="hidden" name=k value=v /> })
+                .collect_view()
+        })
+    };
+    let pickers = variables
+        .into_iter()
+        .map(|variable| {
+            let name = variable.name.clone();
+            let values = {
+                let (dashboard, name) = (dashboard.clone(), name.clone());
+                Resource::new(
+                    || (),
+                    move |_| fetch_variable_values(dashboard.clone(), name.clone()),
+                )
+            };
+            let chosen = {
+                let name = name.clone();
+                move || query.with(|q| q.values(&name))
+            };
+            let options = move || {
+                let chosen = chosen();
+                values.get().map(|result| match result {
+                    Ok(values) => {
+                        // Chosen values stay offered even if Prometheus forgot them.
+                        let mut all = values;
+                        for c in &chosen {
+                            if !all.contains(c) {
+                                all.push(c.clone());
+                            }
+                        }
+                        all.into_iter()
+                            .map(|v| {
+                                let selected = chosen.contains(&v);
+                                view! {
+                                    <option value=v.clone() selected=selected>
+                                        {v.clone()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()
+                            .into_any()
+                    }
+                    Err(_) => {
+                        view! { <option disabled=true>"values unavailable"</option> }.into_any()
+                    }
+                })
+            };
+            let id = format!("variable-{name}");
+            let label_for = id.clone();
+            view! {
+                <label class="variable" for=label_for>
+                    <span class="variable__title">{variable.title}</span>
+                    <select
+                        id=id
+                        name=name.clone()
+                        multiple=true
+                        size="4"
+                        data-testid=format!("variable-{name}")
+                    >
+                        <Transition fallback=|| ()>{options}</Transition>
+                    </select>
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <form class="variables" method="get" data-testid="variables">
+            {range_inputs}
+            {pickers}
+            <button type="submit" class="variables__apply">
+                "Apply"
+            </button>
+        </form>
+    }
+    .into_any()
+}

@@ -1,0 +1,194 @@
+//! What a dashboard looks like to a page: its panels, their kinds and layout, and
+//! the variables a viewer may set. Built by the server from dashboard files; the
+//! queries themselves never leave the server.
+
+use serde::{Deserialize, Serialize};
+
+use super::Unit;
+
+/// How a panel draws its data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PanelKind {
+    /// Lines over time, or stacked areas with `stacked`.
+    #[default]
+    TimeSeries,
+    /// One big number per series with its threshold colour and a sparkline.
+    Stat,
+    /// The newest value on a dial between `min` and `max`.
+    Gauge,
+    /// Bars over time, stacked by series.
+    Bar,
+    /// Rows keyed by the legend, one column per query, sortable.
+    Table,
+    /// One tile per series (service), coloured by thresholds.
+    StatusGrid,
+}
+
+impl PanelKind {
+    /// Whether the panel's queries are range queries (series over time) or
+    /// instant queries (one value per series).
+    pub fn is_instant(self) -> bool {
+        matches!(self, Self::Table | Self::StatusGrid | Self::Gauge)
+    }
+}
+
+/// A threshold level: colour is never its only sign, so every level has a name.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default, PartialOrd, Ord,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    #[default]
+    Ok,
+    Warning,
+    Critical,
+    /// No value to judge.
+    Unknown,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Warning => "warning",
+            Self::Critical => "critical",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+/// `base` below the first step; each step's level from its value upwards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Thresholds {
+    pub base: Level,
+    pub steps: Vec<ThresholdStep>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ThresholdStep {
+    pub value: f64,
+    pub level: Level,
+}
+
+impl Thresholds {
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty() && self.base == Level::Ok
+    }
+
+    /// The level of a value; steps are kept ascending by the server.
+    pub fn level(&self, value: Option<f64>) -> Level {
+        let Some(v) = value.filter(|v| v.is_finite()) else {
+            return Level::Unknown;
+        };
+        self.steps
+            .iter()
+            .rev()
+            .find(|s| v >= s.value)
+            .map(|s| s.level)
+            .unwrap_or(self.base)
+    }
+}
+
+/// A link from a panel (or one of its series) to another view.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DrillDown {
+    pub title: String,
+    pub dashboard: String,
+    /// The variable that takes the clicked series' name, e.g. `service`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series_variable: Option<String>,
+}
+
+/// One column of a table panel.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ColumnView {
+    pub title: String,
+    pub unit: Unit,
+}
+
+/// A panel as a page sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PanelView {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub kind: PanelKind,
+    pub unit: Unit,
+    /// Grid columns out of 12 on a desk.
+    pub width: u8,
+    /// Grid rows (one row is one chart's height).
+    pub height: u8,
+    /// Smaller comes first on a phone.
+    pub priority: u8,
+    pub stacked: bool,
+    pub thresholds: Thresholds,
+    /// Gauge bounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Table columns, one per query.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnView>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<DrillDown>,
+}
+
+/// A variable a viewer may set: its name is the query-string key.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariableView {
+    pub name: String,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DashboardView {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub variables: Vec<VariableView>,
+    pub panels: Vec<PanelView>,
+}
+
+impl DashboardView {
+    pub fn panel(&self, id: &str) -> Option<&PanelView> {
+        self.panels.iter().find(|p| p.id == id)
+    }
+}
+
+/// One entry of the dashboard list (navigation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DashboardSummary {
+    pub id: String,
+    pub title: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_pick_the_highest_step_reached() {
+        let t = Thresholds {
+            base: Level::Ok,
+            steps: vec![
+                ThresholdStep {
+                    value: 1.0,
+                    level: Level::Warning,
+                },
+                ThresholdStep {
+                    value: 5.0,
+                    level: Level::Critical,
+                },
+            ],
+        };
+        assert_eq!(t.level(Some(0.5)), Level::Ok);
+        assert_eq!(t.level(Some(1.0)), Level::Warning);
+        assert_eq!(t.level(Some(7.0)), Level::Critical);
+        assert_eq!(t.level(None), Level::Unknown);
+        assert_eq!(t.level(Some(f64::NAN)), Level::Unknown);
+    }
+}

@@ -1,0 +1,151 @@
+//! What a view's URL says beyond its path: the time range and the variables'
+//! values. Pages read it from the location, links write it, the API takes it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{RangeError, RelativeRange, TimeRange, VariableView};
+
+/// Keys that are not variables (the server refuses variables named like these).
+pub const RESERVED_KEYS: &[&str] = &[
+    "range",
+    "from",
+    "to",
+    "dashboard",
+    "panel",
+    "width",
+    "height",
+    "refresh",
+    "theme",
+    "token",
+];
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ViewQuery {
+    pub range: TimeRange,
+    /// Variable values in URL order: `(name, value)`, a name repeated for several.
+    pub vars: Vec<(String, String)>,
+}
+
+impl ViewQuery {
+    /// From a query string (with or without `?`). A bad range falls back to the
+    /// default and says why, so a page can still show something.
+    pub fn parse(search: &str) -> (Self, Option<RangeError>) {
+        let search = search.strip_prefix('?').unwrap_or(search);
+        let (mut range, mut from, mut to) = (None, None, None);
+        let mut vars = Vec::new();
+        for (k, v) in form_urlencoded::parse(search.as_bytes()) {
+            match k.as_ref() {
+                "range" => range = Some(v.into_owned()),
+                "from" => from = Some(v.into_owned()),
+                "to" => to = Some(v.into_owned()),
+                key if RESERVED_KEYS.contains(&key) => {}
+                _ => vars.push((k.into_owned(), v.into_owned())),
+            }
+        }
+        match TimeRange::from_params(range.as_deref(), from.as_deref(), to.as_deref()) {
+            Ok(range) => (Self { range, vars }, None),
+            Err(e) => (
+                Self {
+                    range: TimeRange::default(),
+                    vars,
+                },
+                Some(e),
+            ),
+        }
+    }
+
+    /// Only the values of these variables (what the API accepts for a dashboard).
+    pub fn for_variables(&self, variables: &[VariableView]) -> Self {
+        Self {
+            range: self.range,
+            vars: self
+                .vars
+                .iter()
+                .filter(|(k, _)| variables.iter().any(|v| &v.name == k))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    pub fn values(&self, name: &str) -> Vec<String> {
+        self.vars
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+
+    pub fn with_range(&self, range: TimeRange) -> Self {
+        Self {
+            range,
+            vars: self.vars.clone(),
+        }
+    }
+
+    /// The same view with a variable set to `values` (none: not narrowed).
+    pub fn with_values(&self, name: &str, values: &[String]) -> Self {
+        let mut vars: Vec<(String, String)> = self
+            .vars
+            .iter()
+            .filter(|(k, _)| k != name)
+            .cloned()
+            .collect();
+        vars.extend(values.iter().map(|v| (name.to_string(), v.clone())));
+        Self {
+            range: self.range,
+            vars,
+        }
+    }
+
+    /// `range=1h&service=a`, values percent-encoded; empty for the defaults.
+    pub fn to_query(&self) -> String {
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        if self.range != TimeRange::Relative(RelativeRange::default()) {
+            for (k, v) in self.range.query_pairs() {
+                out.append_pair(k, &v);
+            }
+        }
+        for (k, v) in &self.vars {
+            out.append_pair(k, v);
+        }
+        out.finish()
+    }
+
+    /// `?…` for a link, or the bare path when there is nothing to say.
+    pub fn href(&self, path: &str) -> String {
+        let q = self.to_query();
+        if q.is_empty() {
+            path.to_string()
+        } else {
+            format!("{path}?{q}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_encodes() {
+        let (q, err) =
+            ViewQuery::parse("?range=6h&service=api-gateway&service=a%26b%3D%22c%22&width=3");
+        assert!(err.is_none());
+        assert_eq!(q.range, TimeRange::Relative(RelativeRange::H6));
+        assert_eq!(q.values("service"), ["api-gateway", "a&b=\"c\""]);
+        assert_eq!(
+            q.to_query(),
+            "range=6h&service=api-gateway&service=a%26b%3D%22c%22"
+        );
+        assert_eq!(ViewQuery::parse(&q.to_query()).0, q);
+        assert_eq!(ViewQuery::default().href("/d/api"), "/d/api");
+    }
+
+    #[test]
+    fn a_bad_range_falls_back_and_says_why() {
+        let (q, err) = ViewQuery::parse("range=1y&service=x");
+        assert_eq!(q.range, TimeRange::default());
+        assert!(err.is_some());
+        assert_eq!(q.values("service"), ["x"]);
+    }
+}

@@ -1,0 +1,112 @@
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_params_map};
+
+use crate::{
+    components::{
+        panel_card::PanelCard, range_picker::RangePicker, variable_picker::VariablePicker,
+    },
+    data::{fetch_dashboard, DataError},
+    live::use_live_stream,
+    model::ViewQuery,
+};
+
+/// The dashboard shown at `/`.
+pub const HOME: &str = "overview";
+
+/// A dashboard from its file: every panel in the grid, complete in the first
+/// HTML, then kept live by the tab's stream.
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let params = use_params_map();
+    let location = use_location();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_else(|| HOME.to_string()));
+    let parsed = Memo::new(move |_| ViewQuery::parse(&location.search.get()));
+    let query = Memo::new(move |_| parsed.get().0);
+    let range_problem = move || parsed.get().1.map(|e| e.to_string());
+    let path = Signal::derive(move || format!("/d/{}", id.get()));
+
+    let live = use_live_stream();
+    live.follow(id.into(), query.into());
+
+    let dashboard = Resource::new(
+        move || (id.get(), query.get()),
+        |(id, query)| fetch_dashboard(id, query),
+    );
+
+    view! {
+        <Transition fallback=|| {
+            view! {
+                <p class="page__loading" data-testid="page-loading" aria-busy="true">
+                    "Loading…"
+                </p>
+            }
+        }>
+            {move || {
+                dashboard
+                    .get()
+                    .map(|result| match result {
+                        Ok(loaded) => {
+                            let view = loaded.view.clone();
+                            let panels = loaded
+                                .panels
+                                .into_iter()
+                                .map(|initial| {
+                                    let panel_id = initial.panel.panel.clone();
+                                    let data = Signal::derive(move || {
+                                        live.latest(&panel_id)
+                                            .filter(|pushed| {
+                                                pushed.updated_at_ms >= initial.updated_at_ms
+                                            })
+                                            .unwrap_or_else(|| initial.clone())
+                                    });
+                                    view! { <PanelCard data query /> }
+                                })
+                                .collect_view();
+                            view! {
+                                <header class="page__header">
+                                    <div>
+                                        <h1 class="page__title" data-testid="page-title">
+                                            {view.title.clone()}
+                                        </h1>
+                                        <p class="page__description">{view.description.clone()}</p>
+                                    </div>
+                                    <RangePicker path query />
+                                </header>
+                                <Show when=move || range_problem().is_some()>
+                                    <p class="page__problem" role="alert" data-testid="range-problem">
+                                        {range_problem}
+                                        ". Showing the last hour."
+                                    </p>
+                                </Show>
+                                <VariablePicker
+                                    dashboard=view.id.clone()
+                                    variables=view.variables.clone()
+                                    query
+                                />
+                                <div class="grid">{panels}</div>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => view! { <DashboardFailure error /> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+/// A dashboard that could not be loaded at all says why.
+#[component]
+fn DashboardFailure(error: DataError) -> impl IntoView {
+    let not_found = matches!(error, DataError::NotFound(_));
+    view! {
+        <section class="page__problem" data-testid="dashboard-error" role="alert">
+            <h1 class="page__title">
+                {if not_found { "No such dashboard" } else { "This dashboard could not be loaded" }}
+            </h1>
+            <p>{error.to_string()}</p>
+            <p>
+                <a href="/">"Back to the overview"</a>
+            </p>
+        </section>
+    }
+}

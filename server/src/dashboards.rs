@@ -1,0 +1,355 @@
+//! Dashboards as files: the built-in ones shipped in `dashboards/`, plus any the
+//! operator keeps in a folder of their own (`dashboards_dir`), reloaded when
+//! they change. A file that breaks keeps its last good version serving, and the
+//! reason is kept for `/api/dashboards` and the logs.
+
+pub mod file;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::{Path, PathBuf},
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use app::model::{DashboardSummary, DashboardView, PanelView};
+use tokio_util::sync::CancellationToken;
+
+pub use file::FileError;
+
+/// A dashboard as loaded: what pages see, plus what only the server knows.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    pub view: DashboardView,
+    pub variables: Vec<Variable>,
+    pub panels: Vec<Panel>,
+}
+
+impl Dashboard {
+    pub fn id(&self) -> &str {
+        &self.view.id
+    }
+
+    pub fn panel(&self, id: &str) -> Option<&Panel> {
+        self.panels.iter().find(|p| p.view.id == id)
+    }
+
+    pub fn variable(&self, name: &str) -> Option<&Variable> {
+        self.variables.iter().find(|v| v.name == name)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Variable {
+    /// The query-string key.
+    pub name: String,
+    pub title: String,
+    /// The Prometheus label it narrows.
+    pub label: String,
+    /// The metric whose values of `label` fill the picker.
+    pub values_from: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryTemplate {
+    pub expr: String,
+    pub legend: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub view: PanelView,
+    pub queries: Vec<QueryTemplate>,
+}
+
+/// The built-in dashboards, compiled in so the binary needs no files at run time.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("overview", include_str!("../../dashboards/overview.toml")),
+    ("api", include_str!("../../dashboards/api.toml")),
+    ("system", include_str!("../../dashboards/system.toml")),
+    (
+        "infrastructure",
+        include_str!("../../dashboards/infrastructure.toml"),
+    ),
+];
+
+/// The dashboards in force.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    /// In navigation order: built-ins in their order, then the operator's by id.
+    dashboards: BTreeMap<(usize, String), Arc<Dashboard>>,
+    /// Files that failed to load, with why; their last good version (if any) serves.
+    pub problems: Vec<FileError>,
+}
+
+impl Catalog {
+    pub fn get(&self, id: &str) -> Option<Arc<Dashboard>> {
+        self.dashboards
+            .iter()
+            .find(|((_, k), _)| k == id)
+            .map(|(_, d)| Arc::clone(d))
+    }
+
+    pub fn summaries(&self) -> Vec<DashboardSummary> {
+        self.dashboards
+            .values()
+            .map(|d| DashboardSummary {
+                id: d.view.id.clone(),
+                title: d.view.title.clone(),
+            })
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.dashboards.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.dashboards.is_empty()
+    }
+}
+
+/// The built-in dashboards; a broken one is a bug caught by the tests.
+pub fn built_in() -> Result<Vec<Dashboard>, FileError> {
+    BUILT_IN
+        .iter()
+        .map(|(id, text)| file::parse(&format!("dashboards/{id}.toml"), id, text))
+        .collect()
+}
+
+/// Every `*.toml` in `dir`, each parsed on its own: (path, result).
+/// A file of the operator's folder and what reading it gave.
+pub type ReadFile = (PathBuf, Result<Dashboard, FileError>);
+
+pub fn read_dir(dir: &Path) -> Result<Vec<ReadFile>, FileError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| FileError {
+        file: dir.display().to_string(),
+        field: "(folder)".into(),
+        reason: e.to_string(),
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    Ok(paths
+        .into_iter()
+        .map(|path| {
+            let result = read_one(&path);
+            (path, result)
+        })
+        .collect())
+}
+
+/// Reads and parses one file (the checker's unit).
+pub fn read_one(path: &Path) -> Result<Dashboard, FileError> {
+    let name = path.display().to_string();
+    let id = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default()
+        .to_string();
+    let meta = std::fs::metadata(path).map_err(|e| FileError {
+        file: name.clone(),
+        field: "(file)".into(),
+        reason: e.to_string(),
+    })?;
+    if meta.len() > 1024 * 1024 {
+        return Err(FileError {
+            file: name,
+            field: "(file)".into(),
+            reason: "larger than 1 MiB".into(),
+        });
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| FileError {
+        file: name.clone(),
+        field: "(file)".into(),
+        reason: e.to_string(),
+    })?;
+    file::parse(&name, &id, &text)
+}
+
+/// `vantage check`: how many files load, and every mistake found.
+pub fn check(dir: Option<&Path>, files: &[PathBuf]) -> (usize, Vec<FileError>) {
+    let mut ok = 0;
+    let mut problems = Vec::new();
+    let mut tally = |result: Result<Dashboard, FileError>| match result {
+        Ok(_) => ok += 1,
+        Err(e) => problems.push(e),
+    };
+    for (id, text) in BUILT_IN {
+        tally(file::parse(&format!("dashboards/{id}.toml"), id, text));
+    }
+    if let Some(dir) = dir {
+        match read_dir(dir) {
+            Ok(found) => found.into_iter().for_each(|(_, r)| tally(r)),
+            Err(e) => tally(Err(e)),
+        }
+    }
+    for f in files {
+        tally(read_one(f));
+    }
+    (ok, problems)
+}
+
+/// The live set of dashboards, swapped whole on reload.
+#[derive(Clone)]
+pub struct Dashboards {
+    current: Arc<RwLock<Arc<Catalog>>>,
+    dir: Option<PathBuf>,
+    /// The last good version of each of the operator's files.
+    last_good: Arc<std::sync::Mutex<HashMap<PathBuf, Arc<Dashboard>>>>,
+    /// The folder as it was when last read, to notice changes.
+    read_as: Arc<std::sync::Mutex<Fingerprint>>,
+}
+
+type Fingerprint = Vec<(PathBuf, u64, Option<std::time::SystemTime>)>;
+
+impl Dashboards {
+    /// Built-ins plus the operator's folder. A broken built-in is an error; a
+    /// broken operator file is a problem reported while the rest serves.
+    pub fn load(dir: Option<PathBuf>) -> Result<Self, FileError> {
+        let this = Self {
+            current: Arc::new(RwLock::new(Arc::new(Catalog::default()))),
+            dir,
+            last_good: Default::default(),
+            read_as: Default::default(),
+        };
+        this.reload()?;
+        Ok(this)
+    }
+
+    pub fn catalog(&self) -> Arc<Catalog> {
+        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<Dashboard>> {
+        self.catalog().get(id)
+    }
+
+    /// Reads everything again and swaps the catalog in one step.
+    pub fn reload(&self) -> Result<(), FileError> {
+        let mut catalog = Catalog::default();
+        for (i, d) in built_in()?.into_iter().enumerate() {
+            catalog
+                .dashboards
+                .insert((i, d.view.id.clone()), Arc::new(d));
+        }
+        if let Some(dir) = &self.dir {
+            // Taken before reading: a change made while reading is seen next time.
+            *self.read_as.lock().unwrap_or_else(|e| e.into_inner()) = fingerprint(dir);
+            let mut last_good = self.last_good.lock().unwrap_or_else(|e| e.into_inner());
+            match read_dir(dir) {
+                Err(e) => catalog.problems.push(e),
+                Ok(files) => {
+                    let present: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+                    last_good.retain(|p, _| present.contains(p));
+                    for (path, result) in files {
+                        let dashboard = match result {
+                            Ok(d) => {
+                                let d = Arc::new(d);
+                                last_good.insert(path.clone(), Arc::clone(&d));
+                                Some(d)
+                            }
+                            Err(e) => {
+                                tracing::warn!("{e}; the last good version (if any) keeps serving");
+                                catalog.problems.push(e);
+                                last_good.get(&path).cloned()
+                            }
+                        };
+                        if let Some(d) = dashboard {
+                            // An operator's file with a built-in's id replaces it, in place.
+                            let key = catalog
+                                .dashboards
+                                .keys()
+                                .find(|(_, id)| *id == d.view.id)
+                                .cloned()
+                                .unwrap_or((BUILT_IN.len(), d.view.id.clone()));
+                            catalog.dashboards.insert(key, d);
+                        }
+                    }
+                }
+            }
+        }
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(catalog);
+        Ok(())
+    }
+
+    /// Polls the operator's folder and reloads when a file changed, appeared or
+    /// went away. Polling (every `every`) works on every file system, including
+    /// network and container mounts where change notifications do not.
+    pub async fn watch(self, every: Duration, shutdown: CancellationToken) {
+        let Some(dir) = self.dir.clone() else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.cancelled() => return,
+            }
+            let changed =
+                fingerprint(&dir) != *self.read_as.lock().unwrap_or_else(|e| e.into_inner());
+            if changed {
+                match self.reload() {
+                    Ok(()) => tracing::info!(dir = %dir.display(), "dashboards reloaded"),
+                    Err(e) => tracing::error!("{e}"),
+                }
+            }
+        }
+    }
+}
+
+/// What identifies the folder's state: each file's name, size and mtime.
+fn fingerprint(dir: &Path) -> Fingerprint {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            Some((e.path(), meta.len(), meta.modified().ok()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_dashboards_load() {
+        let all = built_in().unwrap();
+        let ids: Vec<&str> = all.iter().map(|d| d.id()).collect();
+        assert_eq!(ids, ["overview", "api", "system", "infrastructure"]);
+    }
+
+    #[test]
+    fn a_broken_edit_keeps_the_last_good_version_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("team.toml");
+        let good = "title = \"Team\"\n[[panels]]\nid = \"up\"\ntitle = \"Up\"\nkind = \"stat\"\n[[panels.queries]]\nexpr = 'up'\n";
+        std::fs::write(&path, good).unwrap();
+        let dashboards = Dashboards::load(Some(dir.path().to_owned())).unwrap();
+        assert_eq!(dashboards.get("team").unwrap().view.title, "Team");
+        assert!(dashboards.catalog().problems.is_empty());
+
+        std::fs::write(&path, good.replace("stat", "pie")).unwrap();
+        dashboards.reload().unwrap();
+        assert_eq!(dashboards.get("team").unwrap().view.title, "Team");
+        let problems = &dashboards.catalog().problems;
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].file.ends_with("team.toml"));
+
+        std::fs::write(&path, good.replace("\"Team\"", "\"Team 2\"")).unwrap();
+        dashboards.reload().unwrap();
+        assert_eq!(dashboards.get("team").unwrap().view.title, "Team 2");
+        assert!(dashboards.catalog().problems.is_empty());
+
+        std::fs::remove_file(&path).unwrap();
+        dashboards.reload().unwrap();
+        assert!(dashboards.get("team").is_none());
+        assert!(dashboards.get("overview").is_some());
+    }
+}

@@ -1,0 +1,554 @@
+//! The dashboard file format (TOML) and its validation.
+//!
+//! A file is one dashboard; its name (without `.toml`) is the dashboard's id.
+//! Every mistake is reported with the file, the field and the reason, and a file
+//! with a mistake is never half-loaded. `docs/dashboards.md` describes the format.
+
+use std::collections::HashSet;
+
+use app::model::{
+    ColumnView, DashboardView, DrillDown, Level, PanelKind, PanelView, ThresholdStep, Thresholds,
+    Unit, VariableView,
+};
+use serde::Deserialize;
+
+use super::{Dashboard, Panel, QueryTemplate, Variable};
+use crate::query::{self, Filter, FilterValues, Placeholders};
+
+/// A mistake in a dashboard file.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{file}: {field}: {reason}")]
+pub struct FileError {
+    pub file: String,
+    pub field: String,
+    pub reason: String,
+}
+
+/// Query-string keys that are not variables.
+pub use app::model::RESERVED_KEYS as RESERVED;
+const MAX_PANELS: usize = 64;
+const MAX_QUERIES: usize = 8;
+const MAX_VARIABLES: usize = 8;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DashboardFile {
+    title: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    variables: Vec<VariableFile>,
+    #[serde(default)]
+    panels: Vec<PanelFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariableFile {
+    name: String,
+    #[serde(default)]
+    title: Option<String>,
+    /// The Prometheus label it narrows; defaults to the name.
+    #[serde(default)]
+    label: Option<String>,
+    /// The metric whose label values fill the picker.
+    values_from: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PanelFile {
+    id: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    kind: PanelKind,
+    #[serde(default)]
+    unit: Unit,
+    #[serde(default = "default_width")]
+    width: u8,
+    #[serde(default = "default_height")]
+    height: u8,
+    #[serde(default = "default_priority")]
+    priority: u8,
+    #[serde(default)]
+    stacked: bool,
+    #[serde(default)]
+    thresholds: Option<ThresholdsFile>,
+    #[serde(default)]
+    min: Option<f64>,
+    #[serde(default)]
+    max: Option<f64>,
+    #[serde(default)]
+    queries: Vec<QueryFile>,
+    #[serde(default)]
+    links: Vec<LinkFile>,
+}
+
+fn default_width() -> u8 {
+    6
+}
+fn default_height() -> u8 {
+    1
+}
+fn default_priority() -> u8 {
+    50
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThresholdsFile {
+    #[serde(default)]
+    base: Level,
+    #[serde(default)]
+    steps: Vec<StepFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFile {
+    value: f64,
+    level: Level,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QueryFile {
+    expr: String,
+    /// `{{label}}` parts are replaced by the series' label values.
+    #[serde(default)]
+    legend: Option<String>,
+    /// A table's column heading.
+    #[serde(default)]
+    title: Option<String>,
+    /// A table column's unit, if not the panel's.
+    #[serde(default)]
+    unit: Option<Unit>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LinkFile {
+    title: String,
+    dashboard: String,
+    #[serde(default)]
+    series_variable: Option<String>,
+}
+
+/// Parses and checks one file. `file` names it in messages; `id` is its stem.
+pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
+    let err = |field: &str, reason: String| FileError {
+        file: file.to_string(),
+        field: field.to_string(),
+        reason,
+    };
+    if !is_id(id) {
+        return Err(err(
+            "(file name)",
+            "a dashboard file is named like `my-team.toml`: lowercase letters, digits, - and _"
+                .into(),
+        ));
+    }
+    let parsed: DashboardFile = toml::from_str(text).map_err(|e| {
+        let field = e
+            .span()
+            .map(|s| {
+                let line = text[..s.start.min(text.len())].lines().count().max(1);
+                format!("line {line}")
+            })
+            .unwrap_or_else(|| "(syntax)".into());
+        err(&field, e.message().to_string())
+    })?;
+
+    check_text(&parsed.title, 1, 120).map_err(|r| err("title", r))?;
+
+    if parsed.variables.len() > MAX_VARIABLES {
+        return Err(err("variables", format!("at most {MAX_VARIABLES}")));
+    }
+    let mut variables = Vec::new();
+    for (i, v) in parsed.variables.into_iter().enumerate() {
+        let at = |f: &str| format!("variables[{i}].{f}");
+        if !is_variable_name(&v.name) {
+            return Err(err(
+                &at("name"),
+                format!(
+                    "{:?} is not a variable name (lowercase letters, digits and _)",
+                    v.name
+                ),
+            ));
+        }
+        if RESERVED.contains(&v.name.as_str()) {
+            return Err(err(&at("name"), format!("{:?} is reserved", v.name)));
+        }
+        if variables.iter().any(|x: &Variable| x.name == v.name) {
+            return Err(err(&at("name"), format!("{:?} is declared twice", v.name)));
+        }
+        let label = v.label.unwrap_or_else(|| v.name.clone());
+        if !is_label_name(&label) {
+            return Err(err(&at("label"), format!("{label:?} is not a label name")));
+        }
+        if !is_metric_name(&v.values_from) {
+            return Err(err(
+                &at("values_from"),
+                format!("{:?} is not a metric name", v.values_from),
+            ));
+        }
+        variables.push(Variable {
+            title: v.title.unwrap_or_else(|| v.name.clone()),
+            name: v.name,
+            label,
+            values_from: v.values_from,
+        });
+    }
+
+    if parsed.panels.is_empty() {
+        return Err(err("panels", "a dashboard needs at least one panel".into()));
+    }
+    if parsed.panels.len() > MAX_PANELS {
+        return Err(err("panels", format!("at most {MAX_PANELS}")));
+    }
+    // A filter on every variable, to prove `$filter` sits where matchers may go.
+    let mut probe = Filter::default();
+    for v in &variables {
+        probe.insert(
+            &v.label,
+            FilterValues::new(&v.name, vec!["probe\"}".into()]).expect("a valid probe value"),
+        );
+    }
+    let mut ids = HashSet::new();
+    let mut panels = Vec::new();
+    for (i, p) in parsed.panels.into_iter().enumerate() {
+        let at = |f: &str| format!("panels[{i}].{f}");
+        if !is_id(&p.id) {
+            return Err(err(&at("id"), format!("{:?} is not an id", p.id)));
+        }
+        if !ids.insert(p.id.clone()) {
+            return Err(err(&at("id"), format!("{:?} is used twice", p.id)));
+        }
+        check_text(&p.title, 1, 120).map_err(|r| err(&at("title"), r))?;
+        if !(1..=12).contains(&p.width) {
+            return Err(err(&at("width"), "between 1 and 12 grid columns".into()));
+        }
+        if !(1..=4).contains(&p.height) {
+            return Err(err(&at("height"), "between 1 and 4 grid rows".into()));
+        }
+        let thresholds = match p.thresholds {
+            None => Thresholds::default(),
+            Some(t) => {
+                let steps: Vec<ThresholdStep> = t
+                    .steps
+                    .iter()
+                    .map(|s| ThresholdStep {
+                        value: s.value,
+                        level: s.level,
+                    })
+                    .collect();
+                if steps.iter().any(|s| !s.value.is_finite()) {
+                    return Err(err(
+                        &at("thresholds.steps"),
+                        "values must be numbers".into(),
+                    ));
+                }
+                if steps.windows(2).any(|w| w[0].value >= w[1].value) {
+                    return Err(err(&at("thresholds.steps"), "values must ascend".into()));
+                }
+                Thresholds {
+                    base: t.base,
+                    steps,
+                }
+            }
+        };
+        if let (Some(min), Some(max)) = (p.min, p.max) {
+            if min.partial_cmp(&max) != Some(std::cmp::Ordering::Less) {
+                return Err(err(&at("max"), "must be above min".into()));
+            }
+        }
+        if p.queries.is_empty() {
+            return Err(err(
+                &at("queries"),
+                "a panel needs at least one query".into(),
+            ));
+        }
+        if p.queries.len() > MAX_QUERIES {
+            return Err(err(&at("queries"), format!("at most {MAX_QUERIES}")));
+        }
+        if p.kind == PanelKind::Gauge && p.queries.len() != 1 {
+            return Err(err(
+                &at("queries"),
+                "a gauge shows exactly one query".into(),
+            ));
+        }
+        let mut queries = Vec::new();
+        let mut columns = Vec::new();
+        for (j, q) in p.queries.into_iter().enumerate() {
+            let at = |f: &str| format!("panels[{i}].queries[{j}].{f}");
+            check_template(&q.expr, &probe).map_err(|r| err(&at("expr"), r))?;
+            if let Some(legend) = &q.legend {
+                check_legend(legend).map_err(|r| err(&at("legend"), r))?;
+            }
+            if p.kind == PanelKind::Table {
+                let title = q
+                    .title
+                    .clone()
+                    .ok_or_else(|| err(&at("title"), "a table column needs a title".into()))?;
+                check_text(&title, 1, 60).map_err(|r| err(&at("title"), r))?;
+                columns.push(ColumnView {
+                    title,
+                    unit: q.unit.unwrap_or(p.unit),
+                });
+            }
+            queries.push(QueryTemplate {
+                expr: q.expr,
+                legend: q.legend,
+            });
+        }
+        let mut links = Vec::new();
+        for (j, l) in p.links.into_iter().enumerate() {
+            let at = |f: &str| format!("panels[{i}].links[{j}].{f}");
+            check_text(&l.title, 1, 60).map_err(|r| err(&at("title"), r))?;
+            if !is_id(&l.dashboard) {
+                return Err(err(
+                    &at("dashboard"),
+                    format!("{:?} is not an id", l.dashboard),
+                ));
+            }
+            if let Some(v) = &l.series_variable {
+                if !is_variable_name(v) {
+                    return Err(err(
+                        &at("series_variable"),
+                        format!("{v:?} is not a variable name"),
+                    ));
+                }
+            }
+            links.push(DrillDown {
+                title: l.title,
+                dashboard: l.dashboard,
+                series_variable: l.series_variable,
+            });
+        }
+        panels.push(Panel {
+            view: PanelView {
+                id: p.id,
+                title: p.title,
+                description: p.description,
+                kind: p.kind,
+                unit: p.unit,
+                width: p.width,
+                height: p.height,
+                priority: p.priority,
+                stacked: p.stacked,
+                thresholds,
+                min: p.min,
+                max: p.max,
+                columns,
+                links,
+            },
+            queries,
+        });
+    }
+
+    let view = DashboardView {
+        id: id.to_string(),
+        title: parsed.title,
+        description: parsed.description,
+        variables: variables
+            .iter()
+            .map(|v| VariableView {
+                name: v.name.clone(),
+                title: v.title.clone(),
+            })
+            .collect(),
+        panels: panels.iter().map(|p| p.view.clone()).collect(),
+    };
+    Ok(Dashboard {
+        view,
+        variables,
+        panels,
+    })
+}
+
+fn check_text(s: &str, min: usize, max: usize) -> Result<(), String> {
+    let n = s.chars().count();
+    if n < min || n > max {
+        return Err(format!("between {min} and {max} characters"));
+    }
+    if s.chars().any(char::is_control) {
+        return Err("no control characters".into());
+    }
+    Ok(())
+}
+
+/// The template uses known placeholders only, parses, and takes a filter.
+fn check_template(expr: &str, probe: &Filter) -> Result<(), String> {
+    if expr.len() > 4096 {
+        return Err("longer than 4096 bytes".into());
+    }
+    let mut rest = expr;
+    while let Some(i) = rest.find('$') {
+        // `$1` and `${1}` are label_replace's group references, inside strings.
+        if rest[i + 1..].starts_with(|c: char| c == '{' || c.is_ascii_digit()) {
+            rest = &rest[i + 1..];
+            continue;
+        }
+        let word: String = rest[i..]
+            .chars()
+            .skip(1)
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let placeholder = format!("${word}");
+        if !query::PLACEHOLDERS.contains(&placeholder.as_str()) {
+            return Err(format!(
+                "unknown placeholder {placeholder:?}: use {}",
+                query::PLACEHOLDERS.join(", ")
+            ));
+        }
+        rest = &rest[i + 1..];
+    }
+    let placeholders = Placeholders {
+        rate_interval: "1m".into(),
+        range: "1h".into(),
+    };
+    query::build(expr, &placeholders, &Filter::default()).map_err(|e| {
+        if expr.contains("$filter") {
+            format!("{e} ($filter must stand inside a selector's braces, after its other matchers)")
+        } else {
+            e.to_string()
+        }
+    })?;
+    query::build(expr, &placeholders, probe).map_err(|_| {
+        "$filter must stand inside a selector's braces, after its other matchers".to_string()
+    })?;
+    Ok(())
+}
+
+fn check_legend(legend: &str) -> Result<(), String> {
+    check_text(legend, 1, 200)?;
+    let mut rest = legend;
+    while let Some(i) = rest.find("{{") {
+        let after = &rest[i + 2..];
+        let end = after
+            .find("}}")
+            .ok_or_else(|| "an unclosed {{ in the legend".to_string())?;
+        let name = after[..end].trim();
+        if !is_label_name(name) {
+            return Err(format!("{{{{{name}}}}} does not name a label"));
+        }
+        rest = &after[end + 2..];
+    }
+    Ok(())
+}
+
+pub fn is_id(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && s.len() <= 64
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+fn is_variable_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c == '_')
+        && s.len() <= 64
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_label_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && s.len() <= 128
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn is_metric_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && s.len() <= 200
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+title = "Team"
+[[variables]]
+name = "service"
+values_from = "http_requests_total"
+
+[[panels]]
+id = "rate"
+title = "Rate"
+kind = "time_series"
+unit = "req/s"
+[[panels.queries]]
+expr = 'sum by (service) (rate(http_requests_total{$filter}[$rate_interval]))'
+legend = "{{service}}"
+"#;
+
+    fn error(text: &str) -> FileError {
+        parse("team.toml", "team", text).unwrap_err()
+    }
+
+    #[test]
+    fn a_good_file_loads() {
+        let d = parse("team.toml", "team", GOOD).unwrap();
+        assert_eq!(d.view.id, "team");
+        assert_eq!(d.panels[0].view.unit, Unit::RequestsPerSecond);
+        assert_eq!(d.variables[0].label, "service");
+    }
+
+    #[test]
+    fn mistakes_name_the_file_field_and_reason() {
+        let e = error(&GOOD.replace("kind = \"time_series\"", "kind = \"pie\""));
+        assert_eq!(e.file, "team.toml");
+        assert!(e.field.starts_with("line "), "{e}");
+        assert!(e.reason.contains("pie"), "{e}");
+
+        let e = error(&GOOD.replace("title = \"Rate\"", "title = \"Rate\"\ncolour = 1"));
+        assert!(e.reason.contains("colour"), "{e}");
+
+        let e = error(&GOOD.replace("[$rate_interval]", "[$rate]"));
+        assert_eq!(e.field, "panels[0].queries[0].expr");
+        assert!(e.reason.contains("$rate"), "{e}");
+
+        let e = error(&GOOD.replace("sum by (service) (", "sum by (service ("));
+        assert_eq!(e.field, "panels[0].queries[0].expr");
+        assert!(e.reason.contains("does not parse"), "{e}");
+
+        let e = error(&GOOD.replace("{$filter}", "{$filter,status=\"500\"}"));
+        assert!(e.reason.contains("$filter must stand"), "{e}");
+
+        let e = error(&GOOD.replace("{{service}}", "{{ser vice}}"));
+        assert_eq!(e.field, "panels[0].queries[0].legend");
+
+        let e = error(&GOOD.replace("name = \"service\"", "name = \"range\""));
+        assert_eq!(e.field, "variables[0].name");
+
+        let e = error(&GOOD.replace(
+            "kind = \"time_series\"",
+            "kind = \"time_series\"\nwidth = 13",
+        ));
+        assert_eq!(e.field, "panels[0].width");
+
+        let e = error(&GOOD.replace(
+            "unit = \"req/s\"",
+            "unit = \"req/s\"\nthresholds = { steps = [{ value = 5, level = \"warning\" }, { value = 1, level = \"critical\" }] }",
+        ));
+        assert_eq!(e.field, "panels[0].thresholds.steps");
+
+        let e = parse("Bad Name.toml", "Bad Name", GOOD).unwrap_err();
+        assert_eq!(e.field, "(file name)");
+    }
+
+    #[test]
+    fn tables_need_column_titles_and_ids_are_unique() {
+        let table = GOOD.replace("time_series", "table");
+        let e = error(&table);
+        assert_eq!(e.field, "panels[0].queries[0].title");
+        let twice = format!(
+            "{GOOD}\n[[panels]]\nid = \"rate\"\ntitle = \"Again\"\nkind = \"stat\"\n[[panels.queries]]\nexpr = 'up'\n"
+        );
+        assert_eq!(error(&twice).field, "panels[1].id");
+    }
+}
