@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     data::fetch_variable_values,
-    model::{TimeRange, VariableView, ViewQuery},
+    model::{VariableView, ViewQuery},
 };
 
 /// The dashboard's variables as a plain GET form of multi-selects filled from
@@ -22,7 +22,6 @@ pub fn VariablePicker(
             q.range
                 .query_pairs()
                 .into_iter()
-                .filter(|_| q.range != TimeRange::default())
                 .map(|(k, v)| view! { <input type="hidden" name=k value=v /> })
                 .collect_view()
         })

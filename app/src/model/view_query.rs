@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{RangeError, RelativeRange, TimeRange, VariableView};
+use super::{RangeError, TimeRange, VariableView};
 
 /// Keys that are not variables (the server refuses variables named like these).
 pub const RESERVED_KEYS: &[&str] = &[
@@ -97,13 +97,12 @@ impl ViewQuery {
         }
     }
 
-    /// `range=1h&service=a`, values percent-encoded; empty for the defaults.
+    /// `range=1h&service=a`, values percent-encoded. The range is always
+    /// written, so a pasted link shows the same view whatever the default.
     pub fn to_query(&self) -> String {
         let mut out = form_urlencoded::Serializer::new(String::new());
-        if self.range != TimeRange::Relative(RelativeRange::default()) {
-            for (k, v) in self.range.query_pairs() {
-                out.append_pair(k, &v);
-            }
+        for (k, v) in self.range.query_pairs() {
+            out.append_pair(k, &v);
         }
         for (k, v) in &self.vars {
             out.append_pair(k, v);
@@ -131,14 +130,17 @@ mod tests {
         let (q, err) =
             ViewQuery::parse("?range=6h&service=api-gateway&service=a%26b%3D%22c%22&width=3");
         assert!(err.is_none());
-        assert_eq!(q.range, TimeRange::Relative(RelativeRange::H6));
+        assert_eq!(
+            q.range,
+            TimeRange::Relative(super::super::RelativeRange::H6)
+        );
         assert_eq!(q.values("service"), ["api-gateway", "a&b=\"c\""]);
         assert_eq!(
             q.to_query(),
             "range=6h&service=api-gateway&service=a%26b%3D%22c%22"
         );
         assert_eq!(ViewQuery::parse(&q.to_query()).0, q);
-        assert_eq!(ViewQuery::default().href("/d/api"), "/d/api");
+        assert_eq!(ViewQuery::default().href("/d/api"), "/d/api?range=1h");
     }
 
     #[test]
