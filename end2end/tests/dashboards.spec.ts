@@ -14,8 +14,17 @@ for (const { id, title } of DASHBOARDS) {
     await expect(page.getByTestId("nav").getByRole("link", { name: title })).toHaveAttribute("aria-current", "page");
     const panels = page.locator("section.panel");
     expect(await panels.count()).toBeGreaterThan(4);
-    // Exporters need a few scrapes; the page is live, so wait for no empty panels.
-    await expect(page.getByTestId("panel-empty")).toHaveCount(0, { timeout: 30_000 });
+    // Exporters need a few scrapes after the stack starts: reload (JavaScript may
+    // be off) until no panel is empty.
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          return page.getByTestId("panel-empty").count();
+        },
+        { timeout: 45_000, intervals: [1000, 2000, 3000] },
+      )
+      .toBe(0);
     await expect(page.locator(".panel--error")).toHaveCount(0);
     for (const kind of await panels.evaluateAll((els) => els.map((e) => e.getAttribute("data-kind")))) {
       expect(["time-series", "stat", "gauge", "bar", "table", "status-grid"]).toContain(kind);

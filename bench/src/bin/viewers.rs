@@ -15,7 +15,43 @@ use futures::StreamExt;
 use stack::{Stack, StackOptions};
 
 const REFRESH: Duration = Duration::from_secs(2);
-const PANELS: usize = 1; // the overview has one panel so far
+
+/// The overview's queries, built as Vantage builds them (no filter, 1 h):
+/// `(is_instant, query)`. Direct pollers send the same ones.
+fn overview_queries() -> Vec<(bool, String)> {
+    let overview = vantage::dashboards::built_in()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.id() == "overview")
+        .unwrap();
+    let placeholders = vantage::query::Placeholders {
+        rate_interval: "60s".into(),
+        range: "3600s".into(),
+    };
+    overview
+        .panels
+        .iter()
+        .flat_map(|p| {
+            let instant = p.view.kind.is_instant();
+            let placeholders = placeholders.clone();
+            p.queries.iter().map(move |q| {
+                let built = vantage::query::build(
+                    &q.expr,
+                    &placeholders,
+                    &vantage::query::Filter::default(),
+                )
+                .unwrap();
+                (instant, built)
+            })
+        })
+        .collect()
+}
+
+/// Queries Prometheus has served, instant and range.
+async fn served(stack: &Stack) -> f64 {
+    stack.requests_served("/api/v1/query_range").await
+        + stack.requests_served("/api/v1/query").await
+}
 
 #[tokio::main]
 async fn main() {
@@ -53,14 +89,18 @@ async fn main() {
     tokio::spawn(async move { axum::serve(listener, vantage::router(state)).await });
 
     let refreshes = window.as_secs_f64() / REFRESH.as_secs_f64();
-    println!("window {window:?}, refresh every {REFRESH:?} ({refreshes:.0} refreshes), {PANELS} panel(s)");
+    let queries = overview_queries();
+    println!(
+        "window {window:?}, refresh every {REFRESH:?} ({refreshes:.0} refreshes), overview: {} queries",
+        queries.len()
+    );
     println!(
         "| viewers | Vantage stream: queries/refresh | direct polling: queries/refresh | ratio |"
     );
     println!("|---:|---:|---:|---:|");
     for viewers in [1usize, 100, 1000] {
         let vantage = stream_viewers(&vantage_url, &stack, viewers, window).await / refreshes;
-        let direct = polling_viewers(&stack, viewers, window).await / refreshes;
+        let direct = polling_viewers(&stack, &queries, viewers, window).await / refreshes;
         println!(
             "| {viewers} | {vantage:.1} | {direct:.1} | {:.0}× |",
             direct / vantage.max(0.1)
@@ -80,13 +120,13 @@ async fn stream_viewers(vantage: &str, stack: &Stack, n: usize, window: Duration
         let response = client.get(&url).send().await.expect("stream opens");
         streams.push(response.bytes_stream());
     }
-    let before = stack.requests_served("/api/v1/query_range").await;
+    let before = served(stack).await;
     let readers: Vec<_> = streams
         .into_iter()
         .map(|mut s| tokio::spawn(async move { while let Some(Ok(_)) = s.next().await {} }))
         .collect();
     tokio::time::sleep(window).await;
-    let served = stack.requests_served("/api/v1/query_range").await - before;
+    let served = served(stack).await - before;
     for r in readers {
         r.abort();
     }
@@ -95,16 +135,22 @@ async fn stream_viewers(vantage: &str, stack: &Stack, n: usize, window: Duration
     served
 }
 
-/// N dashboards each asking Prometheus for the panel every refresh.
-async fn polling_viewers(stack: &Stack, n: usize, window: Duration) -> f64 {
+/// N dashboards each asking Prometheus for every panel query every refresh.
+async fn polling_viewers(
+    stack: &Stack,
+    queries: &[(bool, String)],
+    n: usize,
+    window: Duration,
+) -> f64 {
     let prom = &stack.prometheus_url;
     let client = reqwest::Client::new();
-    let before = stack.requests_served("/api/v1/query_range").await;
+    let before = served(stack).await;
     let deadline = tokio::time::Instant::now() + window;
     let pollers: Vec<_> = (0..n)
         .map(|i| {
             let client = client.clone();
-            let url = format!("{prom}/api/v1/query_range");
+            let prom = prom.clone();
+            let queries = queries.to_vec();
             tokio::spawn(async move {
                 // Spread the viewers over the interval, as real tabs are.
                 tokio::time::sleep(REFRESH.mul_f64(i as f64 / n as f64)).await;
@@ -113,27 +159,31 @@ async fn polling_viewers(stack: &Stack, n: usize, window: Duration) -> f64 {
                         .duration_since(std::time::UNIX_EPOCH)
                         .unwrap()
                         .as_secs();
-                    let response = client
-                        .get(&url)
-                        .query(&[
-                            (
-                                "query",
-                                "sum by (service) (rate(http_requests_total[60s]))".to_string(),
-                            ),
-                            ("start", (now - 3600).to_string()),
-                            ("end", now.to_string()),
-                            ("step", "10".to_string()),
-                        ])
-                        .send()
-                        .await;
-                    if let Ok(r) = response {
-                        let _ = r.bytes().await;
-                    }
+                    let loads = queries.iter().map(|(instant, query)| {
+                        let request = if *instant {
+                            client
+                                .get(format!("{prom}/api/v1/query"))
+                                .query(&[("query", query.clone()), ("time", now.to_string())])
+                        } else {
+                            client.get(format!("{prom}/api/v1/query_range")).query(&[
+                                ("query", query.clone()),
+                                ("start", (now - 3600).to_string()),
+                                ("end", now.to_string()),
+                                ("step", "15".to_string()),
+                            ])
+                        };
+                        async move {
+                            if let Ok(r) = request.send().await {
+                                let _ = r.bytes().await;
+                            }
+                        }
+                    });
+                    futures::future::join_all(loads).await;
                     tokio::time::sleep(REFRESH).await;
                 }
             })
         })
         .collect();
     futures::future::join_all(pollers).await;
-    stack.requests_served("/api/v1/query_range").await - before
+    served(stack).await - before
 }
