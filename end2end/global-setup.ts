@@ -14,7 +14,7 @@ export default async function globalSetup() {
   const info = join(mkdtempSync(join(tmpdir(), "vantage-e2e-")), "info.json");
   const child = spawn(
     binary,
-    ["--free-ports", "--databases", "--history-hours", "1", "--scrape-seconds", "1", "--refresh-seconds", "2", "--info-file", info],
+    ["--free-ports", "--history-hours", "1", "--scrape-seconds", "1", "--refresh-seconds", "2", "--info-file", info],
     { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
   );
   const deadline = Date.now() + 90_000;

@@ -6,7 +6,7 @@
 pub mod file;
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::HashMap,
     path::{Path, PathBuf},
     sync::{Arc, RwLock},
     time::Duration,
@@ -76,23 +76,21 @@ pub const BUILT_IN: &[(&str, &str)] = &[
 /// The dashboards in force.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    /// In navigation order: built-ins in their order, then the operator's by id.
-    dashboards: BTreeMap<(usize, String), Arc<Dashboard>>,
+    /// In navigation order: built-ins in their order, then the operator's by
+    /// file name. A handful, so a list beats a map.
+    dashboards: Vec<Arc<Dashboard>>,
     /// Files that failed to load, with why; their last good version (if any) serves.
     pub problems: Vec<FileError>,
 }
 
 impl Catalog {
     pub fn get(&self, id: &str) -> Option<Arc<Dashboard>> {
-        self.dashboards
-            .iter()
-            .find(|((_, k), _)| k == id)
-            .map(|(_, d)| Arc::clone(d))
+        self.dashboards.iter().find(|d| d.id() == id).cloned()
     }
 
     pub fn summaries(&self) -> Vec<DashboardSummary> {
         self.dashboards
-            .values()
+            .iter()
             .map(|d| DashboardSummary {
                 id: d.view.id.clone(),
                 title: d.view.title.clone(),
@@ -229,12 +227,10 @@ impl Dashboards {
 
     /// Reads everything again and swaps the catalog in one step.
     pub fn reload(&self) -> Result<(), FileError> {
-        let mut catalog = Catalog::default();
-        for (i, d) in built_in()?.into_iter().enumerate() {
-            catalog
-                .dashboards
-                .insert((i, d.view.id.clone()), Arc::new(d));
-        }
+        let mut catalog = Catalog {
+            dashboards: built_in()?.into_iter().map(Arc::new).collect(),
+            ..Default::default()
+        };
         if let Some(dir) = &self.dir {
             // Taken before reading: a change made while reading is seen next time.
             *self.read_as.lock().unwrap_or_else(|e| e.into_inner()) = fingerprint(dir);
@@ -259,13 +255,10 @@ impl Dashboards {
                         };
                         if let Some(d) = dashboard {
                             // An operator's file with a built-in's id replaces it, in place.
-                            let key = catalog
-                                .dashboards
-                                .keys()
-                                .find(|(_, id)| *id == d.view.id)
-                                .cloned()
-                                .unwrap_or((BUILT_IN.len(), d.view.id.clone()));
-                            catalog.dashboards.insert(key, d);
+                            match catalog.dashboards.iter_mut().find(|x| x.id() == d.id()) {
+                                Some(slot) => *slot = d,
+                                None => catalog.dashboards.push(d),
+                            }
                         }
                     }
                 }
@@ -323,6 +316,28 @@ mod tests {
         let all = built_in().unwrap();
         let ids: Vec<&str> = all.iter().map(|d| d.id()).collect();
         assert_eq!(ids, ["overview", "api", "system", "infrastructure"]);
+    }
+
+    #[test]
+    fn an_operator_file_replaces_a_built_in_in_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("overview.toml"),
+            "title = \"Our overview\"\n[[panels]]\nid = \"up\"\ntitle = \"Up\"\nkind = \"stat\"\n[[panels.queries]]\nexpr = 'sum(up)'\n",
+        )
+        .unwrap();
+        let dashboards = Dashboards::load(Some(dir.path().to_owned())).unwrap();
+        let ids: Vec<String> = dashboards
+            .catalog()
+            .summaries()
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        assert_eq!(ids, ["overview", "api", "system", "infrastructure"]);
+        assert_eq!(
+            dashboards.get("overview").unwrap().view.title,
+            "Our overview"
+        );
     }
 
     #[test]

@@ -41,4 +41,16 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::panels::LoadError> for ApiError {
+    fn from(e: crate::panels::LoadError) -> Self {
+        use crate::panels::LoadError;
+        match e {
+            LoadError::Upstream(message) => Self::Upstream(message),
+            LoadError::NoDashboard | LoadError::NoPanel | LoadError::NoVariable => {
+                Self::NotFound(e.to_string())
+            }
+        }
+    }
+}
+
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -16,7 +16,7 @@ use std::{
     time::Duration,
 };
 
-use app::model::{PanelRef, TimeRange};
+use app::model::TimeRange;
 use futures::{stream::FuturesUnordered, StreamExt};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -141,20 +141,13 @@ async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topi
 /// Loads every panel of the dashboard (as it is now: files may have changed)
 /// and sends each as soon as it is ready.
 async fn refresh(inner: &Arc<Inner>, key: &TopicKey, topic: &Arc<Topic>) {
-    let Some(dashboard) = inner.panels.dashboards().get(&key.dashboard) else {
+    let Ok(dashboard) = inner.panels.dashboard(&key.dashboard) else {
         return;
     };
-    let mut loads: FuturesUnordered<_> = dashboard
+    let mut loads: FuturesUnordered<_> = inner
         .panels
-        .iter()
-        .map(|spec| {
-            let panel = PanelRef {
-                dashboard: key.dashboard.clone(),
-                panel: spec.view.id.clone(),
-            };
-            let panels = Arc::clone(&inner.panels);
-            async move { panels.load(&panel, key.range, &key.filter).await }
-        })
+        .panel_loads(&dashboard, key.range, &key.filter)
+        .into_iter()
         .collect();
     while let Some(loaded) = loads.next().await {
         let Ok(data) = loaded else { continue };

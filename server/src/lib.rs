@@ -120,7 +120,7 @@ pub fn router(state: AppState) -> Router {
     let stream = Router::new().route("/api/stream", get(api::stream::stream));
 
     let options = state.leptos.clone();
-    let source = ssr_source::shared(Arc::clone(&state.panels), state.prometheus.clone());
+    let source = ssr_source::shared(Arc::clone(&state.panels));
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,

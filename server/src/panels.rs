@@ -26,7 +26,7 @@ use tokio::sync::OnceCell;
 pub use window::{points_for, window_for, MAX_POINTS};
 
 use crate::{
-    dashboards::{Dashboards, Panel, QueryTemplate},
+    dashboards::{Dashboard, Dashboards, Panel, QueryTemplate},
     prometheus::{PrometheusClient, QueryData, RangeQuery},
     query::{self, Filter, Placeholders},
 };
@@ -36,13 +36,19 @@ type PanelKey = (PanelRef, TimeRange, Filter);
 /// A series as fetched: its labels and `(time, value)` samples, gaps as `None`.
 type RawSeries = (Labels, Vec<(i64, Option<f64>)>);
 
-/// Why a panel could not even be attempted.
+/// Why a request about a dashboard could not even be attempted (a panel that
+/// fails to load is not an error: it is a panel state).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LoadError {
     #[error("no such dashboard")]
     NoDashboard,
     #[error("no such panel on this dashboard")]
     NoPanel,
+    #[error("no such variable on this dashboard")]
+    NoVariable,
+    /// The data source failed; its own message, without addresses.
+    #[error("{0}")]
+    Upstream(String),
 }
 
 /// What the panel service has cost Prometheus, for `/metrics` and benchmarks.
@@ -103,6 +109,51 @@ impl PanelService {
         &self.dashboards
     }
 
+    /// The dashboard as it is now (files may change between calls).
+    pub fn dashboard(&self, id: &str) -> Result<Arc<Dashboard>, LoadError> {
+        self.dashboards.get(id).ok_or(LoadError::NoDashboard)
+    }
+
+    /// What a dashboard's variable may be set to: the label values of its
+    /// metric, sorted, with Prometheus' warnings.
+    pub async fn variable_values(
+        &self,
+        dashboard: &str,
+        variable: &str,
+    ) -> Result<(Vec<String>, Vec<String>), LoadError> {
+        let board = self.dashboard(dashboard)?;
+        let variable = board.variable(variable).ok_or(LoadError::NoVariable)?;
+        let answer = self
+            .prometheus
+            .label_values(&variable.label, &[variable.values_from.as_str()])
+            .await
+            .map_err(|e| LoadError::Upstream(e.to_string()))?;
+        let mut values = answer.data;
+        values.sort();
+        Ok((values, answer.warnings))
+    }
+
+    /// One load per panel of `board`, in the file's order: pages join them,
+    /// the hub sends each as it finishes.
+    pub fn panel_loads<'a>(
+        &'a self,
+        board: &'a Dashboard,
+        range: TimeRange,
+        filter: &'a Filter,
+    ) -> Vec<impl std::future::Future<Output = Result<PanelData, LoadError>> + Send + 'a> {
+        board
+            .panels
+            .iter()
+            .map(move |p| {
+                let panel = PanelRef {
+                    dashboard: board.id().to_string(),
+                    panel: p.view.id.clone(),
+                };
+                async move { self.load(&panel, range, filter).await }
+            })
+            .collect()
+    }
+
     /// The panel's data now. Identical loads that overlap share one set of
     /// queries. A failing query is not an error here: it is a panel state the
     /// page shows.
@@ -112,14 +163,8 @@ impl PanelService {
         range: TimeRange,
         filter: &Filter,
     ) -> Result<PanelData, LoadError> {
-        let dashboard = self
-            .dashboards
-            .get(&panel.dashboard)
-            .ok_or(LoadError::NoDashboard)?;
-        let spec = dashboard
-            .panel(&panel.panel)
-            .ok_or(LoadError::NoPanel)?
-            .clone();
+        let dashboard = self.dashboard(&panel.dashboard)?;
+        let spec = dashboard.panel(&panel.panel).ok_or(LoadError::NoPanel)?;
         let key = (panel.clone(), range, filter.clone());
         let cell = {
             let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
@@ -137,7 +182,7 @@ impl PanelService {
         Ok(data)
     }
 
-    async fn fetch(&self, spec: Panel, key: PanelKey) -> PanelData {
+    async fn fetch(&self, spec: &Panel, key: PanelKey) -> PanelData {
         let (panel, range, filter) = (&key.0, key.1, &key.2);
         let now_ms = now_ms();
         let now = now_ms / 1000;
@@ -295,16 +340,17 @@ impl PanelService {
         window: RangeWindow,
         relative: bool,
     ) -> Result<(Vec<RawSeries>, Vec<String>), String> {
+        // Taken out, not copied: the merged answer goes back in below. If this
+        // fetch fails, the next one starts afresh with a full range.
         let cached = if self.incremental && relative {
-            let ranges = self.ranges.lock().unwrap_or_else(|e| e.into_inner());
-            ranges.get(query).and_then(|c| {
+            let mut ranges = self.ranges.lock().unwrap_or_else(|e| e.into_inner());
+            ranges.remove(query).and_then(|c| {
                 let w = c.window;
                 (w.step == window.step
                     && w.start <= window.start
                     && w.end >= window.start
                     && w.end <= window.end)
-                    .then(|| c.series.clone())
-                    .map(|s| (w, s))
+                    .then_some((w, c.series))
             })
         } else {
             None

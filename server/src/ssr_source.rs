@@ -7,20 +7,27 @@ use app::{
         ssr::{BoxFuture, PanelSource, SharedPanelSource},
         DashboardData, DataError,
     },
-    model::{DashboardSummary, PanelRef, ViewQuery},
+    model::{DashboardSummary, ViewQuery},
 };
 use futures::future::join_all;
 
-use crate::{api::query_string::ViewParams, panels::PanelService, prometheus::PrometheusClient};
+use crate::{
+    api::query_string::ViewParams,
+    panels::{LoadError, PanelService},
+};
 
-struct Source {
-    panels: Arc<PanelService>,
-    prometheus: PrometheusClient,
+struct Source(Arc<PanelService>);
+
+fn page_error(e: LoadError) -> DataError {
+    match e {
+        LoadError::Upstream(message) => DataError::Unavailable(message),
+        other => DataError::NotFound(other.to_string()),
+    }
 }
 
 impl PanelSource for Source {
     fn dashboards(&self) -> Vec<DashboardSummary> {
-        self.panels.dashboards().catalog().summaries()
+        self.0.dashboards().catalog().summaries()
     }
 
     fn dashboard(
@@ -29,11 +36,7 @@ impl PanelSource for Source {
         query: ViewQuery,
     ) -> BoxFuture<'_, Result<DashboardData, DataError>> {
         Box::pin(async move {
-            let board = self
-                .panels
-                .dashboards()
-                .get(&id)
-                .ok_or_else(|| DataError::NotFound(format!("no dashboard {id:?}")))?;
+            let board = self.0.dashboard(&id).map_err(page_error)?;
             let params = ViewParams {
                 range: query.range,
                 others: query.vars,
@@ -43,15 +46,7 @@ impl PanelSource for Source {
             let filter = params
                 .filter(&board, false)
                 .map_err(|e| DataError::BadRequest(e.to_string()))?;
-            let loads = board.panels.iter().map(|p| {
-                let panel = PanelRef {
-                    dashboard: id.clone(),
-                    panel: p.view.id.clone(),
-                };
-                let filter = &filter;
-                async move { self.panels.load(&panel, query.range, filter).await }
-            });
-            let panels = join_all(loads)
+            let panels = join_all(self.0.panel_loads(&board, query.range, &filter))
                 .await
                 .into_iter()
                 .filter_map(Result::ok)
@@ -69,26 +64,15 @@ impl PanelSource for Source {
         variable: String,
     ) -> BoxFuture<'_, Result<Vec<String>, DataError>> {
         Box::pin(async move {
-            let board = self
-                .panels
-                .dashboards()
-                .get(&dashboard)
-                .ok_or_else(|| DataError::NotFound(format!("no dashboard {dashboard:?}")))?;
-            let v = board
-                .variable(&variable)
-                .ok_or_else(|| DataError::NotFound(format!("no variable {variable:?}")))?;
-            let mut values = self
-                .prometheus
-                .label_values(&v.label, &[v.values_from.as_str()])
+            self.0
+                .variable_values(&dashboard, &variable)
                 .await
-                .map_err(|e| DataError::Unavailable(e.to_string()))?
-                .data;
-            values.sort();
-            Ok(values)
+                .map(|(values, _)| values)
+                .map_err(page_error)
         })
     }
 }
 
-pub fn shared(panels: Arc<PanelService>, prometheus: PrometheusClient) -> SharedPanelSource {
-    Arc::new(Source { panels, prometheus })
+pub fn shared(panels: Arc<PanelService>) -> SharedPanelSource {
+    Arc::new(Source(panels))
 }

@@ -21,8 +21,14 @@ fn fleet_service_names() -> Vec<&'static str> {
 
 /// A stack whose fleet brings 20 minutes of history, so rates exist at once.
 async fn stack() -> Stack {
+    stack_with(false).await
+}
+
+/// The same, with PostgreSQL and Redis (and their exporters) when `databases`.
+async fn stack_with(databases: bool) -> Stack {
     let stack = Stack::start(StackOptions {
         alertmanager: false,
+        databases,
         fleet: Some(FleetOptions {
             history: Some(History {
                 seconds: 1200,
@@ -612,20 +618,7 @@ fn values_of(panel: &serde_json::Value) -> usize {
 
 #[tokio::test]
 async fn every_panel_of_the_built_in_dashboards_has_data() {
-    let stack = Stack::start(StackOptions {
-        alertmanager: false,
-        databases: true,
-        fleet: Some(FleetOptions {
-            history: Some(History {
-                seconds: 1200,
-                step_seconds: 15,
-            }),
-            ..FleetOptions::default()
-        }),
-        ..StackOptions::default()
-    })
-    .await
-    .expect("the stack starts");
+    let stack = stack_with(true).await;
     let state = state_for(&stack.prometheus_url);
     let (status, list) = get(&state, "/api/dashboards").await;
     assert_eq!(status, 200);

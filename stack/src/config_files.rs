@@ -6,26 +6,37 @@ use fleet::ServiceInfo;
 
 pub struct ScrapeJob {
     name: String,
-    /// (address, instance label, extra labels)
-    targets: Vec<(String, Option<String>)>,
+    /// Keep the labels a target puts on its own samples when they clash with
+    /// the target labels below.
+    honor_labels: bool,
+    /// (address, target labels)
+    targets: Vec<(String, Vec<(&'static str, String)>)>,
 }
 
 impl ScrapeJob {
     pub fn single(name: &str, addr: SocketAddr) -> Self {
         Self {
             name: name.to_string(),
-            targets: vec![(addr.to_string(), None)],
+            honor_labels: false,
+            targets: vec![(addr.to_string(), Vec::new())],
         }
     }
 
     /// The fleet: one job, each service's `instance` named after the service, so
     /// backfilled history (labelled the same way) and live samples are one series.
+    /// Each target is also labelled `service`, so `up` filters like every other
+    /// panel; the services label their own samples with the same value, which
+    /// `honor_labels` keeps as it is.
     pub fn fleet(services: &[ServiceInfo]) -> Self {
         Self {
             name: "fleet".into(),
+            honor_labels: true,
             targets: services
                 .iter()
-                .map(|s| (s.addr.to_string(), Some(s.name.clone())))
+                .map(|s| {
+                    let labels = vec![("instance", s.name.clone()), ("service", s.name.clone())];
+                    (s.addr.to_string(), labels)
+                })
                 .collect(),
         }
     }
@@ -45,20 +56,17 @@ pub fn prometheus(interval: Duration, jobs: &[ScrapeJob], alertmanager: Option<&
     out.push_str("scrape_configs:\n");
     for job in jobs {
         let _ = writeln!(out, "  - job_name: '{}'", job.name);
-        if job.name == "fleet" {
-            // The services label their own samples with `service`; honouring it
-            // lets the target label below (the same value) put `service` on `up`
-            // too, so status panels filter like every other panel.
+        if job.honor_labels {
             let _ = writeln!(out, "    honor_labels: true");
         }
         let _ = writeln!(out, "    static_configs:");
-        for (addr, instance) in &job.targets {
+        for (addr, labels) in &job.targets {
             let _ = writeln!(out, "      - targets: ['{addr}']");
-            if let Some(instance) = instance {
-                let _ = writeln!(
-                    out,
-                    "        labels:\n          instance: '{instance}'\n          service: '{instance}'"
-                );
+            if !labels.is_empty() {
+                let _ = writeln!(out, "        labels:");
+                for (k, v) in labels {
+                    let _ = writeln!(out, "          {k}: '{v}'");
+                }
             }
         }
     }

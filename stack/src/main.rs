@@ -28,9 +28,10 @@ struct Args {
     /// Hours of simulated fleet history to backfill (0 for none).
     #[arg(long, default_value_t = 6)]
     history_hours: u64,
-    /// Also run PostgreSQL and Redis with their exporters.
+    /// Don't run PostgreSQL and Redis with their exporters (the infrastructure
+    /// dashboard's database panels then stay empty).
     #[arg(long)]
-    databases: bool,
+    no_databases: bool,
     /// Don't start Vantage (only the stack).
     #[arg(long)]
     no_vantage: bool,
@@ -79,7 +80,7 @@ async fn run(args: Args) -> Result<(), String> {
     let mut stack = Stack::start(StackOptions {
         scrape_interval: Duration::from_secs(args.scrape_seconds),
         prometheus_port,
-        databases: args.databases,
+        databases: !args.no_databases,
         fleet: Some(FleetOptions {
             history,
             ..FleetOptions::default()

@@ -16,7 +16,8 @@ pub fn StatusGrid(
 ) -> impl IntoView {
     let tiles = move || {
         data.with(|d| {
-            let link = d.view.links.iter().find(|l| l.series_variable.is_some()).cloned();
+            let link = d.view.series_link();
+            let range = query.with(|q| q.range);
             d.series
                 .iter()
                 .map(|s| {
@@ -34,15 +35,8 @@ pub fn StatusGrid(
                     };
                     let class = format!("tile tile--{}", level.as_str());
                     let tip = value_text.map(|v| format!("{name}: {v}")).unwrap_or_default();
-                    match &link {
-                        Some(l) => {
-                            let variable = l.series_variable.clone().unwrap_or_default();
-                            let href = ViewQuery {
-                                range: query.with(|q| q.range),
-                                vars: Vec::new(),
-                            }
-                            .with_values(&variable, std::slice::from_ref(&name))
-                            .href(&format!("/d/{}", l.dashboard));
+                    match link.and_then(|l| l.href_for(&name, range)) {
+                        Some(href) => {
                             view! {
                                 <li>
                                     <a class=class href=href title=tip data-testid="tile" data-level=level.as_str()>

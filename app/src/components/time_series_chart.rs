@@ -19,12 +19,8 @@ pub fn TimeSeriesChart(
     let title = Signal::derive(move || data.with(|d| d.view.title.clone()));
     let legend = move || {
         data.with(|d| {
-            let link = d
-                .view
-                .links
-                .iter()
-                .find(|l| l.series_variable.is_some())
-                .cloned();
+            let link = d.view.series_link();
+            let range = query.with(|q| q.range);
             d.series
                 .iter()
                 .enumerate()
@@ -34,22 +30,13 @@ pub fn TimeSeriesChart(
                         .map(|v| format::value(v, d.view.unit))
                         .unwrap_or_else(|| "–".into());
                     let name = s.name.clone();
-                    let label = match &link {
-                        Some(l) => {
-                            let variable = l.series_variable.clone().unwrap_or_default();
-                            let href = ViewQuery {
-                                range: query.with(|q| q.range),
-                                vars: Vec::new(),
-                            }
-                            .with_values(&variable, std::slice::from_ref(&name))
-                            .href(&format!("/d/{}", l.dashboard));
-                            view! {
-                                <a class="legend__name" href=href title=l.title.clone()>
-                                    {name}
-                                </a>
-                            }
-                            .into_any()
+                    let label = match link.and_then(|l| l.href_for(&name, range).map(|h| (l, h))) {
+                        Some((l, href)) => view! {
+                            <a class="legend__name" href=href title=l.title.clone()>
+                                {name}
+                            </a>
                         }
+                        .into_any(),
                         None => view! { <span class="legend__name">{name}</span> }.into_any(),
                     };
                     view! {

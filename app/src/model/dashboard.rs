@@ -100,6 +100,26 @@ pub struct DrillDown {
     pub series_variable: Option<String>,
 }
 
+impl DrillDown {
+    /// The link for one series (its legend text), keeping the time range. `None`
+    /// for a panel-level link that does not name a variable.
+    pub fn href_for(&self, series: &str, range: super::TimeRange) -> Option<String> {
+        let variable = self.series_variable.as_deref()?;
+        let query = super::ViewQuery {
+            range,
+            vars: vec![(variable.to_string(), series.to_string())],
+        };
+        Some(query.href(&format!("/d/{}", self.dashboard)))
+    }
+}
+
+impl PanelView {
+    /// The link each series (legend entry, tile) leads to, if any.
+    pub fn series_link(&self) -> Option<&DrillDown> {
+        self.links.iter().find(|l| l.series_variable.is_some())
+    }
+}
+
 /// One column of a table panel.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ColumnView {
@@ -169,6 +189,25 @@ pub struct DashboardSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn series_links_name_the_series_and_keep_the_range() {
+        let link = DrillDown {
+            title: "API".into(),
+            dashboard: "api".into(),
+            series_variable: Some("service".into()),
+        };
+        let range = crate::model::TimeRange::Relative(crate::model::RelativeRange::H6);
+        assert_eq!(
+            link.href_for("a&b", range).as_deref(),
+            Some("/d/api?range=6h&service=a%26b")
+        );
+        let plain = DrillDown {
+            series_variable: None,
+            ..link
+        };
+        assert_eq!(plain.href_for("x", range), None);
+    }
 
     #[test]
     fn thresholds_pick_the_highest_step_reached() {

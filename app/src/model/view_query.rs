@@ -82,21 +82,6 @@ impl ViewQuery {
         }
     }
 
-    /// The same view with a variable set to `values` (none: not narrowed).
-    pub fn with_values(&self, name: &str, values: &[String]) -> Self {
-        let mut vars: Vec<(String, String)> = self
-            .vars
-            .iter()
-            .filter(|(k, _)| k != name)
-            .cloned()
-            .collect();
-        vars.extend(values.iter().map(|v| (name.to_string(), v.clone())));
-        Self {
-            range: self.range,
-            vars,
-        }
-    }
-
     /// `range=1h&service=a`, values percent-encoded. The range is always
     /// written, so a pasted link shows the same view whatever the default.
     pub fn to_query(&self) -> String {

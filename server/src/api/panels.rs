@@ -8,11 +8,7 @@ use axum::{
 use serde::Serialize;
 
 use super::query_string::ViewParams;
-use crate::{
-    error::{ApiError, ApiResult},
-    panels::{downsample, LoadError},
-    AppState,
-};
+use crate::{error::ApiResult, panels::downsample, AppState};
 
 #[derive(Serialize)]
 pub struct DashboardList {
@@ -54,11 +50,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(dashboard): Path<String>,
 ) -> ApiResult<Json<DashboardView>> {
-    state
-        .dashboards
-        .get(&dashboard)
-        .map(|d| Json(d.view.clone()))
-        .ok_or_else(|| ApiError::NotFound("no such dashboard".into()))
+    Ok(Json(state.panels.dashboard(&dashboard)?.view.clone()))
 }
 
 /// `GET /api/dashboards/{dashboard}/panels/{panel}`: one panel's data.
@@ -68,19 +60,10 @@ pub async fn get_panel(
     RawQuery(query): RawQuery,
 ) -> ApiResult<Json<PanelData>> {
     let params = ViewParams::parse(query.as_deref())?;
-    let board = state
-        .dashboards
-        .get(&dashboard)
-        .ok_or_else(|| ApiError::NotFound("no such dashboard".into()))?;
+    let board = state.panels.dashboard(&dashboard)?;
     let filter = params.filter(&board, true)?;
     let panel = PanelRef { dashboard, panel };
-    let mut data = state
-        .panels
-        .load(&panel, params.range, &filter)
-        .await
-        .map_err(|e| match e {
-            LoadError::NoDashboard | LoadError::NoPanel => ApiError::NotFound(e.to_string()),
-        })?;
+    let mut data = state.panels.load(&panel, params.range, &filter).await?;
     // Narrower than the panel's own resolution: keep what a line of that width shows.
     if let Some(width) = params.width {
         let (start, end) = (data.window.start, data.window.end);
@@ -103,22 +86,6 @@ pub async fn variable_values(
     State(state): State<AppState>,
     Path((dashboard, name)): Path<(String, String)>,
 ) -> ApiResult<Json<Values>> {
-    let board = state
-        .dashboards
-        .get(&dashboard)
-        .ok_or_else(|| ApiError::NotFound("no such dashboard".into()))?;
-    let variable = board
-        .variable(&name)
-        .ok_or_else(|| ApiError::NotFound("no such variable on this dashboard".into()))?;
-    let answer = state
-        .prometheus
-        .label_values(&variable.label, &[variable.values_from.as_str()])
-        .await
-        .map_err(|e| ApiError::Upstream(e.to_string()))?;
-    let mut values = answer.data;
-    values.sort();
-    Ok(Json(Values {
-        values,
-        warnings: answer.warnings,
-    }))
+    let (values, warnings) = state.panels.variable_values(&dashboard, &name).await?;
+    Ok(Json(Values { values, warnings }))
 }

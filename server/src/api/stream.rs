@@ -37,10 +37,7 @@ pub async fn stream(
         .dashboard
         .clone()
         .ok_or_else(|| ApiError::BadRequest("dashboard= is required".into()))?;
-    let board = state
-        .dashboards
-        .get(&dashboard)
-        .ok_or_else(|| ApiError::NotFound("no such dashboard".into()))?;
+    let board = state.panels.dashboard(&dashboard)?;
     // Lenient like the pages it serves: a page's URL may carry keys of its own.
     let filter = params.filter(&board, false)?;
     let subscription = state.hub.subscribe(TopicKey {
