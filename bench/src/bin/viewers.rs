@@ -143,7 +143,12 @@ async fn polling_viewers(
     window: Duration,
 ) -> f64 {
     let prom = &stack.prometheus_url;
-    let client = reqwest::Client::new();
+    // A browser gives up on a request too; without this an overloaded
+    // Prometheus keeps the round going long after the window.
+    let client = reqwest::Client::builder()
+        .timeout(REFRESH * 5)
+        .build()
+        .unwrap();
     let before = served(stack).await;
     let deadline = tokio::time::Instant::now() + window;
     let pollers: Vec<_> = (0..n)
