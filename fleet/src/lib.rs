@@ -33,8 +33,11 @@ pub struct FleetOptions {
     pub first_port: Option<u16>,
     /// Port of the control API; a free port if `None`.
     pub control_port: Option<u16>,
-    /// Simulate this much history before going live (see [`Fleet::history`]).
+    /// Simulate this much history before going live (see [`Fleet::histories`]).
     pub history: Option<History>,
+    /// More history before `history`, at its own (coarser) step: a week to
+    /// look at without a week of fine samples to write and backfill.
+    pub older_history: Option<History>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -50,6 +53,7 @@ impl Default for FleetOptions {
             first_port: None,
             control_port: None,
             history: None,
+            older_history: None,
         }
     }
 }
@@ -149,7 +153,7 @@ pub struct Fleet {
     handle: FleetHandle,
     control: Listener,
     ticker: tokio::task::JoinHandle<()>,
-    history: Option<String>,
+    histories: Vec<String>,
 }
 
 fn unix_now() -> f64 {
@@ -163,11 +167,22 @@ impl Fleet {
     pub async fn start(options: FleetOptions) -> Result<Fleet, FleetError> {
         let now = unix_now();
         let mut sim = Simulation::new(options.seed, now);
-        let history = options.history.map(|h| {
+        let aligned = |h: History| {
             let step = h.step_seconds.max(1) as f64;
-            let from = (now - h.seconds as f64).div_euclid(step) * step;
-            sim.history(from, now, step)
-        });
+            ((now - h.seconds as f64).div_euclid(step) * step, step)
+        };
+        let mut histories = Vec::new();
+        // The simulation runs forward only: the older part first, ending where
+        // the finer part begins, so counters carry on from one to the other.
+        let recent_from = options.history.map(aligned).map_or(now, |(from, _)| from);
+        if let Some((from, step)) = options.older_history.map(aligned) {
+            if from < recent_from - step {
+                histories.push(sim.history(from, recent_from - step, step));
+            }
+        }
+        if let Some((from, step)) = options.history.map(aligned) {
+            histories.push(sim.history(from, now, step));
+        }
         let sim = Arc::new(Mutex::new(sim));
         let handle = FleetHandle {
             sim: Arc::clone(&sim),
@@ -205,7 +220,7 @@ impl Fleet {
             handle,
             control,
             ticker,
-            history,
+            histories,
         })
     }
 
@@ -217,10 +232,11 @@ impl Fleet {
         format!("http://{}", self.control.addr)
     }
 
-    /// The simulated history as OpenMetrics, if asked for, labelled as the
-    /// scrape configuration labels live series (`job="fleet"`, `instance=<service>`).
-    pub fn history(&self) -> Option<&str> {
-        self.history.as_deref()
+    /// The simulated history as OpenMetrics (one text per part, oldest first,
+    /// each for its own backfill), labelled as the scrape configuration labels
+    /// live series (`job="fleet"`, `instance=<service>`).
+    pub fn histories(&self) -> &[String] {
+        &self.histories
     }
 
     pub async fn services(&self) -> Vec<ServiceInfo> {

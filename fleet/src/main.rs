@@ -28,6 +28,7 @@ async fn main() -> std::process::ExitCode {
         first_port: args.first_port,
         control_port: args.control_port,
         history: None,
+        older_history: None,
     })
     .await
     {

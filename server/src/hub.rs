@@ -4,24 +4,34 @@
 //! first subscriber starts a refresher; each refresh loads every panel once
 //! (panels in parallel, each sent as soon as it is ready, so a slow one delays
 //! no other) and fans the result out to every subscriber; when the last one leaves, the
-//! refresher stops. Channels are bounded: a subscriber that falls behind is told
-//! so (it lags) and the stream drops it, so memory never grows with a slow reader.
+//! refresher stops.
+//!
+//! Each subscriber has its own bounded queue, filled by a small task that also
+//! notices when the client stops reading (a stalled socket stops the response
+//! body from being polled at all): a full queue ends that subscription, so a
+//! slow reader never grows memory and never keeps a refresher alive; its
+//! browser reconnects and resyncs from a snapshot.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
+    fmt,
+    future::Future,
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc, Mutex,
     },
-    time::Duration,
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use app::model::TimeRange;
+use app::model::{PanelData, PanelRef, TimeRange};
 use futures::{stream::FuturesUnordered, StreamExt};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
-use crate::{panels::PanelService, query::Filter};
+use crate::{
+    panels::{LoadError, PanelService},
+    query::Filter,
+};
 
 /// What a stream shows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -34,14 +44,48 @@ pub struct TopicKey {
 /// One event for the stream, serialised once and shared by every subscriber.
 #[derive(Debug)]
 pub struct StreamEvent {
-    /// Server-made, increasing: safe as an SSE `id:`.
-    pub id: u64,
+    pub id: EventId,
     pub kind: &'static str,
     pub json: String,
 }
 
-/// Per-subscriber queue depth: a few refreshes' worth of panel events.
-const CHANNEL_CAPACITY: usize = 128;
+/// A server-made event id, increasing within one run of the server. The run
+/// is part of it so that a `Last-Event-ID` from before a restart (when the
+/// sequence began again) is recognised as foreign instead of as "seen it all".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventId {
+    run: u64,
+    seq: u64,
+}
+
+impl EventId {
+    /// Reads an id this server wrote (`<run in hex>-<seq>`); anything else is `None`.
+    pub fn parse(text: &str) -> Option<EventId> {
+        let (run, seq) = text.trim().split_once('-')?;
+        Some(EventId {
+            run: u64::from_str_radix(run, 16).ok()?,
+            seq: seq.parse().ok()?,
+        })
+    }
+
+    /// Whether this event came after `seen` (in the same run of the server).
+    fn is_after(&self, seen: &EventId) -> bool {
+        self.run != seen.run || self.seq > seen.seq
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:x}-{}", self.run, self.seq)
+    }
+}
+
+/// How many events a topic holds for its subscribers' queue-fillers, which
+/// take them at once; only a stuck runtime would lag this.
+const TOPIC_CAPACITY: usize = 128;
+/// Events one client may have waiting: several refreshes of a large dashboard.
+/// A client further behind than this is not reading; it is disconnected.
+pub const CLIENT_QUEUE: usize = 64;
 
 #[derive(Clone)]
 pub struct Hub {
@@ -53,7 +97,9 @@ struct Inner {
     panels: Arc<PanelService>,
     interval: Duration,
     shutdown: CancellationToken,
-    next_id: AtomicU64,
+    run: u64,
+    next_seq: AtomicU64,
+    slow_clients_dropped: AtomicU64,
 }
 
 struct Topic {
@@ -63,8 +109,10 @@ struct Topic {
 }
 
 pub struct Subscription {
+    /// The newest event of each panel (newer than the client's `Last-Event-ID`).
     pub snapshot: Vec<Arc<StreamEvent>>,
-    pub events: broadcast::Receiver<Arc<StreamEvent>>,
+    /// Live events; ends when the client fell too far behind or on shutdown.
+    pub events: mpsc::Receiver<Arc<StreamEvent>>,
 }
 
 impl Hub {
@@ -75,18 +123,27 @@ impl Hub {
                 panels,
                 interval,
                 shutdown,
-                next_id: AtomicU64::new(1),
+                // Start-up time: differs between runs, which is all an id needs.
+                run: SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_millis() as u64)
+                    .unwrap_or(0),
+                next_seq: AtomicU64::new(1),
+                slow_clients_dropped: AtomicU64::new(0),
             }),
         }
     }
 
     /// Starts watching `key`. The caller checked that the dashboard exists.
-    pub fn subscribe(&self, key: TopicKey) -> Subscription {
+    /// With `seen` (the client's `Last-Event-ID`), the snapshot holds only what
+    /// changed since: panel events replace each other, so the newest of each
+    /// panel after `seen` is everything the client missed.
+    pub fn subscribe(&self, key: TopicKey, seen: Option<EventId>) -> Subscription {
         let mut topics = self.inner.topics.lock().unwrap_or_else(|e| e.into_inner());
         let topic = topics
             .entry(key.clone())
             .or_insert_with(|| {
-                let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
+                let (tx, _) = broadcast::channel(TOPIC_CAPACITY);
                 let topic = Arc::new(Topic {
                     tx,
                     latest: Mutex::new(HashMap::new()),
@@ -99,13 +156,26 @@ impl Hub {
                 topic
             })
             .clone();
-        let events = topic.tx.subscribe();
+        let from_topic = topic.tx.subscribe();
         let mut snapshot: Vec<_> = topic
             .latest
             .lock()
-            .map(|l| l.values().cloned().collect())
+            .map(|l| {
+                l.values()
+                    .filter(|e| seen.is_none_or(|seen| e.id.is_after(&seen)))
+                    .cloned()
+                    .collect()
+            })
             .unwrap_or_default();
-        snapshot.sort_by_key(|e| e.id);
+        snapshot.sort_by_key(|e| e.id.seq);
+        drop(topics);
+
+        let (to_client, events) = mpsc::channel(CLIENT_QUEUE);
+        tokio::spawn(fill_client_queue(
+            Arc::clone(&self.inner),
+            from_topic,
+            to_client,
+        ));
         Subscription { snapshot, events }
     }
 
@@ -113,56 +183,138 @@ impl Hub {
     pub fn active_topics(&self) -> usize {
         self.inner.topics.lock().map(|t| t.len()).unwrap_or(0)
     }
+
+    /// How many clients were disconnected for not reading their stream.
+    pub fn slow_clients_dropped(&self) -> u64 {
+        self.inner.slow_clients_dropped.load(Ordering::Relaxed)
+    }
 }
 
-async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topic>) {
-    let mut refreshed = false;
+/// Moves a topic's events into one client's bounded queue until the client
+/// leaves, falls behind, or the server shuts down. Returning drops both ends,
+/// so the topic loses a watcher and the client's stream ends.
+async fn fill_client_queue(
+    inner: Arc<Inner>,
+    mut from_topic: broadcast::Receiver<Arc<StreamEvent>>,
+    to_client: mpsc::Sender<Arc<StreamEvent>>,
+) {
     loop {
-        // A fixed (absolute) range never changes: load it once, then only wait
-        // for the watchers to leave.
-        if key.range.is_relative() || !refreshed {
-            refresh(&inner, &key, &topic).await;
-            refreshed = true;
-        }
+        let received = tokio::select! {
+            received = from_topic.recv() => received,
+            () = to_client.closed() => return,
+            () = inner.shutdown.cancelled() => return,
+        };
+        let behind = match received {
+            Ok(event) => match to_client.try_send(event) {
+                Ok(()) => continue,
+                Err(mpsc::error::TrySendError::Closed(_)) => return,
+                Err(mpsc::error::TrySendError::Full(_)) => CLIENT_QUEUE,
+            },
+            Err(broadcast::error::RecvError::Lagged(n)) => n as usize,
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        inner.slow_clients_dropped.fetch_add(1, Ordering::Relaxed);
+        tracing::info!(
+            behind,
+            "a stream client stopped reading; disconnected so it resyncs"
+        );
+        return;
+    }
+}
+
+/// Refreshes every panel of `key` each interval while someone watches. Each
+/// panel runs on its own: one whose query is still running (a stalled
+/// upstream, until its timeout) is skipped by the next ticks instead of holding
+/// back the panels that are ready.
+async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topic>) {
+    let mut tick = tokio::time::interval(inner.interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut in_flight: HashSet<String> = HashSet::new();
+    let mut loads = FuturesUnordered::new();
+    let mut loaded_once = false;
+    loop {
         tokio::select! {
-            _ = tokio::time::sleep(inner.interval) => {}
-            _ = inner.shutdown.cancelled() => return,
-        }
-        // Decide under the map's lock, so a subscriber arriving now either finds
-        // this topic alive or creates a fresh one.
-        let mut topics = inner.topics.lock().unwrap_or_else(|e| e.into_inner());
-        if topic.tx.receiver_count() == 0 {
-            topics.remove(&key);
-            return;
+            _ = tick.tick() => {
+                if loaded_once && !is_watched(&inner, &key, &topic) {
+                    return;
+                }
+                // A fixed (absolute) range never changes: load it once, then
+                // only wait for the watchers to leave.
+                if key.range.is_relative() || !loaded_once {
+                    loaded_once = true;
+                    for panel in panels_of(&inner, &key.dashboard) {
+                        if in_flight.insert(panel.panel.clone()) {
+                            loads.push(load(Arc::clone(&inner.panels), panel, &key));
+                        }
+                    }
+                }
+            }
+            Some((panel, loaded)) = loads.next(), if !loads.is_empty() => {
+                in_flight.remove(&panel);
+                if let Ok(data) = loaded {
+                    publish(&inner, &topic, data);
+                }
+            }
+            () = inner.shutdown.cancelled() => return,
         }
     }
 }
 
-/// Loads every panel of the dashboard (as it is now: files may have changed)
-/// and sends each as soon as it is ready.
-async fn refresh(inner: &Arc<Inner>, key: &TopicKey, topic: &Arc<Topic>) {
-    let Ok(dashboard) = inner.panels.dashboard(&key.dashboard) else {
+/// Whether anyone still watches; if not, the topic is removed. Decided under
+/// the map's lock, so a subscriber arriving now either finds this topic alive
+/// or creates a fresh one.
+fn is_watched(inner: &Inner, key: &TopicKey, topic: &Topic) -> bool {
+    let mut topics = inner.topics.lock().unwrap_or_else(|e| e.into_inner());
+    if topic.tx.receiver_count() == 0 {
+        topics.remove(key);
+        return false;
+    }
+    true
+}
+
+/// The dashboard's panels as it is now (its file may have changed).
+fn panels_of(inner: &Inner, dashboard: &str) -> Vec<PanelRef> {
+    let Ok(board) = inner.panels.dashboard(dashboard) else {
+        return Vec::new();
+    };
+    board
+        .panels
+        .iter()
+        .map(|p| PanelRef {
+            dashboard: dashboard.to_string(),
+            panel: p.view.id.clone(),
+        })
+        .collect()
+}
+
+fn load(
+    panels: Arc<PanelService>,
+    panel: PanelRef,
+    key: &TopicKey,
+) -> impl Future<Output = (String, Result<PanelData, LoadError>)> + Send + 'static {
+    let (range, filter) = (key.range, key.filter.clone());
+    async move {
+        let loaded = panels.load(&panel, range, &filter).await;
+        (panel.panel, loaded)
+    }
+}
+
+/// Sends one panel's new data to every watcher and keeps it for newcomers.
+fn publish(inner: &Inner, topic: &Topic, data: PanelData) {
+    let Ok(json) = serde_json::to_string(&data) else {
         return;
     };
-    let mut loads: FuturesUnordered<_> = inner
-        .panels
-        .panel_loads(&dashboard, key.range, &key.filter)
-        .into_iter()
-        .collect();
-    while let Some(loaded) = loads.next().await {
-        let Ok(data) = loaded else { continue };
-        let Ok(json) = serde_json::to_string(&data) else {
-            continue;
-        };
-        let event = Arc::new(StreamEvent {
-            id: inner.next_id.fetch_add(1, Ordering::Relaxed),
-            kind: "panel",
-            json,
-        });
-        if let Ok(mut latest) = topic.latest.lock() {
-            latest.insert(data.panel.panel.clone(), Arc::clone(&event));
-        }
-        // No receivers is fine: the refresher's check ends it.
-        let _ = topic.tx.send(event);
+    let event = Arc::new(StreamEvent {
+        id: EventId {
+            run: inner.run,
+            seq: inner.next_seq.fetch_add(1, Ordering::Relaxed),
+        },
+        kind: "panel",
+        json,
+    });
+    if let Ok(mut latest) = topic.latest.lock() {
+        latest.insert(data.panel.panel, Arc::clone(&event));
     }
+    // No receivers is fine: the next tick's check ends the refresher.
+    let _ = topic.tx.send(event);
 }

@@ -1,77 +1,18 @@
 //! The server against a real Prometheus (Debian's package) scraping the demo fleet.
 
+mod support;
+
 use std::time::Duration;
 
-use axum::{body::Body, http::Request};
 use fleet::{FleetOptions, History};
 use futures::StreamExt;
-use http_body_util::BodyExt;
 use stack::{Stack, StackOptions};
-use tower::ServiceExt;
+use support::*;
 use vantage::{
     config::Config,
-    prometheus::{PrometheusClient, PrometheusError, QueryData, RangeQuery},
+    prometheus::{PrometheusError, QueryData, RangeQuery},
     router, AppState,
 };
-
-/// The fleet's service names (the fleet's own tests pin the list).
-fn fleet_service_names() -> Vec<&'static str> {
-    fleet::catalog::SERVICES.iter().map(|s| s.name).collect()
-}
-
-/// A stack whose fleet brings 20 minutes of history, so rates exist at once.
-async fn stack() -> Stack {
-    stack_with(false).await
-}
-
-/// The same, with PostgreSQL and Redis (and their exporters) when `databases`.
-async fn stack_with(databases: bool) -> Stack {
-    let stack = Stack::start(StackOptions {
-        alertmanager: false,
-        databases,
-        fleet: Some(FleetOptions {
-            history: Some(History {
-                seconds: 1200,
-                step_seconds: 15,
-            }),
-            ..FleetOptions::default()
-        }),
-        ..StackOptions::default()
-    })
-    .await
-    .expect("the stack starts");
-    stack
-        .wait_for_data(
-            "sum by (service) (rate(http_requests_total[1m]))",
-            Duration::from_secs(30),
-        )
-        .await
-        .expect("fleet data in Prometheus");
-    stack
-}
-
-fn client(url: &str) -> PrometheusClient {
-    PrometheusClient::new(url.parse().unwrap(), Duration::from_secs(5)).unwrap()
-}
-
-fn state_for(prometheus_url: &str) -> AppState {
-    let config = Config {
-        prometheus_url: prometheus_url.parse().unwrap(),
-        refresh_seconds: 1,
-        ..Config::default()
-    };
-    AppState::new(config).unwrap()
-}
-
-async fn get(state: &AppState, uri: &str) -> (u16, String) {
-    let response = router(state.clone())
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
-}
 
 #[tokio::test]
 async fn the_typed_client_reads_the_fleet_through_every_endpoint() {
@@ -195,7 +136,9 @@ async fn unreachable_and_wrong_urls_give_clear_errors() {
     assert!(err.to_string().contains("not reachable"), "{err}");
 
     // Something that answers HTTP but is not Prometheus: a fleet service.
-    let fleet = fleet::Fleet::start(FleetOptions::default()).await.unwrap();
+    let fleet = fleet::Fleet::start(fleet::FleetOptions::default())
+        .await
+        .unwrap();
     let service = &fleet.services().await[0];
     let wrong = client(&format!("http://{}", service.addr));
     let err = wrong.ping().await.unwrap_err();
@@ -297,12 +240,19 @@ async fn the_stream_pushes_fresh_panel_data() {
         updated[1] > updated[0],
         "data must be refreshed: {updated:?}"
     );
-    let ids: Vec<u64> = text
+    // `<run>-<sequence>`: one run, an increasing sequence.
+    let ids: Vec<(String, u64)> = text
         .lines()
         .filter_map(|l| l.strip_prefix("id: "))
-        .map(|i| i.parse().unwrap())
+        .map(|i| {
+            let (run, seq) = i.split_once('-').expect("run-seq");
+            (run.to_string(), seq.parse().unwrap())
+        })
         .collect();
-    assert!(ids.windows(2).all(|w| w[1] > w[0]), "ids increase: {ids:?}");
+    assert!(
+        ids.windows(2).all(|w| w[1].1 > w[0].1 && w[1].0 == w[0].0),
+        "ids increase: {ids:?}"
+    );
     assert_eq!(hub.active_topics(), 1);
 
     // Nobody watches any more: the refresher stops (no queries for nobody).
@@ -497,69 +447,91 @@ async fn the_services_list_comes_from_prometheus_label_values() {
     );
 }
 
-/// Reads SSE text from `body` until it holds `n` panel events.
-async fn read_panels(
+/// The `id:` of every event in SSE `text`, in order.
+fn event_ids(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Everything `body` sends within `window` (for "nothing more came").
+async fn read_for(
     body: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
-    n: usize,
-    within: Duration,
+    window: Duration,
 ) -> String {
     let mut text = String::new();
-    let deadline = tokio::time::Instant::now() + within;
-    while text.matches("event: panel").count() < n {
-        let chunk = tokio::time::timeout_at(deadline, body.next())
-            .await
-            .unwrap_or_else(|_| panic!("{n} panel event(s) within {within:?}; got {text}"))
-            .unwrap()
-            .unwrap();
-        text.push_str(&String::from_utf8_lossy(&chunk));
-    }
+    let _ = tokio::time::timeout(window, async {
+        while let Some(Ok(chunk)) = body.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
     text
 }
 
 #[tokio::test]
-async fn a_reconnecting_tab_gets_a_snapshot_at_once_and_shares_the_refresher() {
+async fn a_reconnect_with_last_event_id_gets_only_what_it_missed() {
     let stack = stack().await;
-    // A long refresh interval: anything that arrives quickly is the snapshot.
-    let config = Config {
-        prometheus_url: stack.prometheus_url.parse().unwrap(),
-        refresh_seconds: 60,
-        ..Config::default()
-    };
-    let state = AppState::new(config).unwrap();
+    let state = state_for(&stack.prometheus_url);
     let hub = state.hub.clone();
+    let panels = {
+        let (_, view) = get(&state, "/api/dashboards/overview").await;
+        let view: serde_json::Value = serde_json::from_str(&view).unwrap();
+        view["panels"].as_array().unwrap().len()
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
-    let url = format!("http://{addr}/api/stream?dashboard=overview&range=15m");
-
-    let first = reqwest::get(&url).await.unwrap();
-    let mut first_body = first.bytes_stream();
-    let text = read_panels(&mut first_body, 1, Duration::from_secs(20)).await;
-    let last_id = text
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("id: "))
+    // A fixed range is loaded once and never refreshed: whatever arrives on a
+    // reconnect is the snapshot, and the ids stay put between connections.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .to_string();
+        .as_secs();
+    let url = format!(
+        "http://{addr}/api/stream?dashboard=overview&from={}&to={}",
+        now - 1100,
+        now - 200
+    );
+    let connect = |last_event_id: Option<String>| {
+        let url = url.clone();
+        async move {
+            let mut request = reqwest::Client::new().get(&url);
+            if let Some(id) = last_event_id {
+                request = request.header("Last-Event-ID", id);
+            }
+            request.send().await.unwrap().bytes_stream()
+        }
+    };
 
+    // The first tab stays open, so the topic (and its ids) stays alive.
+    let mut first = connect(None).await;
+    let text = read_panels(&mut first, panels, Duration::from_secs(30)).await;
+    let ids = event_ids(&text);
+    assert_eq!(ids.len(), panels, "{text}");
+
+    // Seen everything: a reconnect gets its hello and nothing else.
+    let mut up_to_date = connect(Some(ids[panels - 1].clone())).await;
+    let text = read_for(&mut up_to_date, Duration::from_secs(2)).await;
+    assert!(text.contains("event: hello"), "{text}");
+    assert!(!text.contains("event: panel"), "nothing was missed: {text}");
+
+    // Seen the first three: gets exactly the rest, at once.
     let started = std::time::Instant::now();
-    let again = reqwest::Client::new()
-        .get(&url)
-        .header("Last-Event-ID", &last_id)
-        .send()
-        .await
-        .unwrap();
-    let mut again_body = again.bytes_stream();
-    let replay = read_panels(&mut again_body, 1, Duration::from_secs(5)).await;
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "the snapshot must not wait for a refresh"
-    );
-    assert!(
-        replay.contains(&format!("id: {last_id}\n")),
-        "the newest data, as a snapshot: {replay}"
-    );
-    assert_eq!(hub.active_topics(), 1, "both tabs share one refresher");
+    let mut behind = connect(Some(ids[2].clone())).await;
+    let text = read_panels(&mut behind, panels - 3, Duration::from_secs(5)).await;
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let text = text + &read_for(&mut behind, Duration::from_secs(1)).await;
+    assert_eq!(event_ids(&text), ids[3..], "only what it missed");
+
+    // An id it cannot place (an earlier run of the server, garbage) gets all.
+    for foreign in ["1-999999", "not an id", "ffffffffffffffff-"] {
+        let mut fresh = connect(Some(foreign.to_string())).await;
+        let text = read_panels(&mut fresh, panels, Duration::from_secs(5)).await;
+        assert_eq!(event_ids(&text), ids, "{foreign:?} gets a full snapshot");
+    }
+    assert_eq!(hub.active_topics(), 1, "every tab shares one refresher");
     server.abort();
 }
 
@@ -594,28 +566,6 @@ async fn overlapping_identical_loads_share_one_query() {
 }
 
 /// Every finite value a panel's JSON holds (series points and table cells).
-fn values_of(panel: &serde_json::Value) -> usize {
-    let points = panel["series"]
-        .as_array()
-        .map(|s| {
-            s.iter()
-                .flat_map(|s| s["points"].as_array().cloned().unwrap_or_default())
-                .filter(|p| p[1].is_number())
-                .count()
-        })
-        .unwrap_or(0);
-    let cells = panel["rows"]
-        .as_array()
-        .map(|r| {
-            r.iter()
-                .flat_map(|r| r["values"].as_array().cloned().unwrap_or_default())
-                .filter(|v| v.is_number())
-                .count()
-        })
-        .unwrap_or(0);
-    points + cells
-}
-
 #[tokio::test]
 async fn every_panel_of_the_built_in_dashboards_has_data() {
     let stack = stack_with(true).await;
@@ -717,6 +667,22 @@ async fn filters_narrow_every_variable_and_bad_input_never_reaches_prometheus() 
     assert_eq!(table["rows"].as_array().unwrap().len(), 1, "{table}");
     assert_eq!(table["rows"][0]["key"], "auth-service /login");
 
+    // Hostile values of a variable other than service are literals too: they
+    // match nothing and never widen the match.
+    for hostile in [
+        "%7B%7D",                                    // {}
+        "%22%7D%20or%20vector(1)%20or%20%7Bx%3D%22", // "} or vector(1) or {x="
+        "%2F.*",                                     // /.*
+        "%FF%FE%80",                                 // not UTF-8
+    ] {
+        let (status, body) = get(&state, &format!("{base}&endpoint={hostile}")).await;
+        assert_eq!(status, 200, "{hostile}: {body}");
+        assert!(
+            names(&body).is_empty(),
+            "{hostile} widened the match: {body}"
+        );
+    }
+
     // Refused before any query is built: Prometheus serves nothing for them.
     let queries = || async {
         stack.requests_served("/api/v1/query_range").await
@@ -739,6 +705,11 @@ async fn filters_narrow_every_variable_and_bad_input_never_reaches_prometheus() 
         (format!("{p}?endpoint=%2Flogin"), "variables are service"),
         (format!("{p}?instance=x"), "unknown parameter"),
         (format!("{p}?service=%00"), "control characters"),
+        (
+            "/api/dashboards/api/panels/rate_by_endpoint?endpoint=a%0Ab".to_string(),
+            "control characters",
+        ),
+        (format!("{p}?service={}", "a".repeat(9000)), "too long"),
         (
             format!("{p}?service={}", "x".repeat(201)),
             "longer than 200",
@@ -767,6 +738,77 @@ async fn filters_narrow_every_variable_and_bad_input_never_reaches_prometheus() 
         before,
         "refused requests reached Prometheus"
     );
+}
+
+#[tokio::test]
+async fn day_and_week_ranges_draw_backfilled_history_within_the_point_limit() {
+    // A week of history: the last 26 h every 2 min, the rest every 15 min.
+    let stack = Stack::start(StackOptions {
+        alertmanager: false,
+        fleet: Some(FleetOptions {
+            history: Some(History {
+                seconds: 26 * 3600,
+                step_seconds: 120,
+            }),
+            older_history: Some(History {
+                seconds: 8 * 86_400,
+                step_seconds: 900,
+            }),
+            ..FleetOptions::default()
+        }),
+        ..StackOptions::default()
+    })
+    .await
+    .expect("the stack starts");
+    let state = state_for(&stack.prometheus_url);
+    let mut checked = 0;
+    for dashboard in ["overview", "api"] {
+        let (_, view) = get(&state, &format!("/api/dashboards/{dashboard}")).await;
+        let view: serde_json::Value = serde_json::from_str(&view).unwrap();
+        for panel in view["panels"].as_array().unwrap() {
+            if !["time_series", "bar"].contains(&panel["kind"].as_str().unwrap()) {
+                continue;
+            }
+            let id = panel["id"].as_str().unwrap();
+            for range in ["24h", "7d"] {
+                let (status, body) = get(
+                    &state,
+                    &format!("/api/dashboards/{dashboard}/panels/{id}?range={range}"),
+                )
+                .await;
+                assert_eq!(status, 200, "{dashboard}/{id} {range}: {body}");
+                let data: serde_json::Value = serde_json::from_str(&body).unwrap();
+                assert_eq!(data["status"]["kind"], "live", "{dashboard}/{id} {range}");
+                let w = &data["window"];
+                let (start, end, step) = (
+                    w["start"].as_i64().unwrap(),
+                    w["end"].as_i64().unwrap(),
+                    w["step"].as_i64().unwrap(),
+                );
+                let steps = (end - start) / step + 1;
+                assert!(steps < 11_000, "{dashboard}/{id} {range}: {steps} steps");
+                let series = data["series"].as_array().unwrap();
+                assert!(!series.is_empty(), "{dashboard}/{id} {range}: no series");
+                let mut earliest = i64::MAX;
+                for s in series {
+                    let points = s["points"].as_array().unwrap();
+                    assert!(points.len() as i64 <= steps, "{dashboard}/{id} {range}");
+                    if let Some(t) = points.iter().find(|p| p[1].is_number()) {
+                        earliest = earliest.min(t[0].as_i64().unwrap());
+                    }
+                }
+                // The history reaches back to the start of the range, not just
+                // the minutes since Prometheus started.
+                assert!(
+                    earliest - start <= (end - start) / 10,
+                    "{dashboard}/{id} {range}: data only from {}s into the range",
+                    earliest - start
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 16, "only {checked} panel ranges");
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@
 
 mod config_files;
 mod databases;
+pub mod fault;
 pub mod process;
 
 use std::{
@@ -96,6 +97,8 @@ pub struct Stack {
     processes: Vec<Managed>,
     fleet: Option<Fleet>,
     pub prometheus_url: String,
+    /// How Prometheus was started, so a test can stop it and start it again.
+    prometheus_args: Vec<String>,
     pub alertmanager_url: Option<String>,
     pub node_exporter_addr: Option<SocketAddr>,
     pub postgres: Option<Postgres>,
@@ -127,6 +130,7 @@ impl Stack {
             processes: Vec::new(),
             fleet: None,
             prometheus_url: String::new(),
+            prometheus_args: Vec::new(),
             alertmanager_url: None,
             node_exporter_addr: None,
             postgres: None,
@@ -221,7 +225,8 @@ impl Stack {
         let histories: Vec<String> = stack
             .fleet
             .as_ref()
-            .and_then(|f| f.history().map(str::to_string))
+            .map(|f| f.histories().to_vec())
+            .unwrap_or_default()
             .into_iter()
             .chain(options.extra_history.clone())
             .collect();
@@ -238,19 +243,15 @@ impl Stack {
             &config_files::prometheus(options.scrape_interval, &targets, alertmanager.as_deref()),
         )?;
         write(&data.join("rules.yml"), config_files::RULES)?;
-        let mut cmd = Command::new("prometheus");
-        cmd.arg(format!("--config.file={}", config.display()))
-            .arg(format!("--storage.tsdb.path={}", tsdb.display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--storage.tsdb.retention.time=30d")
-            .arg("--web.enable-lifecycle");
-        stack.spawn("prometheus", cmd, None)?;
+        stack.prometheus_args = vec![
+            format!("--config.file={}", config.display()),
+            format!("--storage.tsdb.path={}", tsdb.display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--storage.tsdb.retention.time=30d".into(),
+            "--web.enable-lifecycle".into(),
+        ];
         stack.prometheus_url = format!("http://127.0.0.1:{port}");
-
-        let ready = format!("{}/-/ready", stack.prometheus_url);
-        stack
-            .wait_http("prometheus", &ready, Duration::from_secs(30))
-            .await?;
+        stack.start_prometheus().await?;
         if let Some(url) = stack.alertmanager_url.clone() {
             stack
                 .wait_http(
@@ -270,6 +271,29 @@ impl Stack {
                 .await?;
         }
         Ok(stack)
+    }
+
+    /// Starts Prometheus (again) on its port and data, and waits until it is ready.
+    pub async fn start_prometheus(&mut self) -> Result<(), StackError> {
+        let mut cmd = Command::new("prometheus");
+        cmd.args(&self.prometheus_args);
+        self.spawn("prometheus", cmd, None)?;
+        let ready = format!("{}/-/ready", self.prometheus_url);
+        self.wait_http("prometheus", &ready, Duration::from_secs(30))
+            .await
+    }
+
+    /// Stops Prometheus alone (for fault tests); [`Stack::start_prometheus`]
+    /// brings it back with its data.
+    pub fn stop_prometheus(&mut self) {
+        self.processes.retain_mut(|p| {
+            if p.name == "prometheus" {
+                p.stop(Duration::from_secs(5));
+                false
+            } else {
+                true
+            }
+        });
     }
 
     pub fn dir(&self) -> &Path {

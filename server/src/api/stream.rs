@@ -2,19 +2,19 @@ use std::{convert::Infallible, time::Duration};
 
 use axum::{
     extract::{RawQuery, State},
-    http::{header, HeaderValue},
+    http::{header, HeaderMap, HeaderValue},
     response::{
         sse::{Event, KeepAlive, Sse},
         IntoResponse,
     },
 };
 use futures::{future, stream, Stream, StreamExt};
-use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::ReceiverStream;
 
 use super::query_string::ViewParams;
 use crate::{
     error::{ApiError, ApiResult},
-    hub::{StreamEvent, TopicKey},
+    hub::{EventId, StreamEvent, TopicKey},
     AppState,
 };
 
@@ -25,11 +25,14 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 
 /// `GET /api/stream?dashboard=…&range=…&<variable>=…`: the tab's one live stream.
 ///
-/// It opens with `hello`, then the newest data of every panel at once (a fresh
-/// snapshot: also what a reconnecting browser gets, whatever its `Last-Event-ID`,
-/// since panel events replace each other), then live events as refreshes land.
+/// It opens with `hello`, then the newest data of every panel at once, then live
+/// events as refreshes land. A browser reconnecting with `Last-Event-ID` gets
+/// only the panels that changed since that event (panel events replace each
+/// other); an id it cannot place (another run of the server, garbage) gets the
+/// whole snapshot. A client that stops reading is disconnected (see the hub).
 pub async fn stream(
     State(state): State<AppState>,
+    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> ApiResult<impl IntoResponse> {
     let params = ViewParams::parse(query.as_deref())?;
@@ -40,21 +43,24 @@ pub async fn stream(
     let board = state.panels.dashboard(&dashboard)?;
     // Lenient like the pages it serves: a page's URL may carry keys of its own.
     let filter = params.filter(&board, false)?;
-    let subscription = state.hub.subscribe(TopicKey {
-        dashboard,
-        range: params.range,
-        filter,
-    });
+    let seen = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(EventId::parse);
+    let subscription = state.hub.subscribe(
+        TopicKey {
+            dashboard,
+            range: params.range,
+            filter,
+        },
+        seen,
+    );
 
     let hello = stream::once(future::ready(
         Event::default().event("hello").retry(RETRY).data("{}"),
     ));
     let snapshot = stream::iter(subscription.snapshot).map(|e| to_sse(&e));
-    // A subscriber that lagged behind the bounded channel has lost events: end its
-    // stream so the browser reconnects and starts again from a snapshot.
-    let live = BroadcastStream::new(subscription.events)
-        .take_while(|item| future::ready(item.is_ok()))
-        .filter_map(|item| future::ready(item.ok().map(|e| to_sse(&e))));
+    let live = ReceiverStream::new(subscription.events).map(|e| to_sse(&e));
     let events: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(
         hello
             .chain(snapshot)

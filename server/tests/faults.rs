@@ -1,0 +1,289 @@
+//! Faults on the data path, against the real stack: Prometheus going away and
+//! coming back, one query that never answers, a client that stops reading.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use stack::fault::StallingProxy;
+use support::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use vantage::{config::Config, router, AppState};
+
+/// Serves `state` on a loopback port; returns the address.
+async fn serve(state: AppState) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(listener, state)
+}
+
+/// The same with small socket send buffers (accepted sockets inherit them),
+/// so a client that stops reading fills them in moments instead of megabytes.
+async fn serve_with_small_buffers(state: AppState) -> std::net::SocketAddr {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_send_buffer_size(16 * 1024).unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    serve_on(socket.listen(64).unwrap(), state)
+}
+
+fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::net::SocketAddr {
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    addr
+}
+
+/// Panel events of an SSE stream, parsed, as they arrive.
+struct PanelEvents<S> {
+    body: S,
+    buffer: String,
+}
+
+impl<S: futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin> PanelEvents<S> {
+    fn new(body: S) -> Self {
+        Self {
+            body,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next panel event, or `None` if none came before `deadline`.
+    async fn next(&mut self, deadline: Instant) -> Option<serde_json::Value> {
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let event: String = self.buffer.drain(..end + 2).collect();
+                if event.contains("event: panel") {
+                    let data = event.lines().find_map(|l| l.strip_prefix("data: "))?;
+                    return serde_json::from_str(data).ok();
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline.into(), self.body.next())
+                .await
+                .ok()??
+                .ok()?;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Reads until `panel` arrives in a state `wanted` accepts.
+    async fn wait_for(
+        &mut self,
+        panel: &str,
+        within: Duration,
+        wanted: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        let deadline = Instant::now() + within;
+        while let Some(event) = self.next(deadline).await {
+            if event["panel"]["panel"] == panel && wanted(&event) {
+                return event;
+            }
+        }
+        panic!("{panel} did not reach the wanted state within {within:?}");
+    }
+}
+
+fn kind(event: &serde_json::Value) -> &str {
+    event["status"]["kind"].as_str().unwrap_or("")
+}
+
+#[tokio::test]
+async fn panels_go_stale_when_prometheus_stops_and_recover_when_it_returns() {
+    let mut stack = stack().await;
+    let addr = serve(state_for(&stack.prometheus_url)).await;
+    let body = reqwest::get(format!(
+        "http://{addr}/api/stream?dashboard=overview&range=15m"
+    ))
+    .await
+    .unwrap()
+    .bytes_stream();
+    let mut events = PanelEvents::new(body);
+    let live = events
+        .wait_for("request_rate", Duration::from_secs(20), |e| {
+            kind(e) == "live" && values_of(e) > 0
+        })
+        .await;
+
+    stack.stop_prometheus();
+    let stale = events
+        .wait_for("request_rate", Duration::from_secs(20), |e| {
+            kind(e) == "stale"
+        })
+        .await;
+    let reason = stale["status"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("not reachable") && !reason.contains("127.0.0.1"),
+        "a clear reason without internals: {reason}"
+    );
+    assert_eq!(
+        stale["series"], live["series"],
+        "the last good data stays on screen"
+    );
+
+    // Nobody reconnects anything: the same stream goes live again by itself.
+    stack.start_prometheus().await.unwrap();
+    let back = events
+        .wait_for("request_rate", Duration::from_secs(30), |e| {
+            kind(e) == "live" && values_of(e) > 0
+        })
+        .await;
+    assert!(back["updated_at_ms"].as_i64() > stale["updated_at_ms"].as_i64());
+}
+
+#[tokio::test]
+async fn a_stalled_query_times_out_on_its_own_panel_and_holds_back_no_other() {
+    let stack = stack().await;
+    // Only the overview's database-connections panel asks for this metric.
+    let proxy = StallingProxy::start(&stack.prometheus_url, "db_pool_connections")
+        .await
+        .unwrap();
+    let timeout = Duration::from_secs(4);
+    let state = AppState::new(Config {
+        prometheus_url: proxy.url.parse().unwrap(),
+        refresh_seconds: 1,
+        query_timeout_seconds: timeout.as_secs(),
+        ..Config::default()
+    })
+    .unwrap();
+    let panels = {
+        let (_, view) = get(&state, "/api/dashboards/overview").await;
+        let view: serde_json::Value = serde_json::from_str(&view).unwrap();
+        view["panels"].as_array().unwrap().len()
+    };
+    let addr = serve(state).await;
+    let started = Instant::now();
+    let body = reqwest::get(format!(
+        "http://{addr}/api/stream?dashboard=overview&range=15m"
+    ))
+    .await
+    .unwrap()
+    .bytes_stream();
+    let mut events = PanelEvents::new(body);
+
+    // Every other panel arrives live, and keeps refreshing, while the stalled
+    // query is still waiting for its timeout.
+    let mut others = std::collections::HashMap::<String, usize>::new();
+    let mut stalled = None;
+    let deadline = started + timeout * 3;
+    while stalled.is_none() {
+        let event = events
+            .next(deadline)
+            .await
+            .expect("the stalled panel reports its timeout");
+        let id = event["panel"]["panel"].as_str().unwrap().to_string();
+        if id == "db_connections" {
+            stalled = Some((event, started.elapsed()));
+        } else {
+            assert_eq!(kind(&event), "live", "{id}: {}", event["status"]);
+            *others.entry(id).or_default() += 1;
+        }
+    }
+    let (stalled, after) = stalled.unwrap();
+    assert_eq!(others.len(), panels - 1, "every other panel: {others:?}");
+    assert!(
+        others.values().all(|n| *n >= 2),
+        "the others refreshed meanwhile: {others:?}"
+    );
+    assert!(after >= timeout - Duration::from_millis(500), "{after:?}");
+    assert_eq!(kind(&stalled), "error", "{stalled}");
+    let message = stalled["status"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("did not answer within") && !message.contains("127.0.0.1"),
+        "says it timed out, without internals: {message}"
+    );
+}
+
+/// The resident memory of this process, in bytes.
+fn rss() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4096
+}
+
+#[tokio::test]
+async fn a_stream_client_that_stops_reading_is_disconnected_and_memory_stays_flat() {
+    let stack = stack().await;
+    let state = state_for(&stack.prometheus_url);
+    let hub = state.hub.clone();
+    let addr = serve_with_small_buffers(state).await;
+    // 24 h panels make big events, so the socket buffers fill in seconds.
+    let path = "/api/stream?dashboard=overview&range=24h";
+
+    // A reader that keeps up, on the same topic.
+    let body = reqwest::get(format!("http://{addr}{path}"))
+        .await
+        .unwrap()
+        .bytes_stream();
+    let mut reader = PanelEvents::new(body);
+    reader
+        .wait_for("request_rate", Duration::from_secs(20), |e| {
+            kind(e) == "live"
+        })
+        .await;
+    let baseline = rss();
+
+    // Clients that send their request and then never read, with small buffers.
+    let mut stuck = Vec::new();
+    for _ in 0..10 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let mut conn = socket.connect(addr).await.unwrap();
+        conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: vantage\r\n\r\n").as_bytes())
+            .await
+            .unwrap();
+        stuck.push(conn);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while hub.slow_clients_dropped() < 10 {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of 10 stuck clients were disconnected",
+            hub.slow_clients_dropped()
+        );
+        // The reader keeps reading meanwhile, as a browser would.
+        reader
+            .next(Instant::now() + Duration::from_millis(200))
+            .await;
+    }
+    let grown = rss().saturating_sub(baseline);
+    assert!(
+        grown < 64 << 20,
+        "memory grew by {} MiB with ten stuck clients",
+        grown >> 20
+    );
+
+    // The reader that kept up was never cut off: it still gets fresh data.
+    let before = Instant::now();
+    reader
+        .wait_for("request_rate", Duration::from_secs(10), |e| {
+            kind(e) == "live"
+        })
+        .await;
+    assert!(before.elapsed() < Duration::from_secs(10));
+    assert_eq!(hub.active_topics(), 1);
+
+    // A stuck client that reads again finds its stream ended (so its browser
+    // reconnects and resyncs), not an endless backlog.
+    let mut conn = stuck.pop().unwrap();
+    let mut received = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = conn.read(&mut buf).await.unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            received.extend_from_slice(&buf[..n]);
+            // The last chunk of a chunked body: the response is over.
+            if received.ends_with(b"\r\n0\r\n\r\n") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stuck stream must have been ended");
+    assert!(received.starts_with(b"HTTP/1.1 200"));
+    assert!(
+        received.len() < 32 << 20,
+        "the backlog is bounded: {} bytes",
+        received.len()
+    );
+}
