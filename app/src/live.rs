@@ -101,16 +101,28 @@ fn open(
                 stream.state.set(StreamState::Offline);
                 return;
             };
-            let (Ok(hello), Ok(panels)) = (source.subscribe("hello"), source.subscribe("panel"))
-            else {
+            let (Ok(hello), Ok(panels), Ok(changed)) = (
+                source.subscribe("hello"),
+                source.subscribe("panel"),
+                source.subscribe("dashboard"),
+            ) else {
                 stream.state.set(StreamState::Offline);
                 return;
             };
             // The browser reconnects by itself after a dropped connection; an error
             // that reaches us means the source is closed for good, so we reopen it.
-            let mut events = futures::stream::select(hello, panels);
+            let mut events =
+                futures::stream::select(futures::stream::select(hello, panels), changed);
             while let Some(event) = events.next().await {
                 match event {
+                    // The dashboard's file changed its layout: the whole view is
+                    // in the URL, so loading it again shows the new one as is.
+                    Ok((kind, _)) if kind == "dashboard" => {
+                        if let Some(window) = web_sys::window() {
+                            let _ = window.location().reload();
+                        }
+                        return;
+                    }
                     Ok((kind, message)) if kind == "panel" => {
                         let parsed = message
                             .data()

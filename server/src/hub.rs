@@ -23,12 +23,13 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use app::model::{PanelData, PanelRef, TimeRange};
+use app::model::{DashboardView, PanelData, PanelRef, TimeRange};
 use futures::{stream::FuturesUnordered, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    dashboards::Dashboard,
     panels::{LoadError, PanelService},
     query::Filter,
 };
@@ -104,7 +105,8 @@ struct Inner {
 
 struct Topic {
     tx: broadcast::Sender<Arc<StreamEvent>>,
-    /// The newest event of each panel: what a new subscriber gets first.
+    /// The newest event of each panel (and of the dashboard itself, once it
+    /// changed): what a new subscriber gets first.
     latest: Mutex<HashMap<String, Arc<StreamEvent>>>,
 }
 
@@ -162,7 +164,12 @@ impl Hub {
             .lock()
             .map(|l| {
                 l.values()
-                    .filter(|e| seen.is_none_or(|seen| e.id.is_after(&seen)))
+                    .filter(|e| match &seen {
+                        Some(seen) => e.id.is_after(seen),
+                        // A fresh page already shows the current dashboard;
+                        // only panel data is news to it.
+                        None => e.kind == "panel",
+                    })
                     .cloned()
                     .collect()
             })
@@ -225,34 +232,43 @@ async fn fill_client_queue(
 /// Refreshes every panel of `key` each interval while someone watches. Each
 /// panel runs on its own: one whose query is still running (a stalled
 /// upstream, until its timeout) is skipped by the next ticks instead of holding
-/// back the panels that are ready.
+/// back the panels that are ready. When the dashboard's file changes what pages
+/// show (panels, layout, variables), watchers are told to reload it.
 async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topic>) {
     let mut tick = tokio::time::interval(inner.interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut in_flight: HashSet<String> = HashSet::new();
     let mut loads = FuturesUnordered::new();
-    let mut loaded_once = false;
+    let mut shown: Option<Option<DashboardView>> = None;
     loop {
         tokio::select! {
             _ = tick.tick() => {
-                if loaded_once && !is_watched(&inner, &key, &topic) {
+                if shown.is_some() && !is_watched(&inner, &key, &topic) {
                     return;
                 }
-                // A fixed (absolute) range never changes: load it once, then
-                // only wait for the watchers to leave.
-                if key.range.is_relative() || !loaded_once {
-                    loaded_once = true;
-                    for panel in panels_of(&inner, &key.dashboard) {
+                let board = inner.panels.dashboard(&key.dashboard).ok();
+                let view = board.as_ref().map(|b| b.view.clone());
+                let changed = shown.as_ref().is_some_and(|seen| *seen != view);
+                if changed {
+                    publish(&inner, &topic, "dashboard", DASHBOARD_SLOT, "{}".into());
+                }
+                // A fixed (absolute) range never changes: load it once (and
+                // again if the dashboard changed), then only wait for the
+                // watchers to leave.
+                if key.range.is_relative() || shown.is_none() || changed {
+                    for panel in board.iter().flat_map(|b| panels_of(b)) {
                         if in_flight.insert(panel.panel.clone()) {
                             loads.push(load(Arc::clone(&inner.panels), panel, &key));
                         }
                     }
                 }
+                shown = Some(view);
             }
             Some((panel, loaded)) = loads.next(), if !loads.is_empty() => {
                 in_flight.remove(&panel);
-                if let Ok(data) = loaded {
-                    publish(&inner, &topic, data);
+                let Ok(data) = loaded else { continue };
+                if let Ok(json) = serde_json::to_string(&data) {
+                    publish(&inner, &topic, "panel", &data.panel.panel, json);
                 }
             }
             () = inner.shutdown.cancelled() => return,
@@ -272,19 +288,11 @@ fn is_watched(inner: &Inner, key: &TopicKey, topic: &Topic) -> bool {
     true
 }
 
-/// The dashboard's panels as it is now (its file may have changed).
-fn panels_of(inner: &Inner, dashboard: &str) -> Vec<PanelRef> {
-    let Ok(board) = inner.panels.dashboard(dashboard) else {
-        return Vec::new();
-    };
-    board
-        .panels
-        .iter()
-        .map(|p| PanelRef {
-            dashboard: dashboard.to_string(),
-            panel: p.view.id.clone(),
-        })
-        .collect()
+fn panels_of(board: &Dashboard) -> impl Iterator<Item = PanelRef> + '_ {
+    board.panels.iter().map(|p| PanelRef {
+        dashboard: board.id().to_string(),
+        panel: p.view.id.clone(),
+    })
 }
 
 fn load(
@@ -299,21 +307,22 @@ fn load(
     }
 }
 
-/// Sends one panel's new data to every watcher and keeps it for newcomers.
-fn publish(inner: &Inner, topic: &Topic, data: PanelData) {
-    let Ok(json) = serde_json::to_string(&data) else {
-        return;
-    };
+/// Where the "dashboard changed" event is kept: not a possible panel id.
+const DASHBOARD_SLOT: &str = "#dashboard";
+
+/// Sends an event to every watcher and keeps it, as the newest of its `slot`
+/// (a panel id, or the dashboard itself), for newcomers and reconnects.
+fn publish(inner: &Inner, topic: &Topic, kind: &'static str, slot: &str, json: String) {
     let event = Arc::new(StreamEvent {
         id: EventId {
             run: inner.run,
             seq: inner.next_seq.fetch_add(1, Ordering::Relaxed),
         },
-        kind: "panel",
+        kind,
         json,
     });
     if let Ok(mut latest) = topic.latest.lock() {
-        latest.insert(data.panel.panel, Arc::clone(&event));
+        latest.insert(slot.to_string(), Arc::clone(&event));
     }
     // No receivers is fine: the next tick's check ends the refresher.
     let _ = topic.tx.send(event);

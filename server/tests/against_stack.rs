@@ -870,6 +870,7 @@ async fn dashboard_files_reload_and_a_broken_edit_keeps_the_last_good_one() {
     let config = Config {
         prometheus_url: "http://127.0.0.1:9".parse().unwrap(),
         dashboards_dir: Some(dir.path().to_owned()),
+        refresh_seconds: 1,
         ..Config::default()
     };
     let state = AppState::new(config).unwrap();
@@ -882,6 +883,16 @@ async fn dashboard_files_reload_and_a_broken_edit_keeps_the_last_good_one() {
     let (status, body) = get(&state, "/api/dashboards/team").await;
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("Targets up"));
+    // A tab showing it, to be told when its layout changes.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router(state.clone());
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut tab = reqwest::get(format!("http://{addr}/api/stream?dashboard=team"))
+        .await
+        .unwrap()
+        .bytes_stream();
+    read_panels(&mut tab, 1, Duration::from_secs(10)).await;
 
     // A broken edit: still served as it was, and the API says what is wrong.
     std::fs::write(&file, good.replace("sum(up)", "sum(up")).unwrap();
@@ -904,6 +915,11 @@ async fn dashboard_files_reload_and_a_broken_edit_keeps_the_last_good_one() {
         .await
         .1
         .contains("Targets up"));
+    let meanwhile = read_for(&mut tab, Duration::from_secs(2)).await;
+    assert!(
+        !meanwhile.contains("event: dashboard"),
+        "a broken edit changes nothing on screen: {meanwhile}"
+    );
 
     // A good edit replaces it without a restart.
     std::fs::write(&file, good.replace("Targets up", "Scrape targets up")).unwrap();
@@ -916,6 +932,9 @@ async fn dashboard_files_reload_and_a_broken_edit_keeps_the_last_good_one() {
         }
     }
     assert!(body.contains("Scrape targets up"), "{body}");
+    let told = read_for(&mut tab, Duration::from_secs(3)).await;
+    assert!(told.contains("event: dashboard"), "the tab reloads: {told}");
+    server.abort();
     state.shutdown.cancel();
     watcher.await.unwrap();
 }
