@@ -1,6 +1,7 @@
 //! Types that cross the wire between the server and the browser.
 
 mod dashboard;
+mod health;
 mod panel;
 mod time_range;
 mod view_query;
@@ -8,6 +9,10 @@ mod view_query;
 pub use dashboard::{
     ColumnView, DashboardSummary, DashboardView, DrillDown, Level, PanelKind, PanelView,
     ThresholdStep, Thresholds, VariableView,
+};
+pub use health::{
+    CheckHistory, CheckResult, CheckSummary, ComponentResult, HealthStatus, HistoryPoint,
+    Transition,
 };
 pub use panel::{PanelData, PanelRef, PanelStatus, Point, Row, Series, Unit};
 pub use time_range::{

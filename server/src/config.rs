@@ -62,6 +62,16 @@ pub struct Overrides {
     /// Deadline for one query to Prometheus, in seconds [default: 10]
     #[arg(long, env = "VANTAGE_QUERY_TIMEOUT_SECONDS", value_name = "SECONDS")]
     pub query_timeout_seconds: Option<u64>,
+
+    /// A TOML file of health checks (see docs/health.md); changes are picked
+    /// up without a restart
+    #[arg(long, env = "VANTAGE_CHECKS_FILE", value_name = "FILE")]
+    pub checks_file: Option<PathBuf>,
+
+    /// The health store's database file [default: vantage-health.sqlite next
+    /// to the --config file, or in the working directory]
+    #[arg(long, env = "VANTAGE_STORE_PATH", value_name = "FILE")]
+    pub store_path: Option<PathBuf>,
 }
 
 /// The settings in force.
@@ -74,7 +84,14 @@ pub struct Config {
     pub refresh_seconds: u64,
     pub query_timeout_seconds: u64,
     pub dashboards_dir: Option<PathBuf>,
+    pub checks_file: Option<PathBuf>,
+    /// Where the health store lives; `None` keeps it in memory (tests). The
+    /// command line always sets one.
+    pub store_path: Option<PathBuf>,
 }
+
+/// The health store's file name when no path is given.
+pub const DEFAULT_STORE_FILE: &str = "vantage-health.sqlite";
 
 impl Default for Config {
     fn default() -> Self {
@@ -85,6 +102,8 @@ impl Default for Config {
             refresh_seconds: 5,
             query_timeout_seconds: 10,
             dashboards_dir: None,
+            checks_file: None,
+            store_path: None,
         }
     }
 }
@@ -109,7 +128,17 @@ impl Config {
             Some(path) => Self::from_file(path)?,
             None => Self::default(),
         };
-        base.with_overrides(&cli.overrides).validated()
+        let mut config = base.with_overrides(&cli.overrides);
+        if config.store_path.is_none() {
+            let folder = cli
+                .config
+                .as_deref()
+                .and_then(|c| c.parent())
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            config.store_path = Some(folder.join(DEFAULT_STORE_FILE));
+        }
+        config.validated()
     }
 
     pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
@@ -141,6 +170,12 @@ impl Config {
         }
         if let Some(v) = o.query_timeout_seconds {
             self.query_timeout_seconds = v;
+        }
+        if let Some(v) = &o.checks_file {
+            self.checks_file = Some(v.clone());
+        }
+        if let Some(v) = &o.store_path {
+            self.store_path = Some(v.clone());
         }
         self
     }

@@ -5,7 +5,9 @@ pub mod api;
 pub mod config;
 pub mod dashboards;
 pub mod error;
+pub mod health;
 pub mod hub;
+pub mod metrics;
 pub mod panels;
 pub mod prometheus;
 pub mod query;
@@ -31,7 +33,15 @@ use tower_http::{
 };
 
 use crate::{
-    config::Config, dashboards::Dashboards, hub::Hub, panels::PanelService,
+    config::Config,
+    dashboards::Dashboards,
+    health::{
+        store::{HealthStore, SqliteStore},
+        Checker,
+    },
+    hub::Hub,
+    metrics::Metrics,
+    panels::PanelService,
     prometheus::PrometheusClient,
 };
 
@@ -43,6 +53,8 @@ pub struct AppState {
     pub dashboards: Dashboards,
     pub panels: Arc<PanelService>,
     pub hub: Hub,
+    pub checker: Checker,
+    pub metrics: Arc<Metrics>,
     pub leptos: LeptosOptions,
     /// Cancelled on shutdown: ends refreshers and open streams.
     pub shutdown: CancellationToken,
@@ -55,6 +67,8 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 impl AppState {
+    /// Everything the server runs, started: needs a Tokio runtime (the health
+    /// checks begin at once).
     pub fn new(config: Config) -> Result<Self, StartError> {
         let prometheus =
             PrometheusClient::new(config.prometheus_url.clone(), config.query_timeout())
@@ -71,6 +85,21 @@ impl AppState {
             config.refresh_interval(),
             shutdown.clone(),
         );
+        let store: Arc<dyn HealthStore> = Arc::new(
+            match &config.store_path {
+                Some(path) => SqliteStore::open(path),
+                None => SqliteStore::in_memory(),
+            }
+            .map_err(|e| StartError(e.to_string()))?,
+        );
+        let metrics = Arc::new(Metrics::default());
+        let checker = Checker::start(
+            config.checks_file.clone(),
+            store,
+            metrics.health.clone(),
+            shutdown.clone(),
+        )
+        .map_err(|e| StartError(e.to_string()))?;
         let leptos = LeptosOptions::builder()
             .output_name("vantage")
             .site_root(config.site_root.to_string_lossy().as_ref())
@@ -83,6 +112,8 @@ impl AppState {
             dashboards,
             panels,
             hub,
+            checker,
+            metrics,
             leptos,
             shutdown,
         })
@@ -111,6 +142,9 @@ pub fn router(state: AppState) -> Router {
             get(api::panels::variable_values),
         )
         .route("/api/services", get(api::services::list))
+        .route("/api/checks", get(api::checks::list))
+        .route("/api/checks/{check}/history", get(api::checks::history))
+        .route("/metrics", get(api::ops::metrics))
         .route("/healthz", get(api::ops::healthz))
         .route("/readyz", get(api::ops::readyz))
         .layer(TimeoutLayer::with_status_code(

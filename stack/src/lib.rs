@@ -449,6 +449,27 @@ fn backfill(file: &Path, tsdb: &Path, history: &str) -> Result<(), StackError> {
     Ok(())
 }
 
+/// A checks file (see Vantage's docs/health.md) with one check per fleet
+/// service on its own health path (the detailed one where a service has it),
+/// run every `interval_seconds`.
+pub fn fleet_checks_toml(services: &[fleet::ServiceInfo], interval_seconds: f64) -> String {
+    let mut out = format!("[defaults]\ninterval_seconds = {interval_seconds}\n");
+    for s in services {
+        let url = s
+            .health_urls
+            .iter()
+            .find(|u| u.contains("detailed"))
+            .or(s.health_urls.first());
+        if let Some(url) = url {
+            out.push_str(&format!(
+                "\n[[checks]]\nname = {name:?}\nservice = {name:?}\nurl = {url:?}\n",
+                name = s.name
+            ));
+        }
+    }
+    out
+}
+
 /// How to run the `vantage` binary inside the stack.
 #[derive(Debug, Clone)]
 pub struct VantageOptions {
@@ -462,7 +483,16 @@ impl Stack {
     /// Starts `vantage` against this stack's Prometheus and waits until it serves.
     /// Returns its base URL.
     pub async fn start_vantage(&mut self, options: &VantageOptions) -> Result<String, StackError> {
+        let data = self.subdir("vantage")?;
+        let checks = data.join("checks.toml");
+        let services = match &self.fleet {
+            Some(f) => f.services().await,
+            None => Vec::new(),
+        };
+        write(&checks, &fleet_checks_toml(&services, 10.0))?;
         let mut cmd = Command::new(&options.binary);
+        cmd.env("VANTAGE_CHECKS_FILE", &checks)
+            .env("VANTAGE_STORE_PATH", data.join("health.sqlite"));
         cmd.env("VANTAGE_LISTEN", format!("127.0.0.1:{}", options.port))
             .env("VANTAGE_PROMETHEUS_URL", &self.prometheus_url)
             .env("VANTAGE_SITE_ROOT", &options.site_root)

@@ -1,4 +1,9 @@
-use axum::{extract::State, http::StatusCode, Json};
+use axum::{
+    extract::State,
+    http::{header, StatusCode},
+    response::IntoResponse,
+    Json,
+};
 use serde_json::{json, Value};
 
 use crate::AppState;
@@ -17,4 +22,18 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
             Json(json!({ "ready": false, "error": e.to_string() })),
         ),
     }
+}
+
+/// `GET /metrics`: health checks and the stream, in the OpenMetrics text format.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let text = state
+        .metrics
+        .render(state.hub.active_topics(), state.hub.slow_clients_dropped());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        text,
+    )
 }

@@ -1,0 +1,115 @@
+//! Health checks as the API and pages see them.
+
+use serde::{Deserialize, Serialize};
+
+/// What one check said about a service. Ordered from best to worst, so the
+/// worst of several is their `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Answered as expected, faster than the degraded threshold.
+    Up,
+    /// Answered, but slowly (or a component said it is degraded).
+    Degraded,
+    /// No answer, an error, an unexpected answer, or slower than the down threshold.
+    Down,
+}
+
+impl HealthStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthStatus::Up => "up",
+            HealthStatus::Degraded => "degraded",
+            HealthStatus::Down => "down",
+        }
+    }
+
+    /// How a health endpoint's own word for a component reads: `healthy`, `ok`,
+    /// `up`, `pass` are up; `degraded`, `warn` degraded; anything else down.
+    pub fn from_word(word: &str) -> HealthStatus {
+        match word.trim().to_ascii_lowercase().as_str() {
+            "up" | "ok" | "healthy" | "pass" | "passing" | "green" => HealthStatus::Up,
+            "degraded" | "warn" | "warning" | "yellow" | "slow" => HealthStatus::Degraded,
+            _ => HealthStatus::Down,
+        }
+    }
+}
+
+/// One component a detailed health endpoint reported (database, cache, …).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComponentResult {
+    pub name: String,
+    pub status: HealthStatus,
+    /// The endpoint's own word for it, as given.
+    pub said: String,
+}
+
+/// One run of one check.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub check: String,
+    /// When the check started, Unix milliseconds.
+    pub at_ms: i64,
+    pub status: HealthStatus,
+    /// Until the answer (or the failure), milliseconds.
+    pub response_ms: f64,
+    /// The HTTP status, when there was an answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http_status: Option<u16>,
+    /// Why it is not up, in words for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub components: Vec<ComponentResult>,
+}
+
+/// A check as the health page lists it: what it is and how it is now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckSummary {
+    pub name: String,
+    /// The service it belongs to, as the dashboards' `service` filter names it.
+    pub service: String,
+    pub url: String,
+    pub interval_seconds: u64,
+    /// The newest result; `None` until the first run finished.
+    pub latest: Option<CheckResult>,
+    /// Since when the check has had its current status, Unix milliseconds.
+    pub since_ms: Option<i64>,
+}
+
+/// A change of status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Transition {
+    pub check: String,
+    pub at_ms: i64,
+    /// `None` for the first result a check ever had.
+    pub from: Option<HealthStatus>,
+    pub to: HealthStatus,
+}
+
+/// One step of a check's history: how its runs in that step went.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPoint {
+    /// Start of the step, Unix milliseconds.
+    pub at_ms: i64,
+    pub up: u32,
+    pub degraded: u32,
+    pub down: u32,
+    /// Mean and worst response time of the step's runs, milliseconds.
+    pub mean_ms: f64,
+    pub max_ms: f64,
+}
+
+/// A check's history over a range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckHistory {
+    pub check: String,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// Step of `points`: a run each (0), a minute or an hour, by the range.
+    pub step_ms: i64,
+    pub points: Vec<HistoryPoint>,
+    pub transitions: Vec<Transition>,
+    /// Share of runs that were up or degraded (answered), percent; `None` without runs.
+    pub uptime_percent: Option<f64>,
+}

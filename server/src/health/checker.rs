@@ -1,0 +1,373 @@
+//! The checker: runs every check on its interval and hands results to the store.
+//!
+//! Each check has its own small task that sleeps until the check is due (the
+//! first run at a random point of the first interval, so checks do not all fire
+//! at once), waits for one of a bounded number of permits, and probes with a
+//! deadline. A probe cannot outlive its timeout, so no task blocks forever and
+//! a target that never answers holds one permit for one timeout at most.
+//!
+//! Results go through a bounded queue to one writer, which commits them in
+//! batches; only then do they count (the API, `/metrics`, the stream), so
+//! whatever was shown survives a crash.
+
+use std::{
+    collections::HashMap,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, RwLock,
+    },
+    time::Duration,
+};
+
+use app::model::{CheckResult, CheckSummary, Transition};
+use rand::Rng;
+use tokio::sync::{broadcast, mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use super::{
+    config::{CheckSpec, ChecksConfig, ChecksError},
+    probe::Prober,
+    store::{HealthStore, Retention},
+};
+use crate::metrics::HealthMetrics;
+
+/// Results waiting for the writer, at most; a full queue slows the checks down
+/// instead of growing memory.
+const RESULT_QUEUE: usize = 10_000;
+/// Results committed in one transaction, at most.
+const BATCH: usize = 1_000;
+/// How often the checks file is looked at for changes, and old history dropped.
+const FILE_POLL: Duration = Duration::from_secs(2);
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// What changed, for the live stream.
+#[derive(Clone, Debug)]
+pub enum HealthEvent {
+    Result(CheckResult),
+    Transition(Transition),
+}
+
+#[derive(Clone)]
+pub struct Checker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn HealthStore>,
+    file: Option<PathBuf>,
+    config: RwLock<Arc<ChecksConfig>>,
+    /// The newest committed result and since-when of every check.
+    state: RwLock<HashMap<String, (CheckResult, i64)>>,
+    /// The checks file's last mistake, while the last good version runs.
+    problem: RwLock<Option<ChecksError>>,
+    results: mpsc::Sender<CheckResult>,
+    committed: AtomicU64,
+    events: broadcast::Sender<HealthEvent>,
+    metrics: HealthMetrics,
+    /// Cancels the running generation of check tasks (on reload).
+    generation: RwLock<CancellationToken>,
+    shutdown: CancellationToken,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckerError {
+    #[error(transparent)]
+    File(#[from] ChecksError),
+    #[error(transparent)]
+    Store(#[from] super::store::StoreError),
+    #[error("cannot make the HTTP client for checks: {0}")]
+    Client(String),
+}
+
+impl Checker {
+    /// Reads the checks file (a mistake in it stops the start), loads the
+    /// store's current state, and starts checking.
+    pub fn start(
+        file: Option<PathBuf>,
+        store: Arc<dyn HealthStore>,
+        metrics: HealthMetrics,
+        shutdown: CancellationToken,
+    ) -> Result<Self, CheckerError> {
+        // Stamped before reading: an edit made meanwhile is seen as a change.
+        let stamp = file.as_ref().and_then(|p| file_stamp(p));
+        let config = match &file {
+            Some(path) => ChecksConfig::read(path)?,
+            None => ChecksConfig::default(),
+        };
+        let state = store
+            .current()?
+            .into_iter()
+            .map(|c| (c.latest.check.clone(), (c.latest, c.since_ms)))
+            .collect();
+        let (results, queue) = mpsc::channel(RESULT_QUEUE);
+        let (events, _) = broadcast::channel(1024);
+        let checker = Checker {
+            inner: Arc::new(Inner {
+                store,
+                file,
+                config: RwLock::new(Arc::new(ChecksConfig::default())),
+                state: RwLock::new(state),
+                problem: RwLock::new(None),
+                results,
+                committed: AtomicU64::new(0),
+                events,
+                metrics,
+                generation: RwLock::new(shutdown.child_token()),
+                shutdown,
+            }),
+        };
+        checker.apply(config)?;
+        tokio::spawn(write_results(Arc::clone(&checker.inner), queue));
+        tokio::spawn(checker.clone().watch_file(stamp));
+        tokio::spawn(checker.clone().prune_now_and_then());
+        Ok(checker)
+    }
+
+    /// Replaces the running checks with `config`'s.
+    fn apply(&self, config: ChecksConfig) -> Result<(), CheckerError> {
+        let prober = Arc::new(
+            Prober::new(&config.settings).map_err(|e| CheckerError::Client(e.to_string()))?,
+        );
+        let permits = Arc::new(Semaphore::new(config.settings.max_concurrent));
+        let generation = self.inner.shutdown.child_token();
+        let old = std::mem::replace(
+            &mut *self
+                .inner
+                .generation
+                .write()
+                .unwrap_or_else(|e| e.into_inner()),
+            generation.clone(),
+        );
+        old.cancel();
+        {
+            let names: Vec<&str> = config.checks.iter().map(|c| c.name.as_str()).collect();
+            let mut state = self.inner.state.write().unwrap_or_else(|e| e.into_inner());
+            state.retain(|name, _| names.contains(&name.as_str()));
+            self.inner.metrics.keep_only(&config.checks);
+        }
+        for spec in &config.checks {
+            tokio::spawn(run_check(
+                Arc::new(spec.clone()),
+                Arc::clone(&prober),
+                Arc::clone(&permits),
+                self.inner.results.clone(),
+                self.inner.metrics.clone(),
+                generation.clone(),
+            ));
+        }
+        tracing::info!(checks = config.checks.len(), "health checks running");
+        *self.inner.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
+        Ok(())
+    }
+
+    /// Every check with its newest committed result, in the file's order.
+    pub fn summaries(&self) -> Vec<CheckSummary> {
+        let config = self.config();
+        let state = self.inner.state.read().unwrap_or_else(|e| e.into_inner());
+        config
+            .checks
+            .iter()
+            .map(|c| {
+                let now = state.get(&c.name);
+                CheckSummary {
+                    name: c.name.clone(),
+                    service: c.service.clone(),
+                    url: display_url(&c.url),
+                    interval_seconds: c.interval.as_secs().max(1),
+                    latest: now.map(|(r, _)| r.clone()),
+                    since_ms: now.map(|(_, since)| *since),
+                }
+            })
+            .collect()
+    }
+
+    pub fn config(&self) -> Arc<ChecksConfig> {
+        Arc::clone(&self.inner.config.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn store(&self) -> Arc<dyn HealthStore> {
+        Arc::clone(&self.inner.store)
+    }
+
+    /// The checks file's mistake, if the last edit had one.
+    pub fn problem(&self) -> Option<ChecksError> {
+        self.inner
+            .problem
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Results committed to the store since start.
+    pub fn committed(&self) -> u64 {
+        self.inner.committed.load(Ordering::Relaxed)
+    }
+
+    pub fn events(&self) -> broadcast::Receiver<HealthEvent> {
+        self.inner.events.subscribe()
+    }
+
+    async fn watch_file(self, mut seen: Option<FileStamp>) {
+        let Some(path) = self.inner.file.clone() else {
+            return;
+        };
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep(FILE_POLL) => {}
+                _ = self.inner.shutdown.cancelled() => return,
+            }
+            let now = file_stamp(&path);
+            if now == seen {
+                continue;
+            }
+            seen = now;
+            let outcome = ChecksConfig::read(&path)
+                .map_err(CheckerError::from)
+                .and_then(|c| self.apply(c));
+            let mut problem = self
+                .inner
+                .problem
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
+            match outcome {
+                Ok(()) => *problem = None,
+                Err(CheckerError::File(e)) => {
+                    tracing::warn!("{e}; the last good checks keep running");
+                    *problem = Some(e);
+                }
+                Err(e) => tracing::error!("{e}"),
+            }
+        }
+    }
+
+    async fn prune_now_and_then(self) {
+        loop {
+            let store = Arc::clone(&self.inner.store);
+            let now = super::probe::unix_ms();
+            match tokio::task::spawn_blocking(move || store.prune(now, Retention::default())).await
+            {
+                Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "old health history dropped"),
+                Ok(Err(e)) => tracing::warn!("{e}"),
+                _ => {}
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(PRUNE_EVERY) => {}
+                _ = self.inner.shutdown.cancelled() => return,
+            }
+        }
+    }
+}
+
+/// What tells a file changed: its size and modification time.
+type FileStamp = (u64, Option<std::time::SystemTime>);
+
+fn file_stamp(path: &std::path::Path) -> Option<FileStamp> {
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| (m.len(), m.modified().ok()))
+}
+
+/// The URL as pages show it: no query string (it may hold a token).
+fn display_url(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+/// Runs one check on its interval until its generation ends.
+async fn run_check(
+    spec: Arc<CheckSpec>,
+    prober: Arc<Prober>,
+    permits: Arc<Semaphore>,
+    results: mpsc::Sender<CheckResult>,
+    metrics: HealthMetrics,
+    generation: CancellationToken,
+) {
+    let jitter = spec.interval.mul_f64(rand::rng().random::<f64>());
+    let mut due = tokio::time::Instant::now() + jitter;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep_until(due) => {}
+            _ = generation.cancelled() => return,
+        }
+        let permit = tokio::select! {
+            p = Arc::clone(&permits).acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+            _ = generation.cancelled() => return,
+        };
+        metrics.schedule_delay(due.elapsed());
+        let result = tokio::select! {
+            r = prober.probe(&spec) => r,
+            _ = generation.cancelled() => return,
+        };
+        drop(permit);
+        if results.send(result).await.is_err() {
+            return;
+        }
+        // Fixed rate; after falling behind (a long pause), start again from now.
+        due += spec.interval;
+        let now = tokio::time::Instant::now();
+        if due < now {
+            due = now + spec.interval;
+        }
+    }
+}
+
+/// Commits results in batches, then makes them visible.
+async fn write_results(inner: Arc<Inner>, mut queue: mpsc::Receiver<CheckResult>) {
+    let mut batch = Vec::with_capacity(BATCH);
+    loop {
+        let received = tokio::select! {
+            n = queue.recv_many(&mut batch, BATCH) => n,
+            _ = inner.shutdown.cancelled() => {
+                // Whatever is queued still goes in.
+                queue.close();
+                queue.recv_many(&mut batch, RESULT_QUEUE).await
+            }
+        };
+        if received == 0 {
+            return;
+        }
+        let store = Arc::clone(&inner.store);
+        let results = std::mem::take(&mut batch);
+        let written =
+            tokio::task::spawn_blocking(move || store.record(&results).map(|t| (results, t))).await;
+        let (results, transitions) = match written {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) => {
+                tracing::error!("{e}; these results are lost");
+                continue;
+            }
+            Err(_) => continue,
+        };
+        inner
+            .committed
+            .fetch_add(results.len() as u64, Ordering::Relaxed);
+        {
+            let mut state = inner.state.write().unwrap_or_else(|e| e.into_inner());
+            let config = inner.config.read().unwrap_or_else(|e| e.into_inner());
+            for r in &results {
+                let Some(spec) = config.checks.iter().find(|c| c.name == r.check) else {
+                    continue;
+                };
+                let since = match state.get(&r.check) {
+                    Some((old, since)) if old.status == r.status => *since,
+                    _ => r.at_ms,
+                };
+                inner.metrics.record(spec, r);
+                state.insert(r.check.clone(), (r.clone(), since));
+            }
+        }
+        for t in transitions {
+            tracing::info!(check = %t.check, from = ?t.from, to = ?t.to, "health changed");
+            let _ = inner.events.send(HealthEvent::Transition(t));
+        }
+        for r in results {
+            let _ = inner.events.send(HealthEvent::Result(r));
+        }
+    }
+}

@@ -1,0 +1,80 @@
+//! The health store: every check result, status transitions, and per-minute and
+//! per-hour summaries, behind a trait so a shared PostgreSQL store can stand
+//! beside the embedded one for several replicas.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use app::model::{CheckHistory, CheckResult, HealthStatus, Transition};
+
+/// How long each kind of history is kept.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Retention {
+    pub raw_days: u32,
+    pub minute_days: u32,
+    pub hour_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Self {
+            raw_days: 7,
+            minute_days: 35,
+            hour_days: 400,
+        }
+    }
+}
+
+/// A check's status now, as the store knows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Current {
+    pub latest: CheckResult,
+    /// Since when it has had this status.
+    pub since_ms: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the health store at {path} cannot be opened: {reason}")]
+    Open { path: String, reason: String },
+    #[error("the health store failed: {0}")]
+    Failed(String),
+}
+
+/// Calls block (they are file or network I/O); async callers run them on the
+/// blocking pool.
+pub trait HealthStore: Send + Sync + 'static {
+    /// Writes `results` in one transaction and returns the status changes they
+    /// made. When this returns `Ok`, the results survive a crash.
+    fn record(&self, results: &[CheckResult]) -> Result<Vec<Transition>, StoreError>;
+
+    /// The newest result and since-when of every check that has one.
+    fn current(&self) -> Result<Vec<Current>, StoreError>;
+
+    /// A check's history between two times, at a step that fits the span: each
+    /// run up to 6 h, minutes up to 2 days, hours beyond.
+    fn history(&self, check: &str, from_ms: i64, to_ms: i64) -> Result<CheckHistory, StoreError>;
+
+    /// Drops what is older than the retention allows; returns rows removed.
+    fn prune(&self, now_ms: i64, retention: Retention) -> Result<u64, StoreError>;
+
+    /// How many results the store holds.
+    fn result_count(&self) -> Result<u64, StoreError>;
+}
+
+fn status_code(s: HealthStatus) -> i64 {
+    match s {
+        HealthStatus::Up => 0,
+        HealthStatus::Degraded => 1,
+        HealthStatus::Down => 2,
+    }
+}
+
+fn status_from_code(c: i64) -> HealthStatus {
+    match c {
+        0 => HealthStatus::Up,
+        1 => HealthStatus::Degraded,
+        _ => HealthStatus::Down,
+    }
+}

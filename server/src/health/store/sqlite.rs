@@ -1,0 +1,570 @@
+//! The embedded store: one SQLite file in WAL mode. A committed transaction is
+//! in the write-ahead log before `record` returns, so killing the process at
+//! any moment loses nothing committed, and the next open recovers the log.
+//! Writes and reads use separate connections, so pages read while checks write.
+
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::{Mutex, MutexGuard},
+};
+
+use app::model::{CheckHistory, CheckResult, ComponentResult, HistoryPoint, Transition};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{status_code, status_from_code, Current, HealthStore, Retention, StoreError};
+
+const MINUTE_MS: i64 = 60_000;
+const HOUR_MS: i64 = 3_600_000;
+/// Spans up to this use every run; up to `MINUTES_UP_TO` minutes; beyond, hours.
+const RAW_UP_TO_MS: i64 = 6 * HOUR_MS;
+const MINUTES_UP_TO_MS: i64 = 48 * HOUR_MS;
+
+pub struct SqliteStore {
+    writer: Mutex<Writer>,
+    reader: Mutex<Connection>,
+}
+
+struct Writer {
+    conn: Connection,
+    ids: HashMap<String, i64>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS checks (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS results (
+    check_id INTEGER NOT NULL,
+    at_ms INTEGER NOT NULL,
+    status INTEGER NOT NULL,
+    response_ms REAL NOT NULL,
+    http_status INTEGER,
+    error TEXT,
+    components TEXT
+);
+CREATE INDEX IF NOT EXISTS results_by_check_time ON results (check_id, at_ms);
+CREATE TABLE IF NOT EXISTS transitions (
+    check_id INTEGER NOT NULL,
+    at_ms INTEGER NOT NULL,
+    from_status INTEGER,
+    to_status INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transitions_by_check_time ON transitions (check_id, at_ms);
+CREATE TABLE IF NOT EXISTS rollup_minute (
+    check_id INTEGER NOT NULL,
+    bucket_ms INTEGER NOT NULL,
+    up INTEGER NOT NULL,
+    degraded INTEGER NOT NULL,
+    down INTEGER NOT NULL,
+    sum_ms REAL NOT NULL,
+    max_ms REAL NOT NULL,
+    PRIMARY KEY (check_id, bucket_ms)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rollup_hour (
+    check_id INTEGER NOT NULL,
+    bucket_ms INTEGER NOT NULL,
+    up INTEGER NOT NULL,
+    degraded INTEGER NOT NULL,
+    down INTEGER NOT NULL,
+    sum_ms REAL NOT NULL,
+    max_ms REAL NOT NULL,
+    PRIMARY KEY (check_id, bucket_ms)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS current (
+    check_id INTEGER PRIMARY KEY,
+    status INTEGER NOT NULL,
+    since_ms INTEGER NOT NULL,
+    last_at_ms INTEGER NOT NULL
+);
+";
+
+fn failed(e: rusqlite::Error) -> StoreError {
+    StoreError::Failed(e.to_string())
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store file, recovering its log after a crash.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let open_err = |e: rusqlite::Error| StoreError::Open {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        };
+        let writer = Connection::open(path).map_err(open_err)?;
+        // WAL: readers never wait for the writer; NORMAL sync is durable
+        // against a crashed or killed process (not against power loss, which
+        // would cost the last moments, never the file).
+        writer
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA busy_timeout = 5000;
+                 PRAGMA foreign_keys = OFF;",
+            )
+            .map_err(open_err)?;
+        writer.execute_batch(SCHEMA).map_err(open_err)?;
+        let reader = Connection::open(path).map_err(open_err)?;
+        reader
+            .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
+            .map_err(open_err)?;
+        Self::with(writer, reader)
+    }
+
+    /// A store that lives in memory only (tests, or no file wanted).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        // One shared in-memory database, named so both connections see it.
+        let name = format!(
+            "file:vantage-health-{}?mode=memory&cache=shared",
+            super::super::probe::unix_ms()
+                ^ (std::process::id() as i64) << 20
+                ^ COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_URI;
+        let open_err = |e: rusqlite::Error| StoreError::Open {
+            path: ":memory:".into(),
+            reason: e.to_string(),
+        };
+        let writer = Connection::open_with_flags(&name, flags).map_err(open_err)?;
+        writer.execute_batch(SCHEMA).map_err(open_err)?;
+        let reader = Connection::open_with_flags(&name, flags).map_err(open_err)?;
+        reader
+            .execute_batch("PRAGMA read_uncommitted = OFF;")
+            .map_err(open_err)?;
+        Self::with(writer, reader)
+    }
+
+    fn with(writer: Connection, reader: Connection) -> Result<Self, StoreError> {
+        let mut ids = HashMap::new();
+        {
+            let mut stmt = writer
+                .prepare("SELECT name, id FROM checks")
+                .map_err(failed)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(failed)?;
+            for row in rows {
+                let (name, id) = row.map_err(failed)?;
+                ids.insert(name, id);
+            }
+        }
+        Ok(Self {
+            writer: Mutex::new(Writer { conn: writer, ids }),
+            reader: Mutex::new(reader),
+        })
+    }
+}
+
+static COUNTER: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+impl Writer {
+    fn id_of(
+        tx: &rusqlite::Transaction<'_>,
+        ids: &mut HashMap<String, i64>,
+        name: &str,
+    ) -> Result<i64, rusqlite::Error> {
+        if let Some(id) = ids.get(name) {
+            return Ok(*id);
+        }
+        tx.execute("INSERT OR IGNORE INTO checks (name) VALUES (?1)", [name])?;
+        let id: i64 = tx.query_row("SELECT id FROM checks WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })?;
+        ids.insert(name.to_string(), id);
+        Ok(id)
+    }
+}
+
+fn add_to_rollup(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    id: i64,
+    bucket: i64,
+    r: &CheckResult,
+) -> Result<(), rusqlite::Error> {
+    let (up, degraded, down) = match status_code(r.status) {
+        0 => (1, 0, 0),
+        1 => (0, 1, 0),
+        _ => (0, 0, 1),
+    };
+    tx.prepare_cached(&format!(
+        "INSERT INTO {table} (check_id, bucket_ms, up, degraded, down, sum_ms, max_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+         ON CONFLICT (check_id, bucket_ms) DO UPDATE SET
+           up = up + excluded.up, degraded = degraded + excluded.degraded,
+           down = down + excluded.down, sum_ms = sum_ms + excluded.sum_ms,
+           max_ms = max(max_ms, excluded.max_ms)"
+    ))?
+    .execute(params![id, bucket, up, degraded, down, r.response_ms])?;
+    Ok(())
+}
+
+impl HealthStore for SqliteStore {
+    fn record(&self, results: &[CheckResult]) -> Result<Vec<Transition>, StoreError> {
+        let mut writer = lock(&self.writer);
+        let Writer { conn, ids } = &mut *writer;
+        let tx = conn.transaction().map_err(failed)?;
+        let mut transitions = Vec::new();
+        for r in results {
+            let id = Writer::id_of(&tx, ids, &r.check).map_err(failed)?;
+            let components = if r.components.is_empty() {
+                None
+            } else {
+                serde_json::to_string(&r.components).ok()
+            };
+            tx.prepare_cached(
+                "INSERT INTO results (check_id, at_ms, status, response_ms, http_status, error, components)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    id,
+                    r.at_ms,
+                    status_code(r.status),
+                    r.response_ms,
+                    r.http_status,
+                    r.error,
+                    components
+                ])
+            })
+            .map_err(failed)?;
+            add_to_rollup(
+                &tx,
+                "rollup_minute",
+                id,
+                r.at_ms.div_euclid(MINUTE_MS) * MINUTE_MS,
+                r,
+            )
+            .map_err(failed)?;
+            add_to_rollup(
+                &tx,
+                "rollup_hour",
+                id,
+                r.at_ms.div_euclid(HOUR_MS) * HOUR_MS,
+                r,
+            )
+            .map_err(failed)?;
+            let before: Option<i64> = tx
+                .prepare_cached("SELECT status FROM current WHERE check_id = ?1")
+                .and_then(|mut s| s.query_row([id], |row| row.get(0)).optional())
+                .map_err(failed)?;
+            let now = status_code(r.status);
+            if before != Some(now) {
+                tx.prepare_cached(
+                    "INSERT INTO transitions (check_id, at_ms, from_status, to_status) VALUES (?1, ?2, ?3, ?4)",
+                )
+                .and_then(|mut s| s.execute(params![id, r.at_ms, before, now]))
+                .map_err(failed)?;
+                tx.prepare_cached(
+                    "INSERT INTO current (check_id, status, since_ms, last_at_ms) VALUES (?1, ?2, ?3, ?3)
+                     ON CONFLICT (check_id) DO UPDATE SET status = excluded.status,
+                       since_ms = excluded.since_ms, last_at_ms = excluded.last_at_ms",
+                )
+                .and_then(|mut s| s.execute(params![id, now, r.at_ms]))
+                .map_err(failed)?;
+                transitions.push(Transition {
+                    check: r.check.clone(),
+                    at_ms: r.at_ms,
+                    from: before.map(status_from_code),
+                    to: r.status,
+                });
+            } else {
+                tx.prepare_cached("UPDATE current SET last_at_ms = ?2 WHERE check_id = ?1")
+                    .and_then(|mut s| s.execute(params![id, r.at_ms]))
+                    .map_err(failed)?;
+            }
+        }
+        tx.commit().map_err(failed)?;
+        Ok(transitions)
+    }
+
+    fn current(&self) -> Result<Vec<Current>, StoreError> {
+        let conn = lock(&self.reader);
+        let mut stmt = conn
+            .prepare(
+                "SELECT c.name, cur.since_ms, r.at_ms, r.status, r.response_ms, r.http_status, r.error, r.components
+                 FROM current cur
+                 JOIN checks c ON c.id = cur.check_id
+                 JOIN results r ON r.check_id = cur.check_id AND r.at_ms = cur.last_at_ms
+                 GROUP BY cur.check_id",
+            )
+            .map_err(failed)?;
+        let rows = stmt
+            .query_map([], |row| {
+                Ok(Current {
+                    since_ms: row.get(1)?,
+                    latest: result_from_row(row.get(0)?, row, 2)?,
+                })
+            })
+            .map_err(failed)?;
+        rows.collect::<Result<_, _>>().map_err(failed)
+    }
+
+    fn history(&self, check: &str, from_ms: i64, to_ms: i64) -> Result<CheckHistory, StoreError> {
+        let conn = lock(&self.reader);
+        let id: Option<i64> = conn
+            .query_row("SELECT id FROM checks WHERE name = ?1", [check], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(failed)?;
+        let span = to_ms - from_ms;
+        let step_ms = if span <= RAW_UP_TO_MS {
+            0
+        } else if span <= MINUTES_UP_TO_MS {
+            MINUTE_MS
+        } else {
+            HOUR_MS
+        };
+        let mut history = CheckHistory {
+            check: check.to_string(),
+            from_ms,
+            to_ms,
+            step_ms,
+            points: Vec::new(),
+            transitions: Vec::new(),
+            uptime_percent: None,
+        };
+        let Some(id) = id else {
+            return Ok(history);
+        };
+        if step_ms == 0 {
+            let mut stmt = conn
+                .prepare_cached(
+                    "SELECT at_ms, status, response_ms FROM results
+                     WHERE check_id = ?1 AND at_ms >= ?2 AND at_ms <= ?3 ORDER BY at_ms",
+                )
+                .map_err(failed)?;
+            let rows = stmt
+                .query_map(params![id, from_ms, to_ms], |r| {
+                    let status: i64 = r.get(1)?;
+                    let ms: f64 = r.get(2)?;
+                    Ok(HistoryPoint {
+                        at_ms: r.get(0)?,
+                        up: u32::from(status == 0),
+                        degraded: u32::from(status == 1),
+                        down: u32::from(status == 2),
+                        mean_ms: ms,
+                        max_ms: ms,
+                    })
+                })
+                .map_err(failed)?;
+            history.points = rows.collect::<Result<_, _>>().map_err(failed)?;
+        } else {
+            let table = if step_ms == MINUTE_MS {
+                "rollup_minute"
+            } else {
+                "rollup_hour"
+            };
+            let mut stmt = conn
+                .prepare_cached(&format!(
+                    "SELECT bucket_ms, up, degraded, down, sum_ms, max_ms FROM {table}
+                     WHERE check_id = ?1 AND bucket_ms >= ?2 AND bucket_ms <= ?3 ORDER BY bucket_ms"
+                ))
+                .map_err(failed)?;
+            let start = from_ms.div_euclid(step_ms) * step_ms;
+            let rows = stmt
+                .query_map(params![id, start, to_ms], |r| {
+                    let (up, degraded, down): (u32, u32, u32) = (r.get(1)?, r.get(2)?, r.get(3)?);
+                    let runs = f64::from((up + degraded + down).max(1));
+                    Ok(HistoryPoint {
+                        at_ms: r.get(0)?,
+                        up,
+                        degraded,
+                        down,
+                        mean_ms: r.get::<_, f64>(4)? / runs,
+                        max_ms: r.get(5)?,
+                    })
+                })
+                .map_err(failed)?;
+            history.points = rows.collect::<Result<_, _>>().map_err(failed)?;
+        }
+        let (answered, runs) = history.points.iter().fold((0u64, 0u64), |(a, n), p| {
+            (
+                a + u64::from(p.up + p.degraded),
+                n + u64::from(p.up + p.degraded + p.down),
+            )
+        });
+        history.uptime_percent = (runs > 0).then(|| answered as f64 * 100.0 / runs as f64);
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT at_ms, from_status, to_status FROM transitions
+                 WHERE check_id = ?1 AND at_ms >= ?2 AND at_ms <= ?3 ORDER BY at_ms LIMIT 10000",
+            )
+            .map_err(failed)?;
+        let rows = stmt
+            .query_map(params![id, from_ms, to_ms], |r| {
+                Ok(Transition {
+                    check: check.to_string(),
+                    at_ms: r.get(0)?,
+                    from: r.get::<_, Option<i64>>(1)?.map(status_from_code),
+                    to: status_from_code(r.get(2)?),
+                })
+            })
+            .map_err(failed)?;
+        history.transitions = rows.collect::<Result<_, _>>().map_err(failed)?;
+        Ok(history)
+    }
+
+    fn prune(&self, now_ms: i64, retention: Retention) -> Result<u64, StoreError> {
+        let day = 24 * HOUR_MS;
+        let mut writer = lock(&self.writer);
+        let ids: Vec<i64> = writer.ids.values().copied().collect();
+        let tx = writer.conn.transaction().map_err(failed)?;
+        let mut removed = 0u64;
+        // Per check, so every delete walks the (check, time) index.
+        for id in ids {
+            for (sql, days) in [
+                (
+                    "DELETE FROM results WHERE check_id = ?1 AND at_ms < ?2",
+                    retention.raw_days,
+                ),
+                (
+                    "DELETE FROM rollup_minute WHERE check_id = ?1 AND bucket_ms < ?2",
+                    retention.minute_days,
+                ),
+                (
+                    "DELETE FROM rollup_hour WHERE check_id = ?1 AND bucket_ms < ?2",
+                    retention.hour_days,
+                ),
+                (
+                    "DELETE FROM transitions WHERE check_id = ?1 AND at_ms < ?2",
+                    retention.hour_days,
+                ),
+            ] {
+                let cutoff = now_ms - i64::from(days) * day;
+                removed += tx
+                    .prepare_cached(sql)
+                    .and_then(|mut s| s.execute(params![id, cutoff]))
+                    .map_err(failed)? as u64;
+            }
+        }
+        tx.commit().map_err(failed)?;
+        Ok(removed)
+    }
+
+    fn result_count(&self) -> Result<u64, StoreError> {
+        let conn = lock(&self.reader);
+        conn.query_row("SELECT count(*) FROM results", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(failed)
+    }
+}
+
+fn result_from_row(
+    check: String,
+    row: &rusqlite::Row<'_>,
+    at: usize,
+) -> rusqlite::Result<CheckResult> {
+    let components: Option<String> = row.get(at + 5)?;
+    Ok(CheckResult {
+        check,
+        at_ms: row.get(at)?,
+        status: status_from_code(row.get(at + 1)?),
+        response_ms: row.get(at + 2)?,
+        http_status: row.get(at + 3)?,
+        error: row.get(at + 4)?,
+        components: components
+            .and_then(|c| serde_json::from_str::<Vec<ComponentResult>>(&c).ok())
+            .unwrap_or_default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::model::HealthStatus;
+
+    fn result(check: &str, at_ms: i64, status: HealthStatus, ms: f64) -> CheckResult {
+        CheckResult {
+            check: check.into(),
+            at_ms,
+            status,
+            response_ms: ms,
+            http_status: Some(200),
+            error: None,
+            components: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn results_transitions_and_rollups_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("h.sqlite")).unwrap();
+        let t0 = 1_800_000_000_000;
+        let mut batch = Vec::new();
+        for i in 0..120 {
+            let status = if (40..60).contains(&i) {
+                HealthStatus::Down
+            } else {
+                HealthStatus::Up
+            };
+            batch.push(result("auth", t0 + i * 30_000, status, 10.0 + i as f64));
+        }
+        let transitions = store.record(&batch).unwrap();
+        let to: Vec<_> = transitions.iter().map(|t| (t.from, t.to)).collect();
+        assert_eq!(
+            to,
+            [
+                (None, HealthStatus::Up),
+                (Some(HealthStatus::Up), HealthStatus::Down),
+                (Some(HealthStatus::Down), HealthStatus::Up)
+            ]
+        );
+        assert_eq!(store.result_count().unwrap(), 120);
+
+        // An hour: every run; a day: minutes; a week: hours. Same uptime.
+        for (span, step) in [
+            (HOUR_MS, 0),
+            (24 * HOUR_MS, MINUTE_MS),
+            (7 * 24 * HOUR_MS, HOUR_MS),
+        ] {
+            let h = store.history("auth", t0, t0 + span).unwrap();
+            assert_eq!(h.step_ms, step);
+            let runs: u32 = h.points.iter().map(|p| p.up + p.degraded + p.down).sum();
+            assert_eq!(runs, 120, "span {span}");
+            let uptime = h.uptime_percent.unwrap();
+            assert!((uptime - 100.0 * 100.0 / 120.0).abs() < 1e-9, "{uptime}");
+            assert_eq!(h.transitions.len(), 3);
+        }
+        let current = store.current().unwrap();
+        assert_eq!(current.len(), 1);
+        assert_eq!(current[0].latest.at_ms, t0 + 119 * 30_000);
+        assert_eq!(current[0].since_ms, t0 + 60 * 30_000);
+    }
+
+    #[test]
+    fn reopening_keeps_everything_and_pruning_keeps_summaries_longer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        let day = 24 * HOUR_MS;
+        let now = 1_800_000_000_000;
+        {
+            let store = SqliteStore::open(&path).unwrap();
+            let old = result("a", now - 10 * day, HealthStatus::Up, 5.0);
+            let new = result("a", now - 1000, HealthStatus::Degraded, 1500.0);
+            store.record(&[old, new]).unwrap();
+        }
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.result_count().unwrap(), 2);
+        let removed = store.prune(now, Retention::default()).unwrap();
+        assert_eq!(removed, 1, "only the raw result older than 7 days");
+        assert_eq!(store.result_count().unwrap(), 1);
+        let month = store.history("a", now - 30 * day, now).unwrap();
+        let runs: u32 = month
+            .points
+            .iter()
+            .map(|p| p.up + p.degraded + p.down)
+            .sum();
+        assert_eq!(runs, 2, "hourly summaries still count the old run");
+        assert!(store
+            .history("nope", now - day, now)
+            .unwrap()
+            .points
+            .is_empty());
+    }
+}

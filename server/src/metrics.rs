@@ -1,0 +1,184 @@
+//! `/metrics`: Vantage's own numbers in the Prometheus (OpenMetrics) text
+//! format, so Prometheus keeps the health checks' history and charts can use it.
+
+use std::{
+    collections::HashSet,
+    sync::{atomic::AtomicU64, Arc, Mutex},
+    time::Duration,
+};
+
+use app::model::{CheckResult, HealthStatus};
+use prometheus_client::{
+    encoding::{text::encode, EncodeLabelSet},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
+};
+
+use crate::health::config::CheckSpec;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CheckLabels {
+    check: String,
+    service: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CheckStatusLabels {
+    check: String,
+    service: String,
+    status: String,
+}
+
+/// Everything `/metrics` shows.
+pub struct Metrics {
+    registry: Registry,
+    pub health: HealthMetrics,
+    stream_topics: Gauge,
+    stream_slow_clients: Counter,
+    stream_slow_seen: AtomicU64,
+}
+
+/// The health checks' metrics, cheap to clone into every check task.
+#[derive(Clone)]
+pub struct HealthMetrics {
+    status: Family<CheckStatusLabels, Gauge>,
+    response: Family<CheckLabels, Gauge<f64, AtomicU64>>,
+    runs: Family<CheckStatusLabels, Counter>,
+    schedule_delay: Histogram,
+    stored: Counter,
+    /// Label sets in use, so removed checks can be dropped from the families.
+    known: Arc<Mutex<HashSet<CheckLabels>>>,
+}
+
+const STATUSES: [HealthStatus; 3] = [HealthStatus::Up, HealthStatus::Degraded, HealthStatus::Down];
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let health = HealthMetrics {
+            status: Family::default(),
+            response: Family::default(),
+            runs: Family::default(),
+            schedule_delay: Histogram::new([0.001, 0.005, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 5.0]),
+            stored: Counter::default(),
+            known: Arc::default(),
+        };
+        let mut registry = Registry::default();
+        registry.register(
+            "vantage_check_status",
+            "1 for the check's current status (up, degraded or down), 0 for the others",
+            health.status.clone(),
+        );
+        registry.register(
+            "vantage_check_response_seconds",
+            "How long the check's newest run took",
+            health.response.clone(),
+        );
+        registry.register(
+            "vantage_check_runs",
+            "Check runs by the status they gave",
+            health.runs.clone(),
+        );
+        registry.register(
+            "vantage_check_schedule_delay_seconds",
+            "How late check runs started after they were due",
+            health.schedule_delay.clone(),
+        );
+        registry.register(
+            "vantage_health_results_stored",
+            "Check results committed to the health store since start",
+            health.stored.clone(),
+        );
+        let stream_topics = Gauge::default();
+        registry.register(
+            "vantage_stream_topics",
+            "Distinct views being refreshed for open streams",
+            stream_topics.clone(),
+        );
+        let stream_slow_clients = Counter::default();
+        registry.register(
+            "vantage_stream_slow_clients_dropped",
+            "Stream clients disconnected for not reading",
+            stream_slow_clients.clone(),
+        );
+        Self {
+            registry,
+            health,
+            stream_topics,
+            stream_slow_clients,
+            stream_slow_seen: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Metrics {
+    /// The text for a scrape, with the stream's numbers read now.
+    pub fn render(&self, topics: usize, slow_clients_dropped: u64) -> String {
+        self.stream_topics.set(topics as i64);
+        let seen = self
+            .stream_slow_seen
+            .swap(slow_clients_dropped, std::sync::atomic::Ordering::Relaxed);
+        self.stream_slow_clients
+            .inc_by(slow_clients_dropped.saturating_sub(seen));
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
+    }
+}
+
+impl HealthMetrics {
+    pub fn record(&self, spec: &CheckSpec, r: &CheckResult) {
+        let labels = CheckLabels {
+            check: spec.name.clone(),
+            service: spec.service.clone(),
+        };
+        for s in STATUSES {
+            self.status
+                .get_or_create(&with_status(&labels, s))
+                .set(i64::from(s == r.status));
+        }
+        self.response
+            .get_or_create(&labels)
+            .set(r.response_ms / 1000.0);
+        self.runs
+            .get_or_create(&with_status(&labels, r.status))
+            .inc();
+        self.stored.inc();
+        self.known
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(labels);
+    }
+
+    pub fn schedule_delay(&self, late: Duration) {
+        self.schedule_delay.observe(late.as_secs_f64());
+    }
+
+    /// Drops the series of checks that are no longer configured.
+    pub fn keep_only(&self, checks: &[CheckSpec]) {
+        let keep: HashSet<CheckLabels> = checks
+            .iter()
+            .map(|c| CheckLabels {
+                check: c.name.clone(),
+                service: c.service.clone(),
+            })
+            .collect();
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        for gone in known.difference(&keep) {
+            self.response.remove(gone);
+            for s in STATUSES {
+                self.status.remove(&with_status(gone, s));
+                self.runs.remove(&with_status(gone, s));
+            }
+        }
+        known.retain(|l| keep.contains(l));
+    }
+}
+
+fn with_status(labels: &CheckLabels, status: HealthStatus) -> CheckStatusLabels {
+    CheckStatusLabels {
+        check: labels.check.clone(),
+        service: labels.service.clone(),
+        status: status.as_str().to_string(),
+    }
+}
