@@ -28,7 +28,8 @@ pub struct Cli {
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
     /// Checks dashboard files without serving: the built-in ones, those in
-    /// dashboards_dir, and any FILES given. Exits 1 if any has a mistake.
+    /// dashboards_dir, and any FILES given; and the checks file, if set.
+    /// Exits 1 if any has a mistake.
     Check {
         #[arg(value_name = "FILES")]
         files: Vec<PathBuf>,

@@ -23,7 +23,17 @@ async fn main() -> std::process::ExitCode {
             eprintln!("{p}");
         }
         println!("{ok} dashboard(s) ok, {} with mistakes", problems.len());
-        return if problems.is_empty() {
+        let mut checks_ok = true;
+        if let Some(file) = &config.checks_file {
+            match vantage::health::config::ChecksConfig::read(file) {
+                Ok(c) => println!("{}: {} check(s) ok", file.display(), c.checks.len()),
+                Err(e) => {
+                    eprintln!("{e}");
+                    checks_ok = false;
+                }
+            }
+        }
+        return if problems.is_empty() && checks_ok {
             std::process::ExitCode::SUCCESS
         } else {
             std::process::ExitCode::FAILURE

@@ -425,3 +425,38 @@ async fn kill_9_while_writing_loses_no_acknowledged_result() {
         before_all = count;
     }
 }
+
+#[test]
+fn vantage_check_also_checks_the_checks_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checks.toml");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_vantage"))
+            .arg("check")
+            .env_remove("VANTAGE_DASHBOARDS_DIR")
+            .env("VANTAGE_CHECKS_FILE", &file)
+            .output()
+            .unwrap()
+    };
+    std::fs::write(
+        &file,
+        "[[checks]]\nname = \"a\"\nurl = \"http://127.0.0.1:1/health\"\n",
+    )
+    .unwrap();
+    let ok = run();
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("1 check(s) ok"));
+
+    std::fs::write(
+        &file,
+        "[[checks]]\nname = \"a\"\nurl = \"http://x/\"\ndegraded_after_ms = 9000\n",
+    )
+    .unwrap();
+    let out = run();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("checks.toml: checks[0].degraded_after_ms: must be below down_after_ms"),
+        "{stderr}"
+    );
+}

@@ -120,6 +120,8 @@ async fn stream_viewers(vantage: &str, stack: &Stack, n: usize, window: Duration
         let response = client.get(&url).send().await.expect("stream opens");
         streams.push(response.bytes_stream());
     }
+    // The first load (a topic's snapshot) is not a refresh: count from after it.
+    tokio::time::sleep(REFRESH / 2).await;
     let before = served(stack).await;
     let readers: Vec<_> = streams
         .into_iter()
