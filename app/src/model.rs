@@ -1,11 +1,13 @@
 //! Types that cross the wire between the server and the browser.
 
+mod alert;
 mod dashboard;
 mod health;
 mod panel;
 mod time_range;
 mod view_query;
 
+pub use alert::{Alert, AlertSource, AlertState, Severity};
 pub use dashboard::{
     ColumnView, DashboardSummary, DashboardView, DrillDown, Level, PanelKind, PanelView,
     ThresholdStep, Thresholds, VariableView,

@@ -1,5 +1,6 @@
 //! The JSON API and the live stream under `/api/`, and the operations endpoints.
 
+pub mod alerts;
 pub mod checks;
 pub mod ops;
 pub mod panels;

@@ -73,6 +73,14 @@ pub struct Overrides {
     /// to the --config file, or in the working directory]
     #[arg(long, env = "VANTAGE_STORE_PATH", value_name = "FILE")]
     pub store_path: Option<PathBuf>,
+
+    /// Alertmanager to send health alerts to (its v2 API)
+    #[arg(long, env = "VANTAGE_ALERTMANAGER_URL", value_name = "URL")]
+    pub alertmanager_url: Option<Url>,
+
+    /// A URL that gets every health alert as JSON (firing and resolved)
+    #[arg(long, env = "VANTAGE_ALERT_WEBHOOK_URL", value_name = "URL")]
+    pub alert_webhook_url: Option<Url>,
 }
 
 /// The settings in force.
@@ -89,6 +97,8 @@ pub struct Config {
     /// Where the health store lives; `None` keeps it in memory (tests). The
     /// command line always sets one.
     pub store_path: Option<PathBuf>,
+    pub alertmanager_url: Option<Url>,
+    pub alert_webhook_url: Option<Url>,
 }
 
 /// The health store's file name when no path is given.
@@ -105,6 +115,8 @@ impl Default for Config {
             dashboards_dir: None,
             checks_file: None,
             store_path: None,
+            alertmanager_url: None,
+            alert_webhook_url: None,
         }
     }
 }
@@ -178,6 +190,12 @@ impl Config {
         if let Some(v) = &o.store_path {
             self.store_path = Some(v.clone());
         }
+        if let Some(v) = &o.alertmanager_url {
+            self.alertmanager_url = Some(v.clone());
+        }
+        if let Some(v) = &o.alert_webhook_url {
+            self.alert_webhook_url = Some(v.clone());
+        }
         self
     }
 
@@ -187,6 +205,19 @@ impl Config {
                 "prometheus_url must be http or https, not {:?}",
                 self.prometheus_url.scheme()
             )));
+        }
+        for (key, url) in [
+            ("alertmanager_url", &self.alertmanager_url),
+            ("alert_webhook_url", &self.alert_webhook_url),
+        ] {
+            if let Some(url) = url {
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(ConfigError::Invalid(format!(
+                        "{key} must be http or https, not {:?}",
+                        url.scheme()
+                    )));
+                }
+            }
         }
         if !(1..=3600).contains(&self.refresh_seconds) {
             return Err(ConfigError::Invalid(

@@ -1,6 +1,7 @@
 //! The `vantage` server: configuration, the Prometheus client, the hub and its
 //! stream, the JSON API and the server-rendered app. `main.rs` only calls [`run`].
 
+pub mod alerts;
 pub mod api;
 pub mod config;
 pub mod dashboards;
@@ -36,6 +37,7 @@ use crate::{
     config::Config,
     dashboards::Dashboards,
     health::{
+        checker::AlertTargets,
         store::{HealthStore, SqliteStore},
         Checker,
     },
@@ -97,6 +99,10 @@ impl AppState {
             config.checks_file.clone(),
             store,
             metrics.health.clone(),
+            AlertTargets {
+                alertmanager: config.alertmanager_url.clone(),
+                webhook: config.alert_webhook_url.clone(),
+            },
             shutdown.clone(),
         )
         .map_err(|e| StartError(e.to_string()))?;
@@ -143,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/services", get(api::services::list))
         .route("/api/checks", get(api::checks::list))
+        .route("/api/alerts", get(api::alerts::list))
         .route("/api/checks/{check}/history", get(api::checks::history))
         .route("/metrics", get(api::ops::metrics))
         .route("/healthz", get(api::ops::healthz))

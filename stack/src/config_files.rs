@@ -98,4 +98,11 @@ pub const RULES: &str = r#"groups:
           severity: warning
         annotations:
           summary: "{{ $labels.service }} fails more than 10 % of requests"
+      - alert: ServiceFailing
+        expr: sum by (service) (rate(http_requests_total{status=~"5.."}[15s])) / sum by (service) (rate(http_requests_total[15s])) > 0.5
+        for: 5s
+        labels:
+          severity: critical
+        annotations:
+          summary: "{{ $labels.service }} fails most of its requests"
 "#;

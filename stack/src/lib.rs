@@ -493,6 +493,9 @@ impl Stack {
         let mut cmd = Command::new(&options.binary);
         cmd.env("VANTAGE_CHECKS_FILE", &checks)
             .env("VANTAGE_STORE_PATH", data.join("health.sqlite"));
+        if let Some(am) = &self.alertmanager_url {
+            cmd.env("VANTAGE_ALERTMANAGER_URL", am);
+        }
         cmd.env("VANTAGE_LISTEN", format!("127.0.0.1:{}", options.port))
             .env("VANTAGE_PROMETHEUS_URL", &self.prometheus_url)
             .env("VANTAGE_SITE_ROOT", &options.site_root)

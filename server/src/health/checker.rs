@@ -15,7 +15,7 @@ use std::{
     path::PathBuf,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc, RwLock,
+        Arc, Mutex, RwLock,
     },
     time::Duration,
 };
@@ -30,7 +30,10 @@ use super::{
     probe::Prober,
     store::{HealthStore, Retention},
 };
-use crate::metrics::HealthMetrics;
+use crate::{
+    alerts::{AlertChange, Engine, Notifier},
+    metrics::HealthMetrics,
+};
 
 /// Results waiting for the writer, at most; a full queue slows the checks down
 /// instead of growing memory.
@@ -46,6 +49,14 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 pub enum HealthEvent {
     Result(CheckResult),
     Transition(Transition),
+    Alert(AlertChange),
+}
+
+/// Where alerts go besides the store.
+#[derive(Clone, Debug, Default)]
+pub struct AlertTargets {
+    pub alertmanager: Option<reqwest::Url>,
+    pub webhook: Option<reqwest::Url>,
 }
 
 #[derive(Clone)]
@@ -65,6 +76,8 @@ struct Inner {
     committed: AtomicU64,
     events: broadcast::Sender<HealthEvent>,
     metrics: HealthMetrics,
+    engine: Arc<Mutex<Engine>>,
+    notifier: Notifier,
     /// Cancels the running generation of check tasks (on reload).
     generation: RwLock<CancellationToken>,
     shutdown: CancellationToken,
@@ -87,6 +100,7 @@ impl Checker {
         file: Option<PathBuf>,
         store: Arc<dyn HealthStore>,
         metrics: HealthMetrics,
+        alert_targets: AlertTargets,
         shutdown: CancellationToken,
     ) -> Result<Self, CheckerError> {
         // Stamped before reading: an edit made meanwhile is seen as a change.
@@ -100,8 +114,21 @@ impl Checker {
             .into_iter()
             .map(|c| (c.latest.check.clone(), (c.latest, c.since_ms)))
             .collect();
+        let engine = Arc::new(Mutex::new(Engine::new(
+            config.alerts.clone(),
+            store.firing_alerts()?,
+        )));
         let (results, queue) = mpsc::channel(RESULT_QUEUE);
         let (events, _) = broadcast::channel(1024);
+        let notifier = {
+            let engine = Arc::clone(&engine);
+            Notifier::start(
+                alert_targets.alertmanager,
+                alert_targets.webhook,
+                move || engine.lock().map(|e| e.firing()).unwrap_or_default(),
+                shutdown.clone(),
+            )
+        };
         let checker = Checker {
             inner: Arc::new(Inner {
                 store,
@@ -113,6 +140,8 @@ impl Checker {
                 committed: AtomicU64::new(0),
                 events,
                 metrics,
+                engine,
+                notifier,
                 generation: RwLock::new(shutdown.child_token()),
                 shutdown,
             }),
@@ -157,8 +186,34 @@ impl Checker {
             ));
         }
         tracing::info!(checks = config.checks.len(), "health checks running");
+        let names: Vec<String> = config.checks.iter().map(|c| c.name.clone()).collect();
+        let changes = self
+            .inner
+            .engine
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_rules(config.alerts.clone(), &names, super::probe::unix_ms());
         *self.inner.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
+        let inner = Arc::clone(&self.inner);
+        tokio::spawn(async move { publish_alert_changes(&inner, changes).await });
         Ok(())
+    }
+
+    /// Alerts of health checks active at some time in the range, newest first.
+    pub async fn alerts_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<app::model::Alert>, super::store::StoreError> {
+        let store = Arc::clone(&self.inner.store);
+        tokio::task::spawn_blocking(move || store.alerts_between(from_ms, to_ms))
+            .await
+            .map_err(|e| super::store::StoreError::Failed(e.to_string()))?
+    }
+
+    /// Alert notifications delivered, and given up on after every retry.
+    pub fn notifications(&self) -> (u64, u64) {
+        self.inner.notifier.counts()
     }
 
     /// Every check with its newest committed result, in the file's order.
@@ -362,6 +417,19 @@ async fn write_results(inner: Arc<Inner>, mut queue: mpsc::Receiver<CheckResult>
                 state.insert(r.check.clone(), (r.clone(), since));
             }
         }
+        let changes: Vec<AlertChange> = {
+            let config = inner.config.read().unwrap_or_else(|e| e.into_inner());
+            let mut engine = inner.engine.lock().unwrap_or_else(|e| e.into_inner());
+            results
+                .iter()
+                .filter_map(|r| {
+                    let spec = config.checks.iter().find(|c| c.name == r.check)?;
+                    Some(engine.observe(&spec.service, r))
+                })
+                .flatten()
+                .collect()
+        };
+        publish_alert_changes(&inner, changes).await;
         for t in transitions {
             tracing::info!(check = %t.check, from = ?t.from, to = ?t.to, "health changed");
             let _ = inner.events.send(HealthEvent::Transition(t));
@@ -369,5 +437,33 @@ async fn write_results(inner: Arc<Inner>, mut queue: mpsc::Receiver<CheckResult>
         for r in results {
             let _ = inner.events.send(HealthEvent::Result(r));
         }
+    }
+}
+
+/// Keeps alert changes in the store, then tells Alertmanager, the webhook and
+/// the stream.
+async fn publish_alert_changes(inner: &Arc<Inner>, changes: Vec<AlertChange>) {
+    if changes.is_empty() {
+        return;
+    }
+    let store = Arc::clone(&inner.store);
+    let alerts: Vec<_> = changes.iter().map(|c| c.alert().clone()).collect();
+    match tokio::task::spawn_blocking(move || store.save_alerts(&alerts)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::error!("{e}; alert history misses a change"),
+        Err(_) => {}
+    }
+    for change in changes {
+        let alert = change.alert();
+        match &change {
+            AlertChange::Fired(_) => {
+                tracing::warn!(alert = %alert.name, severity = alert.severity.as_str(), "{}", alert.summary)
+            }
+            AlertChange::Resolved(_) => {
+                tracing::info!(alert = %alert.name, "resolved: {}", alert.summary)
+            }
+        }
+        inner.notifier.send(alert.clone());
+        let _ = inner.events.send(HealthEvent::Alert(change));
     }
 }

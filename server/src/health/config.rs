@@ -6,6 +6,8 @@ use std::{collections::BTreeMap, path::Path, time::Duration};
 use reqwest::{Method, Url};
 use serde::Deserialize;
 
+use crate::alerts::{rules::AlertRuleFile, AlertRule};
+
 /// A checks file as written.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -16,6 +18,8 @@ struct ChecksFile {
     defaults: DefaultsFile,
     #[serde(default)]
     checks: Vec<CheckFile>,
+    /// Alert rules; without any, the defaults apply.
+    alerts: Option<Vec<AlertRuleFile>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -108,10 +112,21 @@ pub struct Condition {
 }
 
 /// The whole file, checked.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ChecksConfig {
     pub settings: CheckerSettings,
     pub checks: Vec<CheckSpec>,
+    pub alerts: Vec<AlertRule>,
+}
+
+impl Default for ChecksConfig {
+    fn default() -> Self {
+        Self {
+            settings: CheckerSettings::default(),
+            checks: Vec::new(),
+            alerts: AlertRule::defaults(),
+        }
+    }
 }
 
 /// What is wrong with a checks file, by field.
@@ -315,7 +330,29 @@ impl ChecksConfig {
                 conditions,
             });
         }
-        Ok(ChecksConfig { settings, checks })
+        let alerts = match raw.alerts {
+            None => AlertRule::defaults(),
+            Some(rules) => {
+                let mut alerts: Vec<AlertRule> = Vec::with_capacity(rules.len());
+                for (i, rule) in rules.into_iter().enumerate() {
+                    let rule = AlertRule::from_file(rule)
+                        .map_err(|(field, reason)| err(format!("alerts[{i}].{field}"), reason))?;
+                    if alerts.iter().any(|r| r.name == rule.name) {
+                        return Err(err(
+                            format!("alerts[{i}].name"),
+                            format!("{:?} is used twice", rule.name),
+                        ));
+                    }
+                    alerts.push(rule);
+                }
+                alerts
+            }
+        };
+        Ok(ChecksConfig {
+            settings,
+            checks,
+            alerts,
+        })
     }
 }
 
@@ -394,6 +431,47 @@ mod tests {
             assert_eq!(e.field, field, "{text}: {e}");
             assert!(e.reason.contains(words), "{text}: {e}");
             assert_eq!(e.file, "checks.toml");
+        }
+    }
+
+    #[test]
+    fn alert_rules_default_to_the_usual_ones_and_mistakes_are_named() {
+        let c = parse("").unwrap();
+        let names: Vec<&str> = c.alerts.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "ServiceDown",
+                "FrontendDown",
+                "ServiceDegraded",
+                "SlowResponses"
+            ]
+        );
+        let c = parse("[[alerts]]\nname = \"Down\"\nwhen = \"down\"\nfor_seconds = 5\nseverity = \"critical\"\n").unwrap();
+        assert_eq!(c.alerts.len(), 1, "rules given replace the defaults");
+        for (text, field) in [
+            (
+                "[[alerts]]\nname = \"A\"\nwhen = \"sideways\"\n",
+                "alerts[0].when",
+            ),
+            (
+                "[[alerts]]\nname = \"A\"\nwhen = \"slow\"\n",
+                "alerts[0].slower_than_ms",
+            ),
+            (
+                "[[alerts]]\nname = \"A\"\nwhen = \"down\"\nseverity = \"meh\"\n",
+                "alerts[0].severity",
+            ),
+            (
+                "[[alerts]]\nname = \"A\"\nwhen = \"down\"\nfor_seconds = -1\n",
+                "alerts[0].for_seconds",
+            ),
+            (
+                "[[alerts]]\nname = \"A B\"\nwhen = \"down\"\n",
+                "alerts[0].name",
+            ),
+        ] {
+            assert_eq!(parse(text).unwrap_err().field, field, "{text}");
         }
     }
 

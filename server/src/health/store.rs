@@ -6,7 +6,7 @@ mod sqlite;
 
 pub use sqlite::SqliteStore;
 
-use app::model::{CheckHistory, CheckResult, HealthStatus, Transition};
+use app::model::{Alert, CheckHistory, CheckResult, HealthStatus, Transition};
 
 /// How long each kind of history is kept.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,6 +61,15 @@ pub trait HealthStore: Send + Sync + 'static {
 
     /// How many results the store holds.
     fn result_count(&self) -> Result<u64, StoreError>;
+
+    /// Writes alerts (new, or a new state of one already kept, by id).
+    fn save_alerts(&self, alerts: &[Alert]) -> Result<(), StoreError>;
+
+    /// Alerts active at some time between the two: firing then, or since.
+    fn alerts_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<Alert>, StoreError>;
+
+    /// Alerts not resolved yet.
+    fn firing_alerts(&self) -> Result<Vec<Alert>, StoreError>;
 }
 
 fn status_code(s: HealthStatus) -> i64 {

@@ -9,7 +9,7 @@ use std::{
     sync::{Mutex, MutexGuard},
 };
 
-use app::model::{CheckHistory, CheckResult, ComponentResult, HistoryPoint, Transition};
+use app::model::{Alert, CheckHistory, CheckResult, ComponentResult, HistoryPoint, Transition};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{status_code, status_from_code, Current, HealthStore, Retention, StoreError};
@@ -72,6 +72,13 @@ CREATE TABLE IF NOT EXISTS rollup_hour (
     max_ms REAL NOT NULL,
     PRIMARY KEY (check_id, bucket_ms)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY,
+    since_ms INTEGER NOT NULL,
+    ended_ms INTEGER,
+    alert TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (since_ms);
 CREATE TABLE IF NOT EXISTS current (
     check_id INTEGER PRIMARY KEY,
     status INTEGER NOT NULL,
@@ -452,6 +459,55 @@ impl HealthStore for SqliteStore {
         conn.query_row("SELECT count(*) FROM results", [], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
             .map_err(failed)
+    }
+
+    fn save_alerts(&self, alerts: &[Alert]) -> Result<(), StoreError> {
+        let mut writer = lock(&self.writer);
+        let tx = writer.conn.transaction().map_err(failed)?;
+        for a in alerts {
+            let json = serde_json::to_string(a).map_err(|e| StoreError::Failed(e.to_string()))?;
+            tx.prepare_cached(
+                "INSERT INTO alerts (id, since_ms, ended_ms, alert) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET ended_ms = excluded.ended_ms, alert = excluded.alert",
+            )
+            .and_then(|mut s| s.execute(params![a.id, a.since_ms, a.ended_ms, json]))
+            .map_err(failed)?;
+        }
+        tx.commit().map_err(failed)
+    }
+
+    fn alerts_between(&self, from_ms: i64, to_ms: i64) -> Result<Vec<Alert>, StoreError> {
+        self.alerts_where(
+            "SELECT alert FROM alerts WHERE since_ms <= ?1 AND (ended_ms IS NULL OR ended_ms >= ?2)
+             ORDER BY since_ms DESC LIMIT 10000",
+            params![to_ms, from_ms],
+        )
+    }
+
+    fn firing_alerts(&self) -> Result<Vec<Alert>, StoreError> {
+        self.alerts_where("SELECT alert FROM alerts WHERE ended_ms IS NULL", params![])
+    }
+}
+
+impl SqliteStore {
+    fn alerts_where(
+        &self,
+        sql: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Vec<Alert>, StoreError> {
+        let conn = lock(&self.reader);
+        let mut stmt = conn.prepare_cached(sql).map_err(failed)?;
+        let rows = stmt
+            .query_map(args, |r| r.get::<_, String>(0))
+            .map_err(failed)?;
+        let mut out = Vec::new();
+        for row in rows {
+            // A row this version cannot read is skipped, not fatal.
+            if let Ok(alert) = serde_json::from_str(&row.map_err(failed)?) {
+                out.push(alert);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -1,0 +1,277 @@
+//! Alerts from health checks, end to end: rules with durations and cooldowns
+//! against the demo fleet, delivered to a real Alertmanager (Debian's) and a
+//! webhook, listed with Prometheus' own alerts on `/api/alerts`.
+
+mod support;
+
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use fleet::{FleetOptions, ServiceMode};
+use stack::{Stack, StackOptions};
+use support::get;
+use vantage::{config::Config, AppState};
+
+/// A webhook receiver that keeps every body it is sent.
+async fn webhook() -> (String, Arc<Mutex<Vec<serde_json::Value>>>) {
+    use axum::{extract::State, routing::post, Json, Router};
+    let got: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(
+                |State(got): State<Arc<Mutex<Vec<serde_json::Value>>>>,
+                 Json(body): Json<serde_json::Value>| async move {
+                    got.lock().unwrap().push(body);
+                },
+            ),
+        )
+        .with_state(Arc::clone(&got));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hook"), got)
+}
+
+async fn alerts(state: &AppState, query: &str) -> serde_json::Value {
+    let (status, body) = get(state, &format!("/api/alerts?{query}")).await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+fn find<'a>(list: &'a serde_json::Value, name: &str, service: &str) -> Vec<&'a serde_json::Value> {
+    list["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["name"] == name && a["service"] == service)
+        .collect()
+}
+
+async fn eventually<T>(
+    within: Duration,
+    what: &str,
+    mut probe: impl AsyncFnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "{what} within {within:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// Alerts Alertmanager holds now (active ones: resolved ones are left out).
+async fn in_alertmanager(url: &str) -> Vec<serde_json::Value> {
+    reqwest::get(format!("{url}/api/v2/alerts"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn alerts_fire_after_their_durations_reach_alertmanager_resolve_and_cool_down() {
+    let stack = Stack::start(StackOptions {
+        alertmanager: true,
+        node_exporter: false,
+        process_exporter: false,
+        fleet: Some(FleetOptions::default()),
+        ..StackOptions::default()
+    })
+    .await
+    .expect("the stack starts");
+    let fleet = stack.fleet().unwrap();
+    let services = fleet.services().await;
+    let am = stack.alertmanager_url.clone().unwrap();
+    let (hook, received) = webhook().await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checks.toml");
+    let rules = "\n[[alerts]]\nname = \"ServiceDown\"\nwhen = \"down\"\nfor_seconds = 3\nseverity = \"critical\"\ncooldown_seconds = 60\n\n[[alerts]]\nname = \"ServiceDegraded\"\nwhen = \"degraded\"\nfor_seconds = 2\nseverity = \"warning\"\n";
+    std::fs::write(&file, stack::fleet_checks_toml(&services, 1.0) + rules).unwrap();
+    let state = AppState::new(Config {
+        prometheus_url: stack.prometheus_url.parse().unwrap(),
+        checks_file: Some(file),
+        alertmanager_url: Some(am.parse().unwrap()),
+        alert_webhook_url: Some(hook.parse().unwrap()),
+        ..Config::default()
+    })
+    .unwrap();
+
+    // Every service up first: no alert.
+    eventually(
+        Duration::from_secs(15),
+        "a first round of checks",
+        async || {
+            let (_, body) = get(&state, "/api/checks").await;
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            v["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["latest"]["status"] == "up")
+                .then_some(())
+        },
+    )
+    .await;
+
+    // Failing: DOWN at once, but the alert waits for its 3 s.
+    let failed_at = Instant::now();
+    fleet
+        .set_mode("auth-service", ServiceMode::Fail)
+        .await
+        .unwrap();
+    let fired = eventually(Duration::from_secs(15), "ServiceDown firing", async || {
+        let list = alerts(&state, "").await;
+        find(&list, "ServiceDown", "auth-service")
+            .first()
+            .filter(|a| a["state"] == "firing")
+            .map(|a| (*a).clone())
+    })
+    .await;
+    assert!(
+        failed_at.elapsed() >= Duration::from_secs(3),
+        "fired after {:?}, before its 3 s",
+        failed_at.elapsed()
+    );
+    assert_eq!(fired["severity"], "critical");
+    assert_eq!(fired["source"], "vantage");
+    assert!(fired["summary"]
+        .as_str()
+        .unwrap()
+        .contains("answered HTTP 503"));
+
+    // Alertmanager has it, with the labels its routes match on.
+    eventually(
+        Duration::from_secs(15),
+        "ServiceDown in Alertmanager",
+        async || {
+            in_alertmanager(&am).await.into_iter().find(|a| {
+                a["labels"]["alertname"] == "ServiceDown"
+                    && a["labels"]["service"] == "auth-service"
+                    && a["labels"]["severity"] == "critical"
+            })
+        },
+    )
+    .await;
+
+    // Prometheus' own rule on the same failure shows in the same list.
+    eventually(
+        Duration::from_secs(30),
+        "Prometheus' ServiceFailing",
+        async || {
+            let list = alerts(&state, "severity=critical").await;
+            list["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| {
+                    a["source"] == "prometheus"
+                        && a["name"] == "ServiceFailing"
+                        && a["service"] == "auth-service"
+                })
+                .cloned()
+        },
+    )
+    .await;
+
+    // Recovery resolves it, everywhere.
+    fleet
+        .set_mode("auth-service", ServiceMode::Normal)
+        .await
+        .unwrap();
+    eventually(
+        Duration::from_secs(15),
+        "ServiceDown resolved",
+        async || {
+            let list = alerts(&state, "").await;
+            find(&list, "ServiceDown", "auth-service")
+                .first()
+                .filter(|a| a["state"] == "resolved" && a["ended_ms"].is_i64())
+                .map(|_| ())
+        },
+    )
+    .await;
+    eventually(
+        Duration::from_secs(15),
+        "resolved in Alertmanager",
+        async || {
+            let active = in_alertmanager(&am).await;
+            (!active.iter().any(|a| {
+                a["labels"]["alertname"] == "ServiceDown"
+                    && a["labels"]["service"] == "auth-service"
+            }))
+            .then_some(())
+        },
+    )
+    .await;
+
+    // Failing again within the cooldown: DOWN, but no second alert.
+    fleet
+        .set_mode("auth-service", ServiceMode::Fail)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let list = alerts(&state, "range=1h").await;
+    assert_eq!(
+        find(&list, "ServiceDown", "auth-service").len(),
+        1,
+        "the cooldown holds the repeat back: {list:#}"
+    );
+    fleet
+        .set_mode("auth-service", ServiceMode::Normal)
+        .await
+        .unwrap();
+
+    // Slow is DEGRADED, and its own (warning) rule fires.
+    fleet
+        .set_mode("user-service", ServiceMode::Slow)
+        .await
+        .unwrap();
+    eventually(
+        Duration::from_secs(20),
+        "ServiceDegraded firing",
+        async || {
+            let list = alerts(&state, "severity=warning&service=user-service").await;
+            find(&list, "ServiceDegraded", "user-service")
+                .first()
+                .filter(|a| a["state"] == "firing")
+                .map(|_| ())
+        },
+    )
+    .await;
+
+    // The webhook heard each change once: fired, resolved, fired.
+    let heard: Vec<(String, String)> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["status"].as_str().unwrap().to_string(),
+                b["alert"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        heard,
+        [
+            ("firing".to_string(), "ServiceDown".to_string()),
+            ("resolved".to_string(), "ServiceDown".to_string()),
+            ("firing".to_string(), "ServiceDegraded".to_string()),
+        ]
+    );
+
+    // Bad filters are clear errors.
+    let (status, body) = get(&state, "/api/alerts?severity=loud").await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = get(&state, "/api/alerts?colour=red").await;
+    assert_eq!(status, 400, "{body}");
+    state.shutdown.cancel();
+}
