@@ -1,6 +1,8 @@
 //! Building blocks of pages, one component per file.
 
+pub mod alert_item;
 pub mod chart_svg;
+pub mod check_card;
 pub mod data_table;
 pub mod gauge_dial;
 pub mod nav_bar;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{DashboardSummary, DashboardView, PanelData, ViewQuery};
+use crate::model::{AlertsView, DashboardSummary, DashboardView, HealthView, PanelData, ViewQuery};
 
 /// Why data could not be had, in words fit for the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -82,9 +82,55 @@ pub async fn fetch_variable_values(
     }
 }
 
+/// Every health check over the view's range (`service=` narrows it).
+pub async fn fetch_health(query: ViewQuery) -> Result<HealthView, DataError> {
+    #[cfg(feature = "ssr")]
+    {
+        source()?.health(query).await
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        send_wrapper::SendWrapper::new(browser::get_json(&format!(
+            "/api/checks?{}",
+            query.to_query()
+        )))
+        .await
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        let _ = query;
+        Err(DataError::Unavailable(
+            "built without ssr or hydrate".into(),
+        ))
+    }
+}
+
+/// Alerts of the view's range (`severity=`, `service=` narrow them).
+pub async fn fetch_alerts(query: ViewQuery) -> Result<AlertsView, DataError> {
+    #[cfg(feature = "ssr")]
+    {
+        source()?.alerts(query).await
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        send_wrapper::SendWrapper::new(browser::get_json(&format!(
+            "/api/alerts?{}",
+            query.to_query()
+        )))
+        .await
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        let _ = query;
+        Err(DataError::Unavailable(
+            "built without ssr or hydrate".into(),
+        ))
+    }
+}
+
 #[cfg(feature = "ssr")]
-fn source() -> Result<ssr::SharedPanelSource, DataError> {
-    leptos::prelude::use_context::<ssr::SharedPanelSource>()
+fn source() -> Result<ssr::SharedPageSource, DataError> {
+    leptos::prelude::use_context::<ssr::SharedPageSource>()
         .ok_or_else(|| DataError::Unavailable("no data source".into()))
 }
 
@@ -93,12 +139,12 @@ pub mod ssr {
     use std::{future::Future, pin::Pin, sync::Arc};
 
     use super::{DashboardData, DataError};
-    use crate::model::{DashboardSummary, ViewQuery};
+    use crate::model::{AlertsView, DashboardSummary, HealthView, ViewQuery};
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
     /// What the server offers pages while it renders them.
-    pub trait PanelSource: Send + Sync {
+    pub trait PageSource: Send + Sync {
         fn dashboards(&self) -> Vec<DashboardSummary>;
         fn dashboard(
             &self,
@@ -110,9 +156,11 @@ pub mod ssr {
             dashboard: String,
             variable: String,
         ) -> BoxFuture<'_, Result<Vec<String>, DataError>>;
+        fn health(&self, query: ViewQuery) -> BoxFuture<'_, Result<HealthView, DataError>>;
+        fn alerts(&self, query: ViewQuery) -> BoxFuture<'_, Result<AlertsView, DataError>>;
     }
 
-    pub type SharedPanelSource = Arc<dyn PanelSource>;
+    pub type SharedPageSource = Arc<dyn PageSource>;
 }
 
 #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -128,7 +176,7 @@ pub mod browser {
         error: String,
     }
 
-    async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, DataError> {
+    pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, DataError> {
         let response = gloo_net::http::Request::get(url)
             .send()
             .await

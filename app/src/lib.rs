@@ -17,7 +17,9 @@ use leptos_router::{
     path, SsrMode, StaticSegment,
 };
 
-use crate::pages::{dashboard::DashboardPage, not_found::NotFound};
+use crate::pages::{
+    alerts::AlertsPage, dashboard::DashboardPage, health::HealthPage, not_found::NotFound,
+};
 
 /// The HTML document around the app. Only the server calls this.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -52,6 +54,8 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/d/:id") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

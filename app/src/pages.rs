@@ -1,4 +1,6 @@
 //! One module per view.
 
+pub mod alerts;
 pub mod dashboard;
+pub mod health;
 pub mod not_found;

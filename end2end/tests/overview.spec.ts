@@ -1,12 +1,6 @@
 import { expect, test } from "@playwright/test";
+import { fleetServices } from "../pages/fleet";
 import { OverviewPage } from "../pages/overview";
-
-/** The demo fleet's services, as its control API lists them. */
-async function fleetServices(): Promise<string[]> {
-  const response = await fetch(`${process.env.FLEET_CONTROL_URL}/services`);
-  const services: { name: string }[] = await response.json();
-  return services.map((s) => s.name);
-}
 
 test("the first HTML holds the request-rate chart with real data", async ({ page }, info) => {
   const overview = new OverviewPage(page);

@@ -161,7 +161,11 @@ pub fn router(state: AppState) -> Router {
     let stream = Router::new().route("/api/stream", get(api::stream::stream));
 
     let options = state.leptos.clone();
-    let source = ssr_source::shared(Arc::clone(&state.panels));
+    let source = ssr_source::shared(
+        Arc::clone(&state.panels),
+        state.checker.clone(),
+        state.prometheus.clone(),
+    );
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,

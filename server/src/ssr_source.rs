@@ -4,19 +4,35 @@ use std::sync::Arc;
 
 use app::{
     data::{
-        ssr::{BoxFuture, PanelSource, SharedPanelSource},
+        ssr::{BoxFuture, PageSource, SharedPageSource},
         DashboardData, DataError,
     },
-    model::{DashboardSummary, ViewQuery},
+    model::{AlertsView, DashboardSummary, HealthView, ViewQuery},
 };
 use futures::future::join_all;
 
 use crate::{
-    api::query_string::ViewParams,
+    api::{alerts::AlertFilter, checks::services_of, query_string::ViewParams},
+    health::{probe::unix_ms, Checker},
     panels::{LoadError, PanelService},
+    prometheus::PrometheusClient,
 };
 
-struct Source(Arc<PanelService>);
+/// The panels, the checker and Prometheus, for pages.
+struct Source {
+    panels: Arc<PanelService>,
+    checker: Checker,
+    prometheus: PrometheusClient,
+}
+
+/// The page's query string as the API reads it; pages ignore unknown keys.
+fn params_of(query: ViewQuery) -> ViewParams {
+    ViewParams {
+        range: query.range,
+        others: query.vars,
+        ..Default::default()
+    }
+}
 
 fn page_error(e: LoadError) -> DataError {
     match e {
@@ -25,9 +41,9 @@ fn page_error(e: LoadError) -> DataError {
     }
 }
 
-impl PanelSource for Source {
+impl PageSource for Source {
     fn dashboards(&self) -> Vec<DashboardSummary> {
-        self.0.dashboards().catalog().summaries()
+        self.panels.dashboards().catalog().summaries()
     }
 
     fn dashboard(
@@ -36,17 +52,14 @@ impl PanelSource for Source {
         query: ViewQuery,
     ) -> BoxFuture<'_, Result<DashboardData, DataError>> {
         Box::pin(async move {
-            let board = self.0.dashboard(&id).map_err(page_error)?;
-            let params = ViewParams {
-                range: query.range,
-                others: query.vars,
-                ..Default::default()
-            };
+            let board = self.panels.dashboard(&id).map_err(page_error)?;
+            let range = query.range;
+            let params = params_of(query);
             // Pages ignore keys that are not variables: links add their own.
             let filter = params
                 .filter(&board, false)
                 .map_err(|e| DataError::BadRequest(e.to_string()))?;
-            let panels = join_all(self.0.panel_loads(&board, query.range, &filter))
+            let panels = join_all(self.panels.panel_loads(&board, range, &filter))
                 .await
                 .into_iter()
                 .filter_map(Result::ok)
@@ -58,13 +71,41 @@ impl PanelSource for Source {
         })
     }
 
+    fn health(&self, query: ViewQuery) -> BoxFuture<'_, Result<HealthView, DataError>> {
+        Box::pin(async move {
+            let params = params_of(query);
+            let services = services_of(&params, false).unwrap_or_default();
+            let (from_ms, to_ms) = params.window_ms(unix_ms());
+            crate::health::view(&self.checker, from_ms, to_ms, &services)
+                .await
+                .map_err(|e| DataError::Unavailable(e.to_string()))
+        })
+    }
+
+    fn alerts(&self, query: ViewQuery) -> BoxFuture<'_, Result<AlertsView, DataError>> {
+        Box::pin(async move {
+            let params = params_of(query);
+            let filter = AlertFilter::from_params(&params, false)
+                .map_err(|e| DataError::BadRequest(e.to_string()))?;
+            crate::alerts::view(
+                &self.checker,
+                &self.prometheus,
+                params.window_ms(unix_ms()),
+                &filter.severities,
+                &filter.services,
+            )
+            .await
+            .map_err(|e| DataError::Unavailable(e.to_string()))
+        })
+    }
+
     fn variable_values(
         &self,
         dashboard: String,
         variable: String,
     ) -> BoxFuture<'_, Result<Vec<String>, DataError>> {
         Box::pin(async move {
-            self.0
+            self.panels
                 .variable_values(&dashboard, &variable)
                 .await
                 .map(|(values, _)| values)
@@ -73,6 +114,14 @@ impl PanelSource for Source {
     }
 }
 
-pub fn shared(panels: Arc<PanelService>) -> SharedPanelSource {
-    Arc::new(Source(panels))
+pub fn shared(
+    panels: Arc<PanelService>,
+    checker: Checker,
+    prometheus: PrometheusClient,
+) -> SharedPageSource {
+    Arc::new(Source {
+        panels,
+        checker,
+        prometheus,
+    })
 }

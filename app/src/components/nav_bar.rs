@@ -55,12 +55,21 @@ pub fn NavBar() -> impl IntoView {
             <a class="nav-bar__brand" href="/">
                 "Vantage"
             </a>
-            <nav class="nav-bar__links" aria-label="Dashboards" data-testid="nav">
+            <nav class="nav-bar__links" aria-label="Views" data-testid="nav">
                 <Transition fallback=|| ()>{links}</Transition>
+                <a href="/health" aria-current=move || (location.pathname.get() == "/health").then_some("page")>
+                    "Health"
+                </a>
+                <a href="/alerts" aria-current=move || (location.pathname.get() == "/alerts").then_some("page")>
+                    "Alerts"
+                </a>
             </nav>
-            <span class=class data-testid="stream-state">
-                {text}
-            </span>
+            // Only dashboards stream (health and alerts pages do not yet).
+            <Show when=move || !current().is_empty()>
+                <span class=class data-testid="stream-state">
+                    {text}
+                </span>
+            </Show>
         </header>
     }
 }

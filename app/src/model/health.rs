@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Point;
+
 /// What one check said about a service. Ordered from best to worst, so the
 /// worst of several is their `max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -112,4 +114,38 @@ pub struct CheckHistory {
     pub transitions: Vec<Transition>,
     /// Share of runs that were up or degraded (answered), percent; `None` without runs.
     pub uptime_percent: Option<f64>,
+}
+
+/// A check as the health page shows it over a range: now, uptime, response
+/// times and the latest changes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckCard {
+    #[serde(flatten)]
+    pub check: CheckSummary,
+    /// Share of runs in the range that answered (up or degraded), percent.
+    pub uptime_percent: Option<f64>,
+    /// Mean response time per step over the range (Unix seconds, ms).
+    pub response: Vec<Point>,
+    /// The newest status changes in the range, newest first.
+    pub transitions: Vec<Transition>,
+}
+
+/// Every check over a range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthView {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub checks: Vec<CheckCard>,
+    /// What is wrong with the checks file, if its last edit had a mistake.
+    #[serde(default)]
+    pub problems: Vec<String>,
+}
+
+/// Alerts as the alerts page shows them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AlertsView {
+    pub alerts: Vec<super::Alert>,
+    /// Sources that did not answer (their alerts are missing).
+    #[serde(default)]
+    pub problems: Vec<String>,
 }

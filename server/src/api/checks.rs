@@ -1,11 +1,10 @@
 //! `GET /api/checks` and `GET /api/checks/{check}/history`.
 
-use app::model::{CheckHistory, TimeRange};
+use app::model::{CheckHistory, HealthView};
 use axum::{
     extract::{Path, RawQuery, State},
     Json,
 };
-use serde_json::{json, Value};
 
 use super::query_string::ViewParams;
 use crate::{
@@ -14,38 +13,39 @@ use crate::{
     AppState,
 };
 
-/// Every check with its newest result, optionally only those of some
+/// Every check with its newest result, uptime, response times and latest
+/// changes over `range=` (or `from=`/`to=`), optionally only those of some
 /// services (`service=`, repeatable), plus the checks file's mistake if the
 /// last edit had one (the last good version keeps running meanwhile).
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<HealthView>> {
+    let params = ViewParams::parse(query.as_deref())?;
+    let services = services_of(&params, true)?;
+    let (from_ms, to_ms) = params.window_ms(unix_ms());
+    crate::health::view(&state.checker, from_ms, to_ms, &services)
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// `service=` values; strict (the API) refuses other keys.
+pub fn services_of(params: &ViewParams, strict: bool) -> Result<Vec<String>, ApiError> {
     let mut services = Vec::new();
-    for (key, value) in form_urlencoded::parse(query.as_deref().unwrap_or("").as_bytes()) {
-        match key.as_ref() {
-            "service" => services.push(value.into_owned()),
-            other => {
+    for (key, value) in &params.others {
+        match key.as_str() {
+            "service" => services.push(value.clone()),
+            other if strict => {
                 let other: String = other.chars().take(40).collect();
                 return Err(ApiError::BadRequest(format!(
-                    "unknown parameter {other:?}: checks take service="
+                    "unknown parameter {other:?}: checks take range=, from=, to= and service="
                 )));
             }
+            _ => {}
         }
     }
-    let checks: Vec<_> = state
-        .checker
-        .summaries()
-        .into_iter()
-        .filter(|c| services.is_empty() || services.contains(&c.service))
-        .collect();
-    let problems: Vec<Value> = state
-        .checker
-        .problem()
-        .map(|p| json!({ "file": p.file, "field": p.field, "reason": p.reason }))
-        .into_iter()
-        .collect();
-    Ok(Json(json!({ "checks": checks, "problems": problems })))
+    Ok(services)
 }
 
 /// One check's history over `range=` or `from=`/`to=`, as the dashboards take them.
@@ -70,13 +70,7 @@ pub async fn history(
     {
         return Err(ApiError::NotFound("no such check".into()));
     }
-    let (from_ms, to_ms) = match params.range {
-        TimeRange::Relative(r) => {
-            let now = unix_ms();
-            (now - r.seconds() * 1000, now)
-        }
-        TimeRange::Absolute { from, to } => (from * 1000, to * 1000),
-    };
+    let (from_ms, to_ms) = params.window_ms(unix_ms());
     let store = state.checker.store();
     let history = tokio::task::spawn_blocking(move || store.history(&check, from_ms, to_ms))
         .await

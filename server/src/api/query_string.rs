@@ -60,6 +60,14 @@ impl ViewParams {
         Ok(params)
     }
 
+    /// The range as Unix milliseconds, a relative one ending `now_ms`.
+    pub fn window_ms(&self, now_ms: i64) -> (i64, i64) {
+        match self.range {
+            TimeRange::Relative(r) => (now_ms - r.seconds() * 1000, now_ms),
+            TimeRange::Absolute { from, to } => (from * 1000, to * 1000),
+        }
+    }
+
     /// The filter these parameters set on `dashboard`. Strict (the API): a key
     /// that is not one of its variables is refused. Lenient (pages): ignored,
     /// since links and browsers add keys of their own.

@@ -1,0 +1,68 @@
+use leptos::prelude::*;
+
+use crate::{
+    format,
+    model::{Alert, AlertSource, AlertState},
+};
+
+/// One alert: severity and state in words (colour is never the only sign),
+/// what it is about, since when, where it comes from, and its labels on click.
+#[component]
+pub fn AlertItem(alert: Alert, span_seconds: i64) -> impl IntoView {
+    let severity = alert.severity.as_str();
+    let state = match alert.state {
+        AlertState::Firing => "firing",
+        AlertState::Pending => "pending",
+        AlertState::Resolved => "resolved",
+    };
+    let source = match alert.source {
+        AlertSource::Vantage => "health check",
+        AlertSource::Prometheus => "Prometheus rule",
+    };
+    let when = |ms: i64| {
+        format!(
+            "{} UTC",
+            format::clock(ms / 1000, span_seconds.max(3 * 86_400))
+        )
+    };
+    let since = when(alert.since_ms);
+    let ended = alert.ended_ms.map(when);
+    let labels = alert
+        .labels
+        .iter()
+        .chain(alert.annotations.iter())
+        .map(|(k, v)| {
+            view! {
+                <div>
+                    <dt>{k.clone()}</dt>
+                    <dd>{v.clone()}</dd>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <li
+            class=format!("alert alert--{severity} alert--{state}")
+            data-testid="alert"
+            data-name=alert.name.clone()
+            data-state=state
+            data-severity=severity
+        >
+            <span class="alert__severity">{severity}</span>
+            <span class="alert__state">{state}</span>
+            <strong class="alert__name">{alert.name.clone()}</strong>
+            {alert.service.clone().map(|s| view! { <span class="alert__service">{s}</span> })}
+            <span class="alert__summary">{alert.summary.clone()}</span>
+            <span class="alert__time">
+                "since "
+                {since}
+                {ended.map(|e| format!(", resolved {e}"))}
+            </span>
+            <span class="alert__source">{source}</span>
+            <details class="alert__labels">
+                <summary>"Labels"</summary>
+                <dl>{labels}</dl>
+            </details>
+        </li>
+    }
+}

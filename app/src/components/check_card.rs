@@ -1,0 +1,163 @@
+use leptos::prelude::*;
+
+use crate::{
+    charts::sparkline,
+    components::chart_svg::ChartSvg,
+    format,
+    model::{CheckCard, HealthStatus, Series, TimeRange, Unit, ViewQuery},
+};
+
+/// The word and the shape for a status, so colour is never the only sign.
+pub fn status_text(status: Option<HealthStatus>) -> (&'static str, &'static str) {
+    match status {
+        Some(HealthStatus::Up) => ("up", "●"),
+        Some(HealthStatus::Degraded) => ("degraded", "▲"),
+        Some(HealthStatus::Down) => ("down", "✕"),
+        None => ("not checked yet", "○"),
+    }
+}
+
+/// One health check: status, response time, when it last ran, uptime over the
+/// range, a response-time sparkline, the components a detailed endpoint
+/// reported, and its latest changes (opened on click, no script needed).
+#[component]
+pub fn CheckCardView(
+    card: CheckCard,
+    from_ms: i64,
+    to_ms: i64,
+    /// The page's range, kept in the drill-down link.
+    range: TimeRange,
+) -> impl IntoView {
+    let check = card.check;
+    let latest = check.latest.clone();
+    let status = latest.as_ref().map(|r| r.status);
+    let (word, shape) = status_text(status);
+    let class = format!("check check--{}", word.replace(' ', "-"));
+    let span = (to_ms - from_ms) / 1000;
+    let response = latest
+        .as_ref()
+        .map(|r| format::value(r.response_ms / 1000.0, Unit::Seconds))
+        .unwrap_or_else(|| "–".into());
+    let checked = latest
+        .as_ref()
+        .map(|r| format::clock_seconds(r.at_ms / 1000))
+        .unwrap_or_else(|| "–".into());
+    let uptime = card
+        .uptime_percent
+        .map(|u| format::value(u, Unit::Percent))
+        .unwrap_or_else(|| "–".into());
+    // With the date when it is not today.
+    let since = check
+        .since_ms
+        .map(|s| {
+            let old = s < to_ms - 86_400_000;
+            format!(
+                "{} UTC",
+                format::clock(s / 1000, if old { 3 * 86_400 } else { 0 })
+            )
+        })
+        .unwrap_or_else(|| "–".into());
+    let error = latest.as_ref().and_then(|r| r.error.clone());
+    let components = latest.map(|r| r.components).unwrap_or_default();
+    let series = Series {
+        name: check.name.clone(),
+        points: card.response,
+    };
+    let shapes = sparkline::shapes(&series, (from_ms / 1000, to_ms / 1000));
+    let changes = card
+        .transitions
+        .into_iter()
+        .map(|t| {
+            let from = status_text(t.from).0;
+            let to = status_text(Some(t.to)).0;
+            view! {
+                <li>
+                    <time>{format::clock(t.at_ms / 1000, span)}</time>
+                    " "
+                    {from}
+                    " → "
+                    <strong>{to}</strong>
+                </li>
+            }
+        })
+        .collect_view();
+    let dashboard = ViewQuery {
+        range,
+        vars: vec![("service".into(), check.service.clone())],
+    }
+    .href("/d/api");
+    view! {
+        <article
+            class=class
+            data-testid=format!("check-{}", check.name)
+            data-status=word
+            aria-labelledby=format!("check-title-{}", check.name)
+        >
+            <header class="check__header">
+                <h2 class="check__name" id=format!("check-title-{}", check.name)>
+                    {check.name.clone()}
+                </h2>
+                <span class="check__status" data-testid="check-status">
+                    <span aria-hidden="true">{shape}</span>
+                    " "
+                    {word}
+                </span>
+            </header>
+            <dl class="check__facts">
+                <div>
+                    <dt>"Response"</dt>
+                    <dd data-testid="check-response">{response}</dd>
+                </div>
+                <div>
+                    <dt>"Checked"</dt>
+                    <dd>{checked}</dd>
+                </div>
+                <div>
+                    <dt>"Uptime"</dt>
+                    <dd data-testid="check-uptime">{uptime}</dd>
+                </div>
+                <div>
+                    <dt>"Since"</dt>
+                    <dd>{since}</dd>
+                </div>
+            </dl>
+            {error.map(|e| view! { <p class="check__error" data-testid="check-error">{e}</p> })}
+            <ChartSvg
+                shapes=Signal::stored(shapes)
+                width=sparkline::WIDTH
+                height=sparkline::HEIGHT
+                label=format!("{} response time over the range", check.name)
+            />
+            <Show when={
+                let any = !components.is_empty();
+                move || any
+            }>
+                <ul class="check__components" aria-label="Components">
+                    {components
+                        .iter()
+                        .map(|c| {
+                            let (word, shape) = status_text(Some(c.status));
+                            view! {
+                                <li class=format!("component component--{word}")>
+                                    <span aria-hidden="true">{shape}</span>
+                                    " "
+                                    {c.name.clone()}
+                                    ": "
+                                    {c.said.clone()}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </Show>
+            <details class="check__history">
+                <summary>"History"</summary>
+                <ol data-testid="check-history">{changes}</ol>
+                <p class="check__where">{check.url.clone()}</p>
+            </details>
+            <a class="check__drill" href=dashboard>
+                {format!("{} on the API dashboard", check.service)}
+            </a>
+        </article>
+    }
+}

@@ -1,0 +1,117 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+use crate::{
+    components::{alert_item::AlertItem, range_picker::RangePicker},
+    data::fetch_alerts,
+    model::{AlertState, ViewQuery},
+};
+
+const SEVERITIES: [(&str, &str); 4] = [
+    ("", "All"),
+    ("critical", "Critical"),
+    ("warning", "Warning"),
+    ("info", "Info"),
+];
+
+/// `/alerts`: Vantage's health alerts and Prometheus' alerts in one list,
+/// firing first, filterable by severity (and `service=` in the URL).
+#[component]
+pub fn AlertsPage() -> impl IntoView {
+    let location = use_location();
+    let query = Memo::new(move |_| ViewQuery::parse(&location.search.get()).0);
+    let alerts = Resource::new(move || query.get(), fetch_alerts);
+    let chosen = move || query.with(|q| q.values("severity").first().cloned().unwrap_or_default());
+    let filters = SEVERITIES
+        .into_iter()
+        .map(|(value, label)| {
+            let href = move || {
+                let mut q = query.get();
+                q.vars.retain(|(k, _)| k != "severity");
+                if !value.is_empty() {
+                    q.vars.push(("severity".into(), value.into()));
+                }
+                q.href("/alerts")
+            };
+            let current = move || chosen() == value;
+            view! {
+                <a
+                    href=href
+                    class="range-picker__option"
+                    class:range-picker__option--selected=current
+                    aria-current=move || current().then_some("true")
+                >
+                    {label}
+                </a>
+            }
+        })
+        .collect_view();
+    view! {
+        <header class="page__header">
+            <div>
+                <h1 class="page__title" data-testid="page-title">"Alerts"</h1>
+                <p class="page__description">
+                    "Health-check alerts and Prometheus' alerting rules, firing first."
+                </p>
+            </div>
+            <RangePicker path="/alerts".to_string() query />
+        </header>
+        <nav class="range-picker" aria-label="Severity" data-testid="severity-filter">
+            {filters}
+        </nav>
+        <Transition fallback=|| {
+            view! {
+                <p class="page__loading" data-testid="page-loading" aria-busy="true">
+                    "Loading…"
+                </p>
+            }
+        }>
+            {move || {
+                alerts
+                    .get()
+                    .map(|result| match result {
+                        Ok(view) => {
+                            let span = query.with(|q| q.range.seconds());
+                            let firing = view
+                                .alerts
+                                .iter()
+                                .filter(|a| a.state == AlertState::Firing)
+                                .count();
+                            let empty = view.alerts.is_empty();
+                            let problems = view
+                                .problems
+                                .into_iter()
+                                .map(|p| view! { <p class="page__problem" role="alert">{p}</p> })
+                                .collect_view();
+                            let items = view
+                                .alerts
+                                .into_iter()
+                                .map(|alert| view! { <AlertItem alert span_seconds=span /> })
+                                .collect_view();
+                            view! {
+                                {problems}
+                                <p class="alerts__count" data-testid="alerts-firing">
+                                    {format!("{firing} firing")}
+                                </p>
+                                <Show when=move || empty>
+                                    <p class="page__empty" data-testid="alerts-empty">
+                                        "No alerts in this range."
+                                    </p>
+                                </Show>
+                                <ul class="alerts" data-testid="alerts">{items}</ul>
+                            }
+                                .into_any()
+                        }
+                        Err(error) => {
+                            view! {
+                                <section class="page__problem" role="alert" data-testid="alerts-error">
+                                    <p>{error.to_string()}</p>
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
+    }
+}
