@@ -13,8 +13,8 @@ pub use dashboard::{
     ThresholdStep, Thresholds, VariableView,
 };
 pub use health::{
-    AlertsView, CheckCard, CheckHistory, CheckResult, CheckSummary, ComponentResult, HealthStatus,
-    HealthView, HistoryPoint, Transition,
+    AlertsView, CheckCard, CheckHistory, CheckResult, CheckSummary, ComponentResult, FileProblem,
+    HealthStatus, HealthView, HistoryPoint, Transition,
 };
 pub use panel::{PanelData, PanelRef, PanelStatus, Point, Row, Series, Unit};
 pub use time_range::{

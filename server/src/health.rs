@@ -8,7 +8,7 @@ pub mod store;
 
 pub use checker::{Checker, HealthEvent};
 
-use app::model::{CheckCard, HealthView, Point};
+use app::model::{CheckCard, FileProblem, HealthView, Point};
 
 /// Every check (of `services`, if any are named) over a range, as the health
 /// page shows it: one short read transaction per check, off the async threads.
@@ -54,7 +54,11 @@ pub async fn view(
         checks,
         problems: checker
             .problem()
-            .map(|p| p.to_string())
+            .map(|p| FileProblem {
+                file: p.file,
+                field: p.field,
+                reason: p.reason,
+            })
             .into_iter()
             .collect(),
     })

@@ -136,9 +136,24 @@ pub struct HealthView {
     pub from_ms: i64,
     pub to_ms: i64,
     pub checks: Vec<CheckCard>,
-    /// What is wrong with the checks file, if its last edit had a mistake.
+    /// What is wrong with the checks file, if its last edit had a mistake
+    /// (the last good checks keep running).
     #[serde(default)]
-    pub problems: Vec<String>,
+    pub problems: Vec<FileProblem>,
+}
+
+/// A mistake in a file, by field.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FileProblem {
+    pub file: String,
+    pub field: String,
+    pub reason: String,
+}
+
+impl std::fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}: {}", self.file, self.field, self.reason)
+    }
 }
 
 /// Alerts as the alerts page shows them.

@@ -54,7 +54,13 @@ pub fn HealthPage() -> impl IntoView {
                             let problems = view
                                 .problems
                                 .into_iter()
-                                .map(|p| view! { <p class="page__problem" role="alert">{p}</p> })
+                                .map(|p| {
+                                    view! {
+                                        <p class="page__problem" role="alert" data-testid="checks-problem">
+                                            {format!("The checks file has a mistake; the last good checks keep running. {p}")}
+                                        </p>
+                                    }
+                                })
                                 .collect_view();
                             view! {
                                 <header class="page__header">
