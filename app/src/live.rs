@@ -10,6 +10,8 @@ use leptos::prelude::*;
 
 use crate::model::{PanelData, ViewQuery};
 
+pub mod health_feed;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamState {
     Connecting,
@@ -51,17 +53,22 @@ impl LiveStream {
     /// component lives, reconnecting when either changes.
     pub fn follow(&self, dashboard: Signal<String>, query: Signal<ViewQuery>) {
         let stream = *self;
-        Effect::new(
-            move |previous: Option<Option<futures::future::AbortHandle>>| {
-                if let Some(Some(handle)) = previous {
-                    handle.abort();
-                }
-                let dashboard = dashboard.get();
-                let query = query.get();
-                stream.panels.set(HashMap::new());
-                open(stream, dashboard, query)
-            },
-        );
+        let current = StoredValue::new(None::<futures::future::AbortHandle>);
+        Effect::new(move |_| {
+            if let Some(handle) = current.get_value() {
+                handle.abort();
+            }
+            let dashboard = dashboard.get();
+            let query = query.get();
+            stream.panels.set(HashMap::new());
+            current.set_value(open(stream, dashboard, query));
+        });
+        // Leaving the page closes its stream (another page may open its own).
+        on_cleanup(move || {
+            if let Some(handle) = current.try_get_value().flatten() {
+                handle.abort();
+            }
+        });
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]

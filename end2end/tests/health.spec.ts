@@ -59,6 +59,26 @@ test("a failing service's card turns down with the reason, and its history says 
   await expect(page).toHaveURL(/\/d\/api\?range=15m&service=permission-service/);
 });
 
+test("a hydrated health page follows a service going down and back without a reload", async ({ page }, info) => {
+  test.skip(info.project.name !== "hydrated", "live updates need the browser's script");
+  await page.goto("/health?range=15m");
+  const card = page.getByTestId("check-auth-service");
+  await expect(card).toHaveAttribute("data-status", "up");
+  // Hydrated: the stream is open and results keep arriving.
+  const checked = await card.getByTestId("check-checked").textContent();
+  await expect(card.getByTestId("check-checked")).not.toHaveText(checked ?? "", { timeout: 25_000 });
+  await setMode("auth-service", "fail");
+  try {
+    await expect(card).toHaveAttribute("data-status", "down", { timeout: 25_000 });
+    await expect(card.getByTestId("check-error")).toHaveText("answered HTTP 503");
+    await expect(page.getByTestId("health-summary")).toContainText("1 down");
+  } finally {
+    await setMode("auth-service", "normal");
+  }
+  await expect(card).toHaveAttribute("data-status", "up", { timeout: 25_000 });
+  await expect(card.getByTestId("check-error")).toHaveCount(0);
+});
+
 test("the alerts page lists alerts with severity filters kept in the URL", async ({ page }) => {
   await page.goto("/alerts?range=1h");
   await expect(page.getByTestId("page-title")).toHaveText("Alerts");

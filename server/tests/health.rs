@@ -460,3 +460,56 @@ fn vantage_check_also_checks_the_checks_file() {
         "{stderr}"
     );
 }
+
+/// Reads SSE text from `body` into `text` until it contains `wanted`.
+async fn read_until(
+    text: &mut String,
+    body: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    wanted: &str,
+) {
+    use futures::StreamExt;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !text.contains(wanted) {
+        let chunk = tokio::time::timeout_at(deadline, body.next())
+            .await
+            .unwrap_or_else(|_| panic!("{wanted:?} within 15 s: {text}"))
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn the_health_stream_pushes_results_and_changes_as_they_commit() {
+    let fleet = Fleet::start(FleetOptions::default()).await.unwrap();
+    let services = fleet.services().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checks.toml");
+    std::fs::write(&file, stack::fleet_checks_toml(&services[..3], 1.0)).unwrap();
+    let state = state_with_checks(&file);
+    let (status, body) = get(&state, "/api/stream?view=weather").await;
+    assert_eq!(status, 400, "{body}");
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = vantage::router(state.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let mut body = reqwest::get(format!("http://{addr}/api/stream?view=health"))
+        .await
+        .unwrap()
+        .bytes_stream();
+    let mut text = String::new();
+    read_until(&mut text, &mut body, "event: check").await;
+    assert!(text.starts_with("event: hello"), "{text}");
+    fleet
+        .set_mode(&services[1].name, ServiceMode::Fail)
+        .await
+        .unwrap();
+    read_until(&mut text, &mut body, "\"to\":\"down\"").await;
+    assert!(text.contains("event: transition"), "{text}");
+    fleet
+        .set_mode(&services[1].name, ServiceMode::Normal)
+        .await
+        .unwrap();
+    state.shutdown.cancel();
+}

@@ -4,7 +4,7 @@ use crate::{
     charts::sparkline,
     components::chart_svg::ChartSvg,
     format,
-    model::{CheckCard, HealthStatus, Series, TimeRange, Unit, ViewQuery},
+    model::{CheckCard, CheckResult, HealthStatus, Series, TimeRange, Unit, ViewQuery},
 };
 
 /// The word and the shape for a status, so colour is never the only sign.
@@ -27,38 +27,60 @@ pub fn CheckCardView(
     to_ms: i64,
     /// The page's range, kept in the drill-down link.
     range: TimeRange,
+    /// A newer result pushed by the stream, if one came.
+    #[prop(into)]
+    live: Signal<Option<CheckResult>>,
+    /// Since when its status holds, from a change pushed by the stream.
+    #[prop(into)]
+    live_since: Signal<Option<i64>>,
 ) -> impl IntoView {
     let check = card.check;
-    let latest = check.latest.clone();
-    let status = latest.as_ref().map(|r| r.status);
-    let (word, shape) = status_text(status);
-    let class = format!("check check--{}", word.replace(' ', "-"));
+    let initial = check.latest.clone();
+    let latest = Signal::derive(move || {
+        let pushed = live.get();
+        match (&initial, pushed) {
+            (Some(first), Some(pushed)) if pushed.at_ms >= first.at_ms => Some(pushed),
+            (None, Some(pushed)) => Some(pushed),
+            (first, _) => first.clone(),
+        }
+    });
+    let status = move || latest.with(|l| l.as_ref().map(|r| r.status));
+    let word = move || status_text(status()).0;
+    let shape = move || status_text(status()).1;
     let span = (to_ms - from_ms) / 1000;
-    let response = latest
-        .as_ref()
-        .map(|r| format::value(r.response_ms / 1000.0, Unit::Seconds))
-        .unwrap_or_else(|| "–".into());
-    let checked = latest
-        .as_ref()
-        .map(|r| format::clock_seconds(r.at_ms / 1000))
-        .unwrap_or_else(|| "–".into());
+    let response = move || {
+        latest.with(|l| {
+            l.as_ref()
+                .map(|r| format::value(r.response_ms / 1000.0, Unit::Seconds))
+                .unwrap_or_else(|| "–".into())
+        })
+    };
+    let checked = move || {
+        latest.with(|l| {
+            l.as_ref()
+                .map(|r| format::clock_seconds(r.at_ms / 1000))
+                .unwrap_or_else(|| "–".into())
+        })
+    };
     let uptime = card
         .uptime_percent
         .map(|u| format::value(u, Unit::Percent))
         .unwrap_or_else(|| "–".into());
     // With the date when it is not today.
-    let since = check
-        .since_ms
-        .map(|s| {
-            let old = s < to_ms - 86_400_000;
-            format!(
-                "{} UTC",
+    let first_since = check.since_ms;
+    let since = move || {
+        live_since
+            .get()
+            .or(first_since)
+            .map(|s| {
+                let old = s < to_ms - 86_400_000;
                 format::clock(s / 1000, if old { 3 * 86_400 } else { 0 })
-            )
-        })
-        .unwrap_or_else(|| "–".into());
-    let error = latest.as_ref().and_then(|r| r.error.clone());
-    let components = latest.map(|r| r.components).unwrap_or_default();
+            })
+            .unwrap_or_else(|| "–".into())
+    };
+    let error = move || latest.with(|l| l.as_ref().and_then(|r| r.error.clone()));
+    let components =
+        move || latest.with(|l| l.as_ref().map(|r| r.components.clone()).unwrap_or_default());
     let series = Series {
         name: check.name.clone(),
         points: card.response,
@@ -88,7 +110,7 @@ pub fn CheckCardView(
     .href("/d/api");
     view! {
         <article
-            class=class
+            class=move || format!("check check--{}", word().replace(' ', "-"))
             data-testid=format!("check-{}", check.name)
             data-status=word
             aria-labelledby=format!("check-title-{}", check.name)
@@ -110,7 +132,7 @@ pub fn CheckCardView(
                 </div>
                 <div>
                     <dt>"Checked"</dt>
-                    <dd>{checked}</dd>
+                    <dd data-testid="check-checked">{checked}</dd>
                 </div>
                 <div>
                     <dt>"Uptime"</dt>
@@ -121,33 +143,34 @@ pub fn CheckCardView(
                     <dd>{since}</dd>
                 </div>
             </dl>
-            {error.map(|e| view! { <p class="check__error" data-testid="check-error">{e}</p> })}
+            {move || {
+                error().map(|e| view! { <p class="check__error" data-testid="check-error">{e}</p> })
+            }}
             <ChartSvg
                 shapes=Signal::stored(shapes)
                 width=sparkline::WIDTH
                 height=sparkline::HEIGHT
                 label=format!("{} response time over the range", check.name)
             />
-            <Show when={
-                let any = !components.is_empty();
-                move || any
-            }>
+            <Show when=move || !components().is_empty()>
                 <ul class="check__components" aria-label="Components">
-                    {components
-                        .iter()
-                        .map(|c| {
-                            let (word, shape) = status_text(Some(c.status));
-                            view! {
-                                <li class=format!("component component--{word}")>
-                                    <span aria-hidden="true">{shape}</span>
-                                    " "
-                                    {c.name.clone()}
-                                    ": "
-                                    {c.said.clone()}
-                                </li>
-                            }
-                        })
-                        .collect_view()}
+                    {move || {
+                        components()
+                            .into_iter()
+                            .map(|c| {
+                                let (word, shape) = status_text(Some(c.status));
+                                view! {
+                                    <li class=format!("component component--{word}")>
+                                        <span aria-hidden="true">{shape}</span>
+                                        " "
+                                        {c.name}
+                                        ": "
+                                        {c.said}
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
                 </ul>
             </Show>
             <details class="check__history">

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_location;
 use crate::{
     components::{alert_item::AlertItem, range_picker::RangePicker},
     data::fetch_alerts,
+    live::health_feed::use_health_feed,
     model::{AlertState, ViewQuery},
 };
 
@@ -15,12 +16,17 @@ const SEVERITIES: [(&str, &str); 4] = [
 ];
 
 /// `/alerts`: Vantage's health alerts and Prometheus' alerts in one list,
-/// firing first, filterable by severity (and `service=` in the URL).
+/// firing first, filterable by severity (and `service=` in the URL). When a
+/// health alert fires or resolves, the feed says so and the list is read again.
 #[component]
 pub fn AlertsPage() -> impl IntoView {
+    let feed = use_health_feed("alerts");
     let location = use_location();
     let query = Memo::new(move |_| ViewQuery::parse(&location.search.get()).0);
-    let alerts = Resource::new(move || query.get(), fetch_alerts);
+    let alerts = Resource::new(
+        move || (query.get(), feed.alert_changes.get()),
+        |(query, _)| fetch_alerts(query),
+    );
     let chosen = move || query.with(|q| q.values("severity").first().cloned().unwrap_or_default());
     let filters = SEVERITIES
         .into_iter()

@@ -4,12 +4,15 @@ use leptos_router::hooks::use_location;
 use crate::{
     components::{check_card::CheckCardView, range_picker::RangePicker},
     data::fetch_health,
+    live::health_feed::use_health_feed,
     model::{HealthStatus, ViewQuery},
 };
 
-/// `/health`: every check as a card, worst first, complete in the first HTML.
+/// `/health`: every check as a card, worst first, complete in the first HTML,
+/// then kept live by the health feed.
 #[component]
 pub fn HealthPage() -> impl IntoView {
+    let feed = use_health_feed("health");
     let location = use_location();
     let query = Memo::new(move |_| ViewQuery::parse(&location.search.get()).0);
     let health = Resource::new(move || query.get(), fetch_health);
@@ -27,19 +30,37 @@ pub fn HealthPage() -> impl IntoView {
                     .map(|result| match result {
                         Ok(mut view) => {
                             let range = query.with(|q| q.range);
-                            let count = |s: HealthStatus| {
-                                view.checks
-                                    .iter()
-                                    .filter(|c| c.check.latest.as_ref().map(|r| r.status) == Some(s))
-                                    .count()
+                            let first: Vec<(String, Option<(i64, HealthStatus)>)> = view
+                                .checks
+                                .iter()
+                                .map(|c| {
+                                    let latest = c.check.latest.as_ref().map(|r| (r.at_ms, r.status));
+                                    (c.check.name.clone(), latest)
+                                })
+                                .collect();
+                            // The counts follow the feed too.
+                            let summary = move || {
+                                let now: Vec<Option<HealthStatus>> = feed.results.with(|pushed| {
+                                    first
+                                        .iter()
+                                        .map(|(name, initial)| {
+                                            match (pushed.get(name), initial) {
+                                                (Some(p), Some((at, _))) if p.at_ms >= *at => Some(p.status),
+                                                (Some(p), None) => Some(p.status),
+                                                (_, initial) => initial.map(|(_, s)| s),
+                                            }
+                                        })
+                                        .collect()
+                                });
+                                let count = |s| now.iter().filter(|x| **x == Some(s)).count();
+                                format!(
+                                    "{} checks: {} up, {} degraded, {} down",
+                                    now.len(),
+                                    count(HealthStatus::Up),
+                                    count(HealthStatus::Degraded),
+                                    count(HealthStatus::Down),
+                                )
                             };
-                            let summary = format!(
-                                "{} checks: {} up, {} degraded, {} down",
-                                view.checks.len(),
-                                count(HealthStatus::Up),
-                                count(HealthStatus::Degraded),
-                                count(HealthStatus::Down),
-                            );
                             // Worst first; unchecked after down.
                             view.checks.sort_by_key(|c| {
                                 std::cmp::Reverse(c.check.latest.as_ref().map(|r| r.status as u8 + 1).unwrap_or(0))
@@ -49,7 +70,17 @@ pub fn HealthPage() -> impl IntoView {
                             let cards = view
                                 .checks
                                 .into_iter()
-                                .map(|card| view! { <CheckCardView card from_ms to_ms range /> })
+                                .map(|card| {
+                                    let name = card.check.name.clone();
+                                    let pushed = name.clone();
+                                    let live = Signal::derive(move || {
+                                        feed.results.with(|m| m.get(&pushed).cloned())
+                                    });
+                                    let live_since = Signal::derive(move || {
+                                        feed.since.with(|m| m.get(&name).copied())
+                                    });
+                                    view! { <CheckCardView card from_ms to_ms range live live_since /> }
+                                })
                                 .collect_view();
                             let problems = view
                                 .problems

@@ -9,11 +9,12 @@ use axum::{
     },
 };
 use futures::{future, stream, Stream, StreamExt};
-use tokio_stream::wrappers::ReceiverStream;
+use tokio_stream::wrappers::{BroadcastStream, ReceiverStream};
 
 use super::query_string::ViewParams;
 use crate::{
     error::{ApiError, ApiResult},
+    health::HealthEvent,
     hub::{EventId, StreamEvent, TopicKey},
     AppState,
 };
@@ -23,7 +24,8 @@ const RETRY: Duration = Duration::from_secs(3);
 /// Comment lines this often keep proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// `GET /api/stream?dashboard=…&range=…&<variable>=…`: the tab's one live stream.
+/// `GET /api/stream?dashboard=…&range=…&<variable>=…` (a dashboard) or
+/// `?view=health|alerts`: the tab's one live stream.
 ///
 /// It opens with `hello`, then the newest data of every panel at once, then live
 /// events as refreshes land. A browser reconnecting with `Last-Event-ID` gets
@@ -36,6 +38,14 @@ pub async fn stream(
     RawQuery(query): RawQuery,
 ) -> ApiResult<impl IntoResponse> {
     let params = ViewParams::parse(query.as_deref())?;
+    if let Some((_, view)) = params.others.iter().find(|(k, _)| k == "view") {
+        let view = match view.as_str() {
+            "health" => HealthView::Health,
+            "alerts" => HealthView::Alerts,
+            _ => return Err(ApiError::BadRequest("view= is health or alerts".into())),
+        };
+        return Ok(health_stream(&state, view).into_response());
+    }
     let dashboard = params
         .dashboard
         .clone()
@@ -61,7 +71,7 @@ pub async fn stream(
     ));
     let snapshot = stream::iter(subscription.snapshot).map(|e| to_sse(&e));
     let live = ReceiverStream::new(subscription.events).map(|e| to_sse(&e));
-    let events: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> = Box::pin(
+    let events: EventStream = Box::pin(
         hello
             .chain(snapshot)
             .chain(live)
@@ -69,14 +79,62 @@ pub async fn stream(
             .map(Ok),
     );
 
-    Ok((
+    Ok(sse(events).into_response())
+}
+
+type EventStream = std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>;
+
+fn sse(events: EventStream) -> impl IntoResponse {
+    (
         // Proxies such as nginx would otherwise hold events back.
         [(
             header::HeaderName::from_static("x-accel-buffering"),
             HeaderValue::from_static("no"),
         )],
         Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)),
-    ))
+    )
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum HealthView {
+    Health,
+    Alerts,
+}
+
+/// The health page's stream: every committed check result (`check`) and
+/// status change (`transition`); the alerts page's: every alert that fires or
+/// resolves (`alert`). A result replaces the one before, so a reconnect needs
+/// no replay: the next interval brings every check again. A client that falls
+/// behind the bounded channel is disconnected and reconnects.
+fn health_stream(state: &AppState, view: HealthView) -> impl IntoResponse {
+    let hello = stream::once(future::ready(
+        Event::default().event("hello").retry(RETRY).data("{}"),
+    ));
+    let live = BroadcastStream::new(state.checker.events())
+        .take_while(|e| future::ready(e.is_ok()))
+        .filter_map(move |e| {
+            let event = match (view, e.ok()) {
+                (HealthView::Health, Some(HealthEvent::Result(r))) => {
+                    Event::default().event("check").json_data(&r).ok()
+                }
+                (HealthView::Health, Some(HealthEvent::Transition(t))) => {
+                    Event::default().event("transition").json_data(&t).ok()
+                }
+                (_, Some(HealthEvent::Alert(change))) => Event::default()
+                    .event("alert")
+                    .json_data(change.alert())
+                    .ok(),
+                _ => None,
+            };
+            future::ready(event)
+        });
+    let events: EventStream = Box::pin(
+        hello
+            .chain(live)
+            .take_until(state.shutdown.clone().cancelled_owned())
+            .map(Ok),
+    );
+    sse(events)
 }
 
 fn to_sse(event: &StreamEvent) -> Event {
