@@ -2,6 +2,7 @@
 //! fires and resolves them with cooldowns, and the notifier that hands them to
 //! Alertmanager and webhooks. Replaces the hand-written alert script.
 
+pub mod alertmanager;
 pub mod engine;
 pub mod notify;
 pub mod rules;
@@ -19,23 +20,50 @@ use crate::{
     prometheus::{Alert as PrometheusAlert, PrometheusClient},
 };
 
-/// Vantage's alerts active at some time in `range` (Unix ms) and the firing and
-/// pending alerts of Prometheus' rules, narrowed to `severities` and
+/// Where alerts come from.
+pub struct AlertSources<'a> {
+    pub checker: &'a Checker,
+    pub prometheus: &'a PrometheusClient,
+    pub alertmanager: Option<&'a alertmanager::AlertmanagerClient>,
+}
+
+/// Vantage's alerts active at some time in `range` (Unix ms), the firing and
+/// pending alerts of Prometheus' rules and those Alertmanager holds from other
+/// senders, narrowed to `severities` and
 /// `services` (empty: all); firing first, worst first, newest first. If
 /// Prometheus does not answer, `problems` says so and the rest is there.
 pub async fn view(
-    checker: &Checker,
-    prometheus: &PrometheusClient,
+    sources: &AlertSources<'_>,
     (from_ms, to_ms): (i64, i64),
     severities: &[Severity],
     services: &[String],
 ) -> Result<AlertsView, StoreError> {
-    let (own, theirs) = tokio::join!(checker.alerts_between(from_ms, to_ms), prometheus.alerts());
+    let held = async {
+        match sources.alertmanager {
+            Some(am) => Some(am.alerts().await),
+            None => None,
+        }
+    };
+    let (own, theirs, held) = tokio::join!(
+        sources.checker.alerts_between(from_ms, to_ms),
+        sources.prometheus.alerts(),
+        held
+    );
     let mut alerts = own?;
     let mut problems = Vec::new();
     match theirs {
         Ok(answer) => alerts.extend(answer.data.alerts.iter().filter_map(from_prometheus)),
         Err(e) => problems.push(format!("Prometheus' alerts are missing: {e}")),
+    }
+    match held {
+        // Prometheus' alerts reach Alertmanager too: each is listed once.
+        Some(Ok(held)) => {
+            let known: Vec<BTreeMap<String, String>> =
+                alerts.iter().map(|a| a.labels.clone()).collect();
+            alerts.extend(held.into_iter().filter(|a| !known.contains(&a.labels)));
+        }
+        Some(Err(e)) => problems.push(format!("Alertmanager's alerts are missing: {e}")),
+        None => {}
     }
     alerts.retain(|a| {
         (severities.is_empty() || severities.contains(&a.severity))

@@ -34,6 +34,7 @@ use tower_http::{
 };
 
 use crate::{
+    alerts::alertmanager::AlertmanagerClient,
     config::Config,
     dashboards::Dashboards,
     health::{
@@ -56,6 +57,8 @@ pub struct AppState {
     pub panels: Arc<PanelService>,
     pub hub: Hub,
     pub checker: Checker,
+    /// Set when `alertmanager_url` is: its alerts are listed with ours.
+    pub alertmanager: Option<AlertmanagerClient>,
     pub metrics: Arc<Metrics>,
     pub leptos: LeptosOptions,
     /// Cancelled on shutdown: ends refreshers and open streams.
@@ -106,6 +109,10 @@ impl AppState {
             shutdown.clone(),
         )
         .map_err(|e| StartError(e.to_string()))?;
+        let alertmanager = config
+            .alertmanager_url
+            .clone()
+            .map(|url| AlertmanagerClient::new(url, config.query_timeout()));
         let leptos = LeptosOptions::builder()
             .output_name("vantage")
             .site_root(config.site_root.to_string_lossy().as_ref())
@@ -119,6 +126,7 @@ impl AppState {
             panels,
             hub,
             checker,
+            alertmanager,
             metrics,
             leptos,
             shutdown,
@@ -161,11 +169,7 @@ pub fn router(state: AppState) -> Router {
     let stream = Router::new().route("/api/stream", get(api::stream::stream));
 
     let options = state.leptos.clone();
-    let source = ssr_source::shared(
-        Arc::clone(&state.panels),
-        state.checker.clone(),
-        state.prometheus.clone(),
-    );
+    let source = ssr_source::shared(&state);
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,

@@ -12,17 +12,19 @@ use app::{
 use futures::future::join_all;
 
 use crate::{
+    alerts::alertmanager::AlertmanagerClient,
     api::{alerts::AlertFilter, checks::services_of, query_string::ViewParams},
     health::{probe::unix_ms, Checker},
     panels::{LoadError, PanelService},
     prometheus::PrometheusClient,
 };
 
-/// The panels, the checker and Prometheus, for pages.
+/// The panels, the checker, Prometheus and Alertmanager, for pages.
 struct Source {
     panels: Arc<PanelService>,
     checker: Checker,
     prometheus: PrometheusClient,
+    alertmanager: Option<AlertmanagerClient>,
 }
 
 /// The page's query string as the API reads it; pages ignore unknown keys.
@@ -87,9 +89,13 @@ impl PageSource for Source {
             let params = params_of(query);
             let filter = AlertFilter::from_params(&params, false)
                 .map_err(|e| DataError::BadRequest(e.to_string()))?;
+            let sources = crate::alerts::AlertSources {
+                checker: &self.checker,
+                prometheus: &self.prometheus,
+                alertmanager: self.alertmanager.as_ref(),
+            };
             crate::alerts::view(
-                &self.checker,
-                &self.prometheus,
+                &sources,
                 params.window_ms(unix_ms()),
                 &filter.severities,
                 &filter.services,
@@ -114,14 +120,11 @@ impl PageSource for Source {
     }
 }
 
-pub fn shared(
-    panels: Arc<PanelService>,
-    checker: Checker,
-    prometheus: PrometheusClient,
-) -> SharedPageSource {
+pub fn shared(state: &crate::AppState) -> SharedPageSource {
     Arc::new(Source {
-        panels,
-        checker,
-        prometheus,
+        panels: Arc::clone(&state.panels),
+        checker: state.checker.clone(),
+        prometheus: state.prometheus.clone(),
+        alertmanager: state.alertmanager.clone(),
     })
 }

@@ -14,25 +14,36 @@ use stack::{Stack, StackOptions};
 use support::get;
 use vantage::{config::Config, AppState};
 
-/// A webhook receiver that keeps every body it is sent.
-async fn webhook() -> (String, Arc<Mutex<Vec<serde_json::Value>>>) {
-    use axum::{extract::State, routing::post, Json, Router};
+/// A webhook receiver that refuses its first call (so the sender must retry)
+/// and keeps every body it accepts; also counts every call.
+async fn webhook() -> (String, Arc<Mutex<Vec<serde_json::Value>>>, Arc<Mutex<u32>>) {
+    use axum::{extract::State, http::StatusCode, routing::post, Json, Router};
+    type Kept = (Arc<Mutex<Vec<serde_json::Value>>>, Arc<Mutex<u32>>);
     let got: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let calls: Arc<Mutex<u32>> = Arc::default();
     let app = Router::new()
         .route(
             "/hook",
             post(
-                |State(got): State<Arc<Mutex<Vec<serde_json::Value>>>>,
-                 Json(body): Json<serde_json::Value>| async move {
+                |State((got, calls)): State<Kept>, Json(body): Json<serde_json::Value>| async move {
+                    let n = {
+                        let mut calls = calls.lock().unwrap();
+                        *calls += 1;
+                        *calls
+                    };
+                    if n == 1 {
+                        return StatusCode::SERVICE_UNAVAILABLE;
+                    }
                     got.lock().unwrap().push(body);
+                    StatusCode::OK
                 },
             ),
         )
-        .with_state(Arc::clone(&got));
+        .with_state((Arc::clone(&got), Arc::clone(&calls)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}/hook"), got)
+    (format!("http://{addr}/hook"), got, calls)
 }
 
 async fn alerts(state: &AppState, query: &str) -> serde_json::Value {
@@ -89,7 +100,19 @@ async fn alerts_fire_after_their_durations_reach_alertmanager_resolve_and_cool_d
     let fleet = stack.fleet().unwrap();
     let services = fleet.services().await;
     let am = stack.alertmanager_url.clone().unwrap();
-    let (hook, received) = webhook().await;
+    let (hook, received, calls) = webhook().await;
+    // Another sender's alert, held by Alertmanager: listed too.
+    let other = serde_json::json!([{
+        "labels": { "alertname": "DiskFull", "severity": "warning", "service": "billing" },
+        "annotations": { "summary": "billing's disk is 95 % full" }
+    }]);
+    let posted = reqwest::Client::new()
+        .post(format!("{am}/api/v2/alerts"))
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
+    assert!(posted.status().is_success());
 
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("checks.toml");
@@ -181,6 +204,45 @@ async fn alerts_fire_after_their_durations_reach_alertmanager_resolve_and_cool_d
     )
     .await;
 
+    // Alertmanager's own list adds what other senders raised, and what
+    // reached it from Prometheus (or from Vantage) is listed once.
+    eventually(
+        Duration::from_secs(20),
+        "ServiceFailing in Alertmanager too",
+        async || {
+            in_alertmanager(&am).await.into_iter().find(|a| {
+                a["labels"]["alertname"] == "ServiceFailing"
+                    && a["labels"]["service"] == "auth-service"
+            })
+        },
+    )
+    .await;
+    let list = eventually(
+        Duration::from_secs(15),
+        "DiskFull from Alertmanager",
+        async || {
+            let list = alerts(&state, "").await;
+            list["alerts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["source"] == "alertmanager" && a["name"] == "DiskFull")
+                .then_some(list)
+        },
+    )
+    .await;
+    let labels: Vec<&serde_json::Value> = list["alerts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["labels"])
+        .collect();
+    for (i, l) in labels.iter().enumerate() {
+        assert!(!labels[i + 1..].contains(l), "listed twice: {l}");
+    }
+    assert_eq!(find(&list, "ServiceDown", "auth-service").len(), 1);
+    assert_eq!(find(&list, "ServiceFailing", "auth-service").len(), 1);
+
     // Recovery resolves it, everywhere.
     fleet
         .set_mode("auth-service", ServiceMode::Normal)
@@ -247,7 +309,9 @@ async fn alerts_fire_after_their_durations_reach_alertmanager_resolve_and_cool_d
     )
     .await;
 
-    // The webhook heard each change once: fired, resolved, fired.
+    // The webhook heard each change once (fired, resolved, fired), the first
+    // after a retry.
+    assert!(*calls.lock().unwrap() >= 4, "a refused delivery is retried");
     let heard: Vec<(String, String)> = received
         .lock()
         .unwrap()

@@ -18,6 +18,7 @@ pub fn AlertItem(alert: Alert, span_seconds: i64) -> impl IntoView {
     let source = match alert.source {
         AlertSource::Vantage => "health check",
         AlertSource::Prometheus => "Prometheus rule",
+        AlertSource::Alertmanager => "Alertmanager",
     };
     let when = |ms: i64| {
         format!(

@@ -48,6 +48,8 @@ pub enum AlertSource {
     Vantage,
     /// Raised by a Prometheus alerting rule.
     Prometheus,
+    /// Held by Alertmanager (from any other sender).
+    Alertmanager,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

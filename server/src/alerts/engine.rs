@@ -79,7 +79,11 @@ impl Engine {
     /// What one committed result of a check of `service` changes.
     pub fn observe(&mut self, service: &str, result: &CheckResult) -> Vec<AlertChange> {
         let mut changes = Vec::new();
-        for rule in self.rules.iter().filter(|r| r.applies_to(service)) {
+        for rule in self
+            .rules
+            .iter()
+            .filter(|r| r.applies_to(&result.check, service))
+        {
             let holds = match rule.when {
                 RuleCondition::Down => result.status == HealthStatus::Down,
                 RuleCondition::Degraded => result.status == HealthStatus::Degraded,
@@ -179,6 +183,7 @@ mod tests {
             hold: Duration::from_secs(hold),
             severity: Severity::Critical,
             services: vec![],
+            checks: vec![],
             exclude_services: vec!["frontend".into()],
             cooldown: Duration::from_secs(cooldown),
         }
@@ -227,6 +232,20 @@ mod tests {
         assert!(run(&mut e, 33, &[D, D, D, D, U]).is_empty());
         // After the cooldown it may fire again.
         assert_eq!(run(&mut e, 100, &[D, D, D]), [(102, true)]);
+    }
+
+    #[test]
+    fn a_rule_for_named_checks_watches_only_those() {
+        let mut only = rule(0, 0);
+        only.checks = vec!["payments".into()];
+        let mut e = Engine::new(vec![only], vec![]);
+        assert!(
+            e.observe("auth-service", &result(0, D)).is_empty(),
+            "auth is not named"
+        );
+        let mut payments = result(1, D);
+        payments.check = "payments".into();
+        assert_eq!(e.observe("billing", &payments).len(), 1);
     }
 
     #[test]

@@ -115,12 +115,7 @@ impl Targets {
     /// minutely repeats).
     async fn deliver(&self, alert: &Alert, to_webhook: bool) {
         if let Some(am) = &self.alertmanager {
-            // Joined below the configured path, which may be a prefix.
-            let mut base = am.clone();
-            if !base.path().ends_with('/') {
-                base.set_path(&format!("{}/", base.path()));
-            }
-            let url = base.join("api/v2/alerts").unwrap_or(base);
+            let url = super::alertmanager::api_url(am, "api/v2/alerts");
             let body = json!([alertmanager_alert(alert)]);
             self.post("Alertmanager", url, &body).await;
         }

@@ -20,6 +20,9 @@ pub struct AlertRuleFile {
     /// Only checks of these services (default: all).
     #[serde(default)]
     pub services: Vec<String>,
+    /// Only these checks, by name (default: all).
+    #[serde(default)]
+    pub checks: Vec<String>,
     /// Never checks of these services.
     #[serde(default)]
     pub exclude_services: Vec<String>,
@@ -41,6 +44,7 @@ pub struct AlertRule {
     pub hold: Duration,
     pub severity: Severity,
     pub services: Vec<String>,
+    pub checks: Vec<String>,
     pub exclude_services: Vec<String>,
     /// After it resolves, the same alert does not fire again this soon.
     pub cooldown: Duration,
@@ -49,8 +53,10 @@ pub struct AlertRule {
 const DEFAULT_COOLDOWN: Duration = Duration::from_secs(300);
 
 impl AlertRule {
-    pub fn applies_to(&self, service: &str) -> bool {
+    /// Whether the rule watches `check` of `service`.
+    pub fn applies_to(&self, check: &str, service: &str) -> bool {
         (self.services.is_empty() || self.services.iter().any(|s| s == service))
+            && (self.checks.is_empty() || self.checks.iter().any(|c| c == check))
             && !self.exclude_services.iter().any(|s| s == service)
     }
 
@@ -65,6 +71,7 @@ impl AlertRule {
                 hold: Duration::from_secs(secs),
                 severity,
                 services: services.iter().map(|s| s.to_string()).collect(),
+                checks: Vec::new(),
                 exclude_services: exclude.iter().map(|s| s.to_string()).collect(),
                 cooldown: DEFAULT_COOLDOWN,
             };
@@ -165,6 +172,7 @@ impl AlertRule {
             hold: seconds(raw.for_seconds, 0.0, "for_seconds")?,
             severity,
             services: raw.services,
+            checks: raw.checks,
             exclude_services: raw.exclude_services,
             cooldown: seconds(
                 raw.cooldown_seconds,

@@ -24,9 +24,13 @@ pub async fn list(
 ) -> ApiResult<Json<AlertsView>> {
     let params = ViewParams::parse(query.as_deref())?;
     let filter = AlertFilter::from_params(&params, true)?;
+    let sources = crate::alerts::AlertSources {
+        checker: &state.checker,
+        prometheus: &state.prometheus,
+        alertmanager: state.alertmanager.as_ref(),
+    };
     let view = crate::alerts::view(
-        &state.checker,
-        &state.prometheus,
+        &sources,
         params.window_ms(unix_ms()),
         &filter.severities,
         &filter.services,
