@@ -6,6 +6,7 @@ pub mod check_card;
 pub mod data_table;
 pub mod gauge_dial;
 pub mod nav_bar;
+pub mod page_loading;
 pub mod panel_card;
 pub mod panel_status;
 pub mod range_picker;

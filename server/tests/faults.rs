@@ -38,6 +38,17 @@ struct PanelEvents<S> {
     buffer: String,
 }
 
+impl PanelEvents<futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>> {
+    /// Opens the stream at `path` on `addr`.
+    async fn open(addr: std::net::SocketAddr, path: &str) -> Self {
+        let body = reqwest::get(format!("http://{addr}{path}"))
+            .await
+            .unwrap()
+            .bytes_stream();
+        Self::new(Box::pin(body))
+    }
+}
+
 impl<S: futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin> PanelEvents<S> {
     fn new(body: S) -> Self {
         Self {
@@ -89,13 +100,7 @@ fn kind(event: &serde_json::Value) -> &str {
 async fn panels_go_stale_when_prometheus_stops_and_recover_when_it_returns() {
     let mut stack = stack().await;
     let addr = serve(state_for(&stack.prometheus_url)).await;
-    let body = reqwest::get(format!(
-        "http://{addr}/api/stream?dashboard=overview&range=15m"
-    ))
-    .await
-    .unwrap()
-    .bytes_stream();
-    let mut events = PanelEvents::new(body);
+    let mut events = PanelEvents::open(addr, "/api/stream?dashboard=overview&range=15m").await;
     let live = events
         .wait_for("request_rate", Duration::from_secs(20), |e| {
             kind(e) == "live" && values_of(e) > 0
@@ -150,13 +155,7 @@ async fn a_stalled_query_times_out_on_its_own_panel_and_holds_back_no_other() {
     };
     let addr = serve(state).await;
     let started = Instant::now();
-    let body = reqwest::get(format!(
-        "http://{addr}/api/stream?dashboard=overview&range=15m"
-    ))
-    .await
-    .unwrap()
-    .bytes_stream();
-    let mut events = PanelEvents::new(body);
+    let mut events = PanelEvents::open(addr, "/api/stream?dashboard=overview&range=15m").await;
 
     // Every other panel arrives live, and keeps refreshing, while the stalled
     // query is still waiting for its timeout.
@@ -208,11 +207,7 @@ async fn a_stream_client_that_stops_reading_is_disconnected_and_memory_stays_fla
     let path = "/api/stream?dashboard=overview&range=24h";
 
     // A reader that keeps up, on the same topic.
-    let body = reqwest::get(format!("http://{addr}{path}"))
-        .await
-        .unwrap()
-        .bytes_stream();
-    let mut reader = PanelEvents::new(body);
+    let mut reader = PanelEvents::open(addr, path).await;
     reader
         .wait_for("request_rate", Duration::from_secs(20), |e| {
             kind(e) == "live"

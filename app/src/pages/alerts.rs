@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::{
-    components::{alert_item::AlertItem, range_picker::RangePicker},
+    components::{alert_item::AlertItem, page_loading::PageLoading, range_picker::RangePicker},
     data::fetch_alerts,
     live::health_feed::use_health_feed,
     model::{AlertState, ViewQuery},
@@ -65,13 +65,7 @@ pub fn AlertsPage() -> impl IntoView {
         <nav class="range-picker" aria-label="Severity" data-testid="severity-filter">
             {filters}
         </nav>
-        <Transition fallback=|| {
-            view! {
-                <p class="page__loading" data-testid="page-loading" aria-busy="true">
-                    "Loading…"
-                </p>
-            }
-        }>
+        <Transition fallback=PageLoading>
             {move || {
                 alerts
                     .get()

@@ -3,7 +3,8 @@ use leptos_router::hooks::{use_location, use_params_map};
 
 use crate::{
     components::{
-        panel_card::PanelCard, range_picker::RangePicker, variable_picker::VariablePicker,
+        page_loading::PageLoading, panel_card::PanelCard, range_picker::RangePicker,
+        variable_picker::VariablePicker,
     },
     data::{fetch_dashboard, DataError},
     live::use_live_stream,
@@ -34,13 +35,7 @@ pub fn DashboardPage() -> impl IntoView {
     );
 
     view! {
-        <Transition fallback=|| {
-            view! {
-                <p class="page__loading" data-testid="page-loading" aria-busy="true">
-                    "Loading…"
-                </p>
-            }
-        }>
+        <Transition fallback=PageLoading>
             {move || {
                 dashboard
                     .get()

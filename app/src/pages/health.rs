@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::{
-    components::{check_card::CheckCardView, range_picker::RangePicker},
+    components::{check_card::CheckCardView, page_loading::PageLoading, range_picker::RangePicker},
     data::fetch_health,
     live::health_feed::use_health_feed,
     model::{HealthStatus, ViewQuery},
@@ -17,13 +17,7 @@ pub fn HealthPage() -> impl IntoView {
     let query = Memo::new(move |_| ViewQuery::parse(&location.search.get()).0);
     let health = Resource::new(move || query.get(), fetch_health);
     view! {
-        <Transition fallback=|| {
-            view! {
-                <p class="page__loading" data-testid="page-loading" aria-busy="true">
-                    "Loading…"
-                </p>
-            }
-        }>
+        <Transition fallback=PageLoading>
             {move || {
                 health
                     .get()
