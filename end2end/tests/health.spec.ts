@@ -91,4 +91,13 @@ test("the alerts page lists alerts with severity filters kept in the URL", async
   }
   await page.getByTestId("range-picker").getByRole("link", { name: "24h" }).click();
   await expect(page).toHaveURL(/\/alerts\?range=24h&severity=critical/);
+  // The service choice is a plain form: it works without JavaScript too.
+  const filter = page.getByTestId("service-filter");
+  await filter.getByLabel("Service").selectOption("auth-service");
+  await filter.getByRole("button", { name: "Show" }).click();
+  await expect(page).toHaveURL(/\/alerts\?range=24h&severity=critical&service=auth-service/);
+  await expect(filter.getByLabel("Service")).toHaveValue("auth-service");
+  for (const text of await page.getByTestId("alert").allTextContents()) {
+    expect(text).toContain("auth-service");
+  }
 });

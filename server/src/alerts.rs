@@ -65,6 +65,13 @@ pub async fn view(
         Some(Err(e)) => problems.push(format!("Alertmanager's alerts are missing: {e}")),
         None => {}
     }
+    let mut choices: Vec<String> = alerts
+        .iter()
+        .filter_map(|a| a.service.clone())
+        .chain(sources.checker.summaries().into_iter().map(|c| c.service))
+        .collect();
+    choices.sort();
+    choices.dedup();
     alerts.retain(|a| {
         (severities.is_empty() || severities.contains(&a.severity))
             && (services.is_empty() || a.service.as_ref().is_some_and(|s| services.contains(s)))
@@ -80,7 +87,11 @@ pub async fn view(
             .then(b.severity.cmp(&a.severity))
             .then(b.since_ms.cmp(&a.since_ms))
     });
-    Ok(AlertsView { alerts, problems })
+    Ok(AlertsView {
+        alerts,
+        services: choices,
+        problems,
+    })
 }
 
 fn from_prometheus(p: &PrometheusAlert) -> Option<Alert> {

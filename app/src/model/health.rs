@@ -160,6 +160,9 @@ impl std::fmt::Display for FileProblem {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AlertsView {
     pub alerts: Vec<super::Alert>,
+    /// Services the list can be narrowed to: those with checks or alerts.
+    #[serde(default)]
+    pub services: Vec<String>,
     /// Sources that did not answer (their alerts are missing).
     #[serde(default)]
     pub problems: Vec<String>,

@@ -78,6 +78,7 @@ pub fn AlertsPage() -> impl IntoView {
                                 .filter(|a| a.state == AlertState::Firing)
                                 .count();
                             let empty = view.alerts.is_empty();
+                            let picker = view! { <ServicePicker services=view.services.clone() query /> };
                             let problems = view
                                 .problems
                                 .into_iter()
@@ -89,6 +90,7 @@ pub fn AlertsPage() -> impl IntoView {
                                 .map(|alert| view! { <AlertItem alert span_seconds=span /> })
                                 .collect_view();
                             view! {
+                                {picker}
                                 {problems}
                                 <p class="alerts__count" data-testid="alerts-firing">
                                     {format!("{firing} firing")}
@@ -113,5 +115,48 @@ pub fn AlertsPage() -> impl IntoView {
                     })
             }}
         </Transition>
+    }
+}
+
+/// Narrows the list to one service: a plain form, so it works without
+/// JavaScript; the range and severity stay as they are.
+#[component]
+fn ServicePicker(services: Vec<String>, #[prop(into)] query: Signal<ViewQuery>) -> impl IntoView {
+    let chosen = query.with_untracked(|q| q.values("service").first().cloned().unwrap_or_default());
+    let kept = query.with_untracked(|q| {
+        let mut q = q.clone();
+        q.vars.retain(|(k, _)| k != "service");
+        form_urlencoded::parse(q.to_query().as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect::<Vec<_>>()
+    });
+    view! {
+        <form class="service-picker" method="get" action="/alerts" data-testid="service-filter">
+            {kept
+                .into_iter()
+                .map(|(name, value)| view! { <input type="hidden" name=name value=value /> })
+                .collect_view()}
+            <label>
+                "Service "
+                <select name="service">
+                    <option value="" selected=chosen.is_empty()>
+                        "All services"
+                    </option>
+                    {services
+                        .into_iter()
+                        .map(|s| {
+                            let selected = s == chosen;
+                            let value = s.clone();
+                            view! {
+                                <option value=value selected=selected>
+                                    {s}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <button type="submit">"Show"</button>
+        </form>
     }
 }

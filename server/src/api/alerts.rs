@@ -66,6 +66,8 @@ impl AlertFilter {
                 "service" if !value.is_empty() && value.len() <= 200 => {
                     filter.services.push(value.clone())
                 }
+                // The page's "all services" choice.
+                "service" if value.is_empty() && !strict => {}
                 "service" => {
                     return Err(ApiError::BadRequest(
                         "a service= value is empty or longer than 200 bytes".into(),
