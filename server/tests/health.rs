@@ -513,3 +513,41 @@ async fn the_health_stream_pushes_results_and_changes_as_they_commit() {
         .unwrap();
     state.shutdown.cancel();
 }
+
+#[tokio::test]
+async fn markup_in_check_names_and_alerts_is_shown_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checks.toml");
+    let port = stack::free_port().unwrap();
+    // A name and a service full of markup, on a port nobody listens on: the
+    // check goes down at once and its alert fires at once.
+    std::fs::write(
+        &file,
+        format!(
+            "[[checks]]\nname = \"<script>alert(1)</script>\"\nservice = \"<img src=x onerror=alert(2)>\"\nurl = \"http://127.0.0.1:{port}/health\"\ninterval_seconds = 1\n\n[[alerts]]\nname = \"Down\"\nwhen = \"down\"\nseverity = \"critical\"\n"
+        ),
+    )
+    .unwrap();
+    let state = state_with_checks(&file);
+    wait_until(&state, Duration::from_secs(10), "the check ran", |c| {
+        status_of(c, "<script>alert(1)</script>") == Some("down")
+    })
+    .await;
+    for page in ["/health", "/alerts"] {
+        let mut html = String::new();
+        for _ in 0..20 {
+            html = get(&state, page).await.1;
+            if html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{page} shows the name as text"
+        );
+        assert!(!html.contains("<script>alert(1)"), "{page} never as markup");
+        assert!(!html.contains("<img src=x"), "{page} never as markup");
+    }
+    state.shutdown.cancel();
+}
