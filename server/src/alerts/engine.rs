@@ -58,14 +58,14 @@ impl Engine {
     pub fn set_rules(
         &mut self,
         rules: Vec<AlertRule>,
-        checks: &[String],
+        is_check: impl Fn(&str) -> bool,
         now_ms: i64,
     ) -> Vec<AlertChange> {
         self.rules = rules;
         let mut changes = Vec::new();
         let rules = &self.rules;
         self.states.retain(|(rule, check), state| {
-            let keep = rules.iter().any(|r| &r.name == rule) && checks.contains(check);
+            let keep = rules.iter().any(|r| &r.name == rule) && is_check(check);
             if !keep {
                 if let Some(alert) = state.firing.take() {
                     changes.push(AlertChange::Resolved(resolved(alert, now_ms)));

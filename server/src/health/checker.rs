@@ -170,9 +170,8 @@ impl Checker {
         );
         old.cancel();
         {
-            let names: Vec<&str> = config.checks.iter().map(|c| c.name.as_str()).collect();
             let mut state = self.inner.state.write().unwrap_or_else(|e| e.into_inner());
-            state.retain(|name, _| names.contains(&name.as_str()));
+            state.retain(|name, _| config.check(name).is_some());
             self.inner.metrics.keep_only(&config.checks);
         }
         for spec in &config.checks {
@@ -186,13 +185,16 @@ impl Checker {
             ));
         }
         tracing::info!(checks = config.checks.len(), "health checks running");
-        let names: Vec<String> = config.checks.iter().map(|c| c.name.clone()).collect();
         let changes = self
             .inner
             .engine
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .set_rules(config.alerts.clone(), &names, super::probe::unix_ms());
+            .set_rules(
+                config.alerts.clone(),
+                |name| config.check(name).is_some(),
+                super::probe::unix_ms(),
+            );
         *self.inner.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
         let inner = Arc::clone(&self.inner);
         tokio::spawn(async move { publish_alert_changes(&inner, changes).await });
@@ -402,11 +404,15 @@ async fn write_results(inner: Arc<Inner>, mut queue: mpsc::Receiver<CheckResult>
         inner
             .committed
             .fetch_add(results.len() as u64, Ordering::Relaxed);
-        {
-            let mut state = inner.state.write().unwrap_or_else(|e| e.into_inner());
+        // One pass: the newest state, the metrics, and what the alert rules make of it.
+        let changes: Vec<AlertChange> = {
             let config = inner.config.read().unwrap_or_else(|e| e.into_inner());
+            let mut state = inner.state.write().unwrap_or_else(|e| e.into_inner());
+            let mut engine = inner.engine.lock().unwrap_or_else(|e| e.into_inner());
+            let mut changes = Vec::new();
             for r in &results {
-                let Some(spec) = config.checks.iter().find(|c| c.name == r.check) else {
+                // A check removed while its result was being written.
+                let Some(spec) = config.check(&r.check) else {
                     continue;
                 };
                 let since = match state.get(&r.check) {
@@ -415,19 +421,9 @@ async fn write_results(inner: Arc<Inner>, mut queue: mpsc::Receiver<CheckResult>
                 };
                 inner.metrics.record(spec, r);
                 state.insert(r.check.clone(), (r.clone(), since));
+                changes.extend(engine.observe(&spec.service, r));
             }
-        }
-        let changes: Vec<AlertChange> = {
-            let config = inner.config.read().unwrap_or_else(|e| e.into_inner());
-            let mut engine = inner.engine.lock().unwrap_or_else(|e| e.into_inner());
-            results
-                .iter()
-                .filter_map(|r| {
-                    let spec = config.checks.iter().find(|c| c.name == r.check)?;
-                    Some(engine.observe(&spec.service, r))
-                })
-                .flatten()
-                .collect()
+            changes
         };
         publish_alert_changes(&inner, changes).await;
         for t in transitions {

@@ -1,7 +1,11 @@
 //! The checks file: which health endpoints to check, how often, and what counts
 //! as up, degraded or down. The format is in `docs/health.md`.
 
-use std::{collections::BTreeMap, path::Path, time::Duration};
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::Path,
+    time::Duration,
+};
 
 use reqwest::{Method, Url};
 use serde::Deserialize;
@@ -115,17 +119,21 @@ pub struct Condition {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChecksConfig {
     pub settings: CheckerSettings,
+    /// In the file's order.
     pub checks: Vec<CheckSpec>,
     pub alerts: Vec<AlertRule>,
+    /// Where each check is in `checks`, by name: results are matched to their
+    /// check many times a second.
+    index: HashMap<String, usize>,
 }
 
 impl Default for ChecksConfig {
     fn default() -> Self {
-        Self {
-            settings: CheckerSettings::default(),
-            checks: Vec::new(),
-            alerts: AlertRule::defaults(),
-        }
+        Self::new(
+            CheckerSettings::default(),
+            Vec::new(),
+            AlertRule::defaults(),
+        )
     }
 }
 
@@ -145,6 +153,25 @@ const DEFAULT_DOWN_MS: u64 = 5_000;
 const MAX_CHECKS: usize = 100_000;
 
 impl ChecksConfig {
+    fn new(settings: CheckerSettings, checks: Vec<CheckSpec>, alerts: Vec<AlertRule>) -> Self {
+        let index = checks
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.clone(), i))
+            .collect();
+        Self {
+            settings,
+            checks,
+            alerts,
+            index,
+        }
+    }
+
+    /// The check called `name`.
+    pub fn check(&self, name: &str) -> Option<&CheckSpec> {
+        self.index.get(name).map(|i| &self.checks[*i])
+    }
+
     pub fn read(path: &Path) -> Result<Self, ChecksError> {
         let file = path
             .file_name()
@@ -195,6 +222,7 @@ impl ChecksConfig {
         }
         let d = &raw.defaults;
         let mut checks = Vec::with_capacity(raw.checks.len());
+        let mut names = std::collections::HashSet::new();
         for (i, c) in raw.checks.into_iter().enumerate() {
             let at = |f: &str| format!("checks[{i}].{f}");
             let name = c.name.trim().to_string();
@@ -204,7 +232,7 @@ impl ChecksConfig {
                     "1 to 100 characters, no control characters".into(),
                 ));
             }
-            if checks.iter().any(|x: &CheckSpec| x.name == name) {
+            if !names.insert(name.clone()) {
                 return Err(err(at("name"), format!("{name:?} is used twice")));
             }
             let url = Url::parse(&c.url).map_err(|e| err(at("url"), e.to_string()))?;
@@ -348,11 +376,7 @@ impl ChecksConfig {
                 alerts
             }
         };
-        Ok(ChecksConfig {
-            settings,
-            checks,
-            alerts,
-        })
+        Ok(ChecksConfig::new(settings, checks, alerts))
     }
 }
 
