@@ -12,5 +12,6 @@ pub mod panel_status;
 pub mod range_picker;
 pub mod stat_value;
 pub mod status_grid;
+pub mod theme_toggle;
 pub mod time_series_chart;
 pub mod variable_picker;

@@ -64,6 +64,7 @@ pub fn NavBar() -> impl IntoView {
                     "Alerts"
                 </a>
             </nav>
+            <crate::components::theme_toggle::ThemeToggle />
             // Only dashboards stream (health and alerts pages do not yet).
             <Show when=move || !current().is_empty()>
                 <span class=class data-testid="stream-state">
