@@ -2,6 +2,7 @@
 // Vantage on free loopback ports, with the binaries scripts/build made, and stops
 // everything after the run.
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,11 +12,22 @@ export default async function globalSetup() {
   const profile = process.env.VANTAGE_PROFILE ?? "debug";
   const binary = join(root, "target", profile, "vantage-stack");
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run scripts/build first`);
-  const info = join(mkdtempSync(join(tmpdir(), "vantage-e2e-")), "info.json");
+  const dir = mkdtempSync(join(tmpdir(), "vantage-e2e-"));
+  const info = join(dir, "info.json");
+  // Embeds: a "portal" origin Vantage lets frame its panels, another it does
+  // not, and the key tests issue tokens with (`vantage token issue`).
+  process.env.PORTAL_PORT = String(await freePort());
+  process.env.OTHER_PORTAL_PORT = String(await freePort());
+  process.env.VANTAGE_EMBED_KEY_FILE = join(dir, "embed.key");
+  process.env.VANTAGE_BINARY = join(root, "target", profile, "vantage");
   const child = spawn(
     binary,
     ["--free-ports", "--history-hours", "1", "--scrape-seconds", "1", "--refresh-seconds", "2", "--info-file", info],
-    { cwd: root, stdio: ["ignore", "inherit", "inherit"] },
+    {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, VANTAGE_EMBED_ORIGINS: `http://127.0.0.1:${process.env.PORTAL_PORT}` },
+    },
   );
   const deadline = Date.now() + 90_000;
   while (!existsSync(info)) {
@@ -42,4 +54,17 @@ export default async function globalSetup() {
       });
     });
   };
+}
+
+/** A loopback port nobody listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

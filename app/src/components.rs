@@ -10,6 +10,7 @@ pub mod page_loading;
 pub mod panel_card;
 pub mod panel_status;
 pub mod range_picker;
+pub mod refresh_picker;
 pub mod stat_value;
 pub mod status_grid;
 pub mod theme_toggle;

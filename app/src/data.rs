@@ -128,6 +128,36 @@ pub async fn fetch_alerts(query: ViewQuery) -> Result<AlertsView, DataError> {
     }
 }
 
+/// One embedded panel: `search` is the embed's whole query string (its token,
+/// range and variables), checked by the server like every embed request.
+pub async fn fetch_embed_panel(
+    dashboard: String,
+    panel: String,
+    search: String,
+) -> Result<PanelData, DataError> {
+    #[cfg(feature = "ssr")]
+    {
+        source()?.embed_panel(dashboard, panel, search).await
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        send_wrapper::SendWrapper::new(browser::get_json(&format!(
+            "/embed/{}/{}/data?{}",
+            browser::encode(&dashboard),
+            browser::encode(&panel),
+            search.trim_start_matches('?')
+        )))
+        .await
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        let _ = (dashboard, panel, search);
+        Err(DataError::Unavailable(
+            "built without ssr or hydrate".into(),
+        ))
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn source() -> Result<ssr::SharedPageSource, DataError> {
     leptos::prelude::use_context::<ssr::SharedPageSource>()
@@ -139,7 +169,7 @@ pub mod ssr {
     use std::{future::Future, pin::Pin, sync::Arc};
 
     use super::{DashboardData, DataError};
-    use crate::model::{AlertsView, DashboardSummary, HealthView, ViewQuery};
+    use crate::model::{AlertsView, DashboardSummary, HealthView, PanelData, ViewQuery};
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -158,6 +188,12 @@ pub mod ssr {
         ) -> BoxFuture<'_, Result<Vec<String>, DataError>>;
         fn health(&self, query: ViewQuery) -> BoxFuture<'_, Result<HealthView, DataError>>;
         fn alerts(&self, query: ViewQuery) -> BoxFuture<'_, Result<AlertsView, DataError>>;
+        fn embed_panel(
+            &self,
+            dashboard: String,
+            panel: String,
+            search: String,
+        ) -> BoxFuture<'_, Result<PanelData, DataError>>;
     }
 
     pub type SharedPageSource = Arc<dyn PageSource>;

@@ -18,7 +18,8 @@ use leptos_router::{
 };
 
 use crate::pages::{
-    alerts::AlertsPage, dashboard::DashboardPage, health::HealthPage, not_found::NotFound,
+    alerts::AlertsPage, dashboard::DashboardPage, embed::EmbedPage, health::HealthPage,
+    not_found::NotFound,
 };
 
 /// The HTML document around the app. Only the server calls this.
@@ -57,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/d/:id") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=path!("/embed/:dashboard/:panel") view=EmbedPage ssr=SsrMode::Async />
                 </Routes>
             </main>
         </Router>

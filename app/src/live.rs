@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
-use crate::model::{PanelData, ViewQuery};
+use crate::model::{PanelData, Refresh, ViewQuery};
 
 pub mod health_feed;
 
@@ -17,6 +17,8 @@ pub enum StreamState {
     Connecting,
     Live,
     Offline,
+    /// The viewer turned refreshing off: the page shows what it loaded.
+    Paused,
 }
 
 #[derive(Clone, Copy)]
@@ -52,16 +54,29 @@ impl LiveStream {
     /// Keeps a stream open for `dashboard` and the view while the calling
     /// component lives, reconnecting when either changes.
     pub fn follow(&self, dashboard: Signal<String>, query: Signal<ViewQuery>) {
+        self.follow_url(Signal::derive(move || {
+            let query = query.get();
+            (query.refresh != Some(Refresh::Off)).then(|| stream_url(&dashboard.get(), &query))
+        }));
+    }
+
+    /// Keeps a stream open at `url` (`None`: refresh is off) while the
+    /// calling component lives, reconnecting when it changes.
+    pub fn follow_url(&self, url: Signal<Option<String>>) {
         let stream = *self;
         let current = StoredValue::new(None::<futures::future::AbortHandle>);
         Effect::new(move |_| {
             if let Some(handle) = current.get_value() {
                 handle.abort();
             }
-            let dashboard = dashboard.get();
-            let query = query.get();
+            let url = url.get();
             stream.panels.set(HashMap::new());
-            current.set_value(open(stream, dashboard, query));
+            let Some(url) = url else {
+                stream.state.set(StreamState::Paused);
+                current.set_value(None);
+                return;
+            };
+            current.set_value(open(stream, url));
         });
         // Leaving the page closes its stream (another page may open its own).
         on_cleanup(move || {
@@ -80,26 +95,25 @@ impl LiveStream {
     }
 }
 
-#[cfg(feature = "hydrate")]
-fn open(
-    stream: LiveStream,
-    dashboard: String,
-    query: ViewQuery,
-) -> Option<futures::future::AbortHandle> {
-    use futures::{future::Abortable, StreamExt};
-    use gloo_net::eventsource::futures::EventSource;
-
-    // The page's whole view: like the page, the stream ignores keys that are
-    // not this dashboard's variables.
-    let mut url = format!(
-        "/api/stream?dashboard={}",
-        crate::data::browser::encode(&dashboard)
-    );
+/// A dashboard's stream: the page's whole view; like the page, the stream
+/// ignores keys that are not this dashboard's variables.
+fn stream_url(dashboard: &str, query: &ViewQuery) -> String {
+    let mut url = form_urlencoded::Serializer::new("/api/stream?".to_string());
+    url.append_pair("dashboard", dashboard);
+    let mut url = url.finish();
     let rest = query.to_query();
     if !rest.is_empty() {
         url.push('&');
         url.push_str(&rest);
     }
+    url
+}
+
+#[cfg(feature = "hydrate")]
+fn open(stream: LiveStream, url: String) -> Option<futures::future::AbortHandle> {
+    use futures::{future::Abortable, StreamExt};
+    use gloo_net::eventsource::futures::EventSource;
+
     let (handle, registration) = futures::future::AbortHandle::new_pair();
     let task = async move {
         loop {
@@ -166,6 +180,6 @@ async fn sleep_ms(ms: i32) {
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn open(_: LiveStream, _: String, _: ViewQuery) -> Option<futures::future::AbortHandle> {
+fn open(_: LiveStream, _: String) -> Option<futures::future::AbortHandle> {
     None
 }

@@ -21,4 +21,4 @@ pub use time_range::{
     RangeError, RangeWindow, RelativeRange, TimeRange, UnknownRange, MAX_SPAN_SECONDS,
     MIN_SPAN_SECONDS,
 };
-pub use view_query::{ViewQuery, RESERVED_KEYS};
+pub use view_query::{Refresh, ViewQuery, RESERVED_KEYS};

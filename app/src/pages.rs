@@ -2,5 +2,6 @@
 
 pub mod alerts;
 pub mod dashboard;
+pub mod embed;
 pub mod health;
 pub mod not_found;

@@ -58,3 +58,32 @@ test("a service filter from the URL narrows the chart and survives range changes
   await expect(overview.rangePicker.getByRole("link", { name: "1h" })).toHaveAttribute("aria-current", "true");
   await expect.poll(legendNames).toEqual(["auth-service", "frontend"]);
 });
+
+test.describe("refresh choice", () => {
+  test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "refreshing needs the browser bundle");
+
+  test("refresh off keeps the page still; auto makes it live again; the URL keeps the choice", async ({ page }) => {
+    const overview = new OverviewPage(page);
+    await overview.open("?range=15m&service=api-gateway");
+    await expect(overview.streamState).toHaveText("live");
+    const picker = page.getByTestId("refresh-picker");
+
+    await picker.getByTestId("refresh-off").click();
+    await expect(page).toHaveURL(/range=15m&service=api-gateway&refresh=off/);
+    await expect(overview.streamState).toHaveText("paused");
+    await expect(picker.getByTestId("refresh-off")).toHaveAttribute("aria-current", "true");
+    const still = await overview.updatedAt();
+    // Several of the server's intervals (2 s here) pass without new data.
+    await page.waitForTimeout(6_000);
+    expect(await overview.updatedAt()).toBe(still);
+    // A range change keeps the choice.
+    await overview.rangePicker.getByRole("link", { name: "1h" }).click();
+    await expect(page).toHaveURL(/range=1h&service=api-gateway&refresh=off/);
+
+    await picker.getByTestId("refresh-auto").click();
+    await expect(page).not.toHaveURL(/refresh=/);
+    await expect(overview.streamState).toHaveText("live");
+    const before = await overview.updatedAt();
+    await expect.poll(() => overview.updatedAt(), { timeout: 30_000 }).toBeGreaterThan(before);
+  });
+});

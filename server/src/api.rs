@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod checks;
+pub mod embed;
 pub mod ops;
 pub mod panels;
 pub mod query_string;

@@ -34,6 +34,39 @@ pub enum Command {
         #[arg(value_name = "FILES")]
         files: Vec<PathBuf>,
     },
+    /// Embed tokens: issue one for a panel, revoke one, or rotate the key
+    /// (which ends every token issued so far).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum TokenCommand {
+    /// Prints a token for one panel and the URLs that use it.
+    Issue {
+        /// The dashboard's id, e.g. overview
+        dashboard: String,
+        /// The panel's id, e.g. request_rate
+        panel: String,
+        /// A range the embed may show (15m, 1h, 6h, 24h, 7d, or FROM..TO in
+        /// Unix seconds); repeat to allow several, the first is the default
+        #[arg(long = "range", value_name = "RANGE", default_value = "1h")]
+        ranges: Vec<String>,
+        /// A variable value the embed shows (NAME=VALUE); repeat for several
+        /// values. Variables not given cannot be set by the embed.
+        #[arg(long = "var", value_name = "NAME=VALUE")]
+        vars: Vec<String>,
+        /// How long the token lives: a number and s, m, h or d
+        #[arg(long, default_value = "30d", value_name = "DURATION")]
+        expires: String,
+        /// Vantage's public address, for the printed URLs
+        #[arg(long, value_name = "URL", default_value = "http://127.0.0.1:3000")]
+        base_url: Url,
+    },
+    /// Revokes one token by its id (printed when it was issued).
+    Revoke { id: String },
+    /// Makes a new signing key: every token issued so far stops working.
+    RotateKey,
 }
 
 /// Every setting as an optional flag or environment variable.
@@ -81,6 +114,22 @@ pub struct Overrides {
     /// A URL that gets every health alert as JSON (firing and resolved)
     #[arg(long, env = "VANTAGE_ALERT_WEBHOOK_URL", value_name = "URL")]
     pub alert_webhook_url: Option<Url>,
+
+    /// The key that signs embed tokens (made on first start if missing)
+    /// [default: vantage-embed.key next to the --config file, or in the
+    /// working directory]
+    #[arg(long, env = "VANTAGE_EMBED_KEY_FILE", value_name = "FILE")]
+    pub embed_key_file: Option<PathBuf>,
+
+    /// Origins allowed to frame embeds and call them across origins, e.g.
+    /// https://portal.example.com (repeat, or comma-separated in the variable)
+    #[arg(
+        long,
+        env = "VANTAGE_EMBED_ORIGINS",
+        value_name = "ORIGIN",
+        value_delimiter = ','
+    )]
+    pub embed_origins: Vec<String>,
 }
 
 /// The settings in force.
@@ -99,10 +148,17 @@ pub struct Config {
     pub store_path: Option<PathBuf>,
     pub alertmanager_url: Option<Url>,
     pub alert_webhook_url: Option<Url>,
+    /// The embed signing key's file; `None` keeps a key in memory (tests).
+    /// The command line always sets one.
+    pub embed_key_file: Option<PathBuf>,
+    /// Origins that may frame embeds (`frame-ancestors`) and read them (CORS).
+    pub embed_origins: Vec<String>,
 }
 
 /// The health store's file name when no path is given.
 pub const DEFAULT_STORE_FILE: &str = "vantage-health.sqlite";
+/// The embed key's file name when no path is given.
+pub const DEFAULT_EMBED_KEY_FILE: &str = "vantage-embed.key";
 
 impl Default for Config {
     fn default() -> Self {
@@ -117,6 +173,8 @@ impl Default for Config {
             store_path: None,
             alertmanager_url: None,
             alert_webhook_url: None,
+            embed_key_file: None,
+            embed_origins: Vec::new(),
         }
     }
 }
@@ -142,14 +200,17 @@ impl Config {
             None => Self::default(),
         };
         let mut config = base.with_overrides(&cli.overrides);
+        let folder = cli
+            .config
+            .as_deref()
+            .and_then(|c| c.parent())
+            .map(PathBuf::from)
+            .unwrap_or_default();
         if config.store_path.is_none() {
-            let folder = cli
-                .config
-                .as_deref()
-                .and_then(|c| c.parent())
-                .map(PathBuf::from)
-                .unwrap_or_default();
             config.store_path = Some(folder.join(DEFAULT_STORE_FILE));
+        }
+        if config.embed_key_file.is_none() {
+            config.embed_key_file = Some(folder.join(DEFAULT_EMBED_KEY_FILE));
         }
         config.validated()
     }
@@ -196,6 +257,12 @@ impl Config {
         if let Some(v) = &o.alert_webhook_url {
             self.alert_webhook_url = Some(v.clone());
         }
+        if let Some(v) = &o.embed_key_file {
+            self.embed_key_file = Some(v.clone());
+        }
+        if !o.embed_origins.is_empty() {
+            self.embed_origins = o.embed_origins.clone();
+        }
         self
     }
 
@@ -218,6 +285,15 @@ impl Config {
                     )));
                 }
             }
+        }
+        if let Some(bad) = self
+            .embed_origins
+            .iter()
+            .find(|o| !crate::embed::valid_origin(o))
+        {
+            return Err(ConfigError::Invalid(format!(
+                "embed_origins: {bad:?} is not an origin (scheme://host[:port], no path)"
+            )));
         }
         if !(1..=3600).contains(&self.refresh_seconds) {
             return Err(ConfigError::Invalid(

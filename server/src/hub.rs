@@ -23,7 +23,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use app::model::{DashboardView, PanelData, PanelRef, TimeRange};
+use app::model::{DashboardView, PanelData, PanelRef, Refresh, TimeRange};
 use futures::{stream::FuturesUnordered, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -40,6 +40,11 @@ pub struct TopicKey {
     pub dashboard: String,
     pub range: TimeRange,
     pub filter: Filter,
+    /// How often panels reload; `None` loads them once (refresh off). Made by
+    /// [`Hub::every`], so choices that come to the same period share a topic.
+    pub every: Option<Duration>,
+    /// One panel only (an embed); `None` is every panel of the dashboard.
+    pub panel: Option<String>,
 }
 
 /// One event for the stream, serialised once and shared by every subscriber.
@@ -186,6 +191,19 @@ impl Hub {
         Subscription { snapshot, events }
     }
 
+    /// The period a viewer's refresh choice comes to: never shorter than the
+    /// server's interval (which protects Prometheus), `None` for off; no choice
+    /// is the server's interval.
+    pub fn every(&self, choice: Option<Refresh>) -> Option<Duration> {
+        match choice {
+            Some(Refresh::Off) => None,
+            Some(Refresh::Seconds(s)) => {
+                Some(Duration::from_secs(u64::from(s)).max(self.inner.interval))
+            }
+            None => Some(self.inner.interval),
+        }
+    }
+
     /// How many keys are being refreshed now (for tests and `/metrics`).
     pub fn active_topics(&self) -> usize {
         self.inner.topics.lock().map(|t| t.len()).unwrap_or(0)
@@ -229,13 +247,15 @@ async fn fill_client_queue(
     }
 }
 
-/// Refreshes every panel of `key` each interval while someone watches. Each
+/// Refreshes every panel of `key` each period while someone watches. Each
 /// panel runs on its own: one whose query is still running (a stalled
 /// upstream, until its timeout) is skipped by the next ticks instead of holding
 /// back the panels that are ready. When the dashboard's file changes what pages
 /// show (panels, layout, variables), watchers are told to reload it.
 async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topic>) {
-    let mut tick = tokio::time::interval(inner.interval);
+    // Refresh off still ticks at the server's interval: to notice that the
+    // watchers left and that the dashboard's file changed.
+    let mut tick = tokio::time::interval(key.every.unwrap_or(inner.interval));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut in_flight: HashSet<String> = HashSet::new();
     let mut loads = FuturesUnordered::new();
@@ -252,11 +272,13 @@ async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topi
                 if changed {
                     publish(&inner, &topic, "dashboard", DASHBOARD_SLOT, "{}".into());
                 }
-                // A fixed (absolute) range never changes: load it once (and
-                // again if the dashboard changed), then only wait for the
-                // watchers to leave.
-                if key.range.is_relative() || shown.is_none() || changed {
-                    for panel in board.iter().flat_map(|b| panels_of(b)) {
+                // A fixed (absolute) range never changes, and refresh off asks
+                // for no more: load once (and again if the dashboard changed),
+                // then only wait for the watchers to leave.
+                let reloads = key.range.is_relative() && key.every.is_some();
+                if reloads || shown.is_none() || changed {
+                    let only = key.panel.as_deref();
+                    for panel in board.iter().flat_map(|b| panels_of(b, only)) {
                         if in_flight.insert(panel.panel.clone()) {
                             loads.push(load(Arc::clone(&inner.panels), panel, &key));
                         }
@@ -288,11 +310,18 @@ fn is_watched(inner: &Inner, key: &TopicKey, topic: &Topic) -> bool {
     true
 }
 
-fn panels_of(board: &Dashboard) -> impl Iterator<Item = PanelRef> + '_ {
-    board.panels.iter().map(|p| PanelRef {
-        dashboard: board.id().to_string(),
-        panel: p.view.id.clone(),
-    })
+fn panels_of<'a>(
+    board: &'a Dashboard,
+    only: Option<&'a str>,
+) -> impl Iterator<Item = PanelRef> + 'a {
+    board
+        .panels
+        .iter()
+        .filter(move |p| only.is_none_or(|id| p.view.id == id))
+        .map(|p| PanelRef {
+            dashboard: board.id().to_string(),
+            panel: p.view.id.clone(),
+        })
 }
 
 fn load(

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod api;
 pub mod config;
 pub mod dashboards;
+pub mod embed;
 pub mod error;
 pub mod health;
 pub mod hub;
@@ -17,8 +18,10 @@ mod ssr_source;
 use std::{sync::Arc, time::Duration};
 
 use axum::{
-    extract::FromRef,
+    body::Body,
+    extract::{FromRef, Path, State},
     http::{header, HeaderName, HeaderValue, Request},
+    response::{IntoResponse, Response},
     routing::get,
     Router,
 };
@@ -37,6 +40,7 @@ use crate::{
     alerts::alertmanager::AlertmanagerClient,
     config::Config,
     dashboards::Dashboards,
+    embed::{EmbedKeys, Embeds},
     health::{
         checker::AlertTargets,
         store::{HealthStore, SqliteStore},
@@ -60,6 +64,8 @@ pub struct AppState {
     /// Set when `alertmanager_url` is: its alerts are listed with ours.
     pub alertmanager: Option<AlertmanagerClient>,
     pub metrics: Arc<Metrics>,
+    /// Embed tokens' key, revocations and allowed origins.
+    pub embeds: Arc<Embeds>,
     pub leptos: LeptosOptions,
     /// Cancelled on shutdown: ends refreshers and open streams.
     pub shutdown: CancellationToken,
@@ -113,6 +119,11 @@ impl AppState {
             .alertmanager_url
             .clone()
             .map(|url| AlertmanagerClient::new(url, config.query_timeout()));
+        let keys = match &config.embed_key_file {
+            Some(path) => EmbedKeys::open(path).map_err(|e| StartError(e.to_string()))?,
+            None => EmbedKeys::ephemeral(),
+        };
+        let embeds = Arc::new(Embeds::new(keys, config.embed_origins.clone()));
         let leptos = LeptosOptions::builder()
             .output_name("vantage")
             .site_root(config.site_root.to_string_lossy().as_ref())
@@ -128,6 +139,7 @@ impl AppState {
             checker,
             alertmanager,
             metrics,
+            embeds,
             leptos,
             shutdown,
         })
@@ -170,10 +182,38 @@ pub fn router(state: AppState) -> Router {
 
     let options = state.leptos.clone();
     let source = ssr_source::shared(&state);
+    // The embed page shares its path with the embed images, so one handler
+    // serves both (see `embed_page_or_image`); every other page is Leptos'.
+    let routes: Vec<_> = generate_route_list(app::App)
+        .into_iter()
+        .filter(|r| !r.path().starts_with("/embed/"))
+        .collect();
+    let embed_page = leptos_axum::render_app_async_with_context(
+        {
+            let source = source.clone();
+            move || provide_context(source.clone())
+        },
+        {
+            let options = options.clone();
+            move || app::shell(options.clone())
+        },
+    );
+    let embeds = Router::new()
+        .route(
+            "/embed/{dashboard}/{panel}",
+            get(
+                move |state: State<AppState>, path: Path<(String, String)>, req: Request<Body>| {
+                    embed_page_or_image(state, path, req, embed_page.clone())
+                },
+            ),
+        )
+        .route("/embed/{dashboard}/{panel}/data", get(api::embed::data))
+        .route("/embed/{dashboard}/{panel}/data.csv", get(api::embed::csv))
+        .route("/embed/{dashboard}/{panel}/stream", get(api::embed::stream));
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
-            generate_route_list(app::App),
+            routes,
             move || provide_context(source.clone()),
             move || app::shell(options.clone()),
         )
@@ -184,8 +224,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .merge(stream)
+        .merge(embeds)
         .merge(pages)
-        // Only embeds (their own issue) may ever be framed.
+        // Only embeds may ever be framed (they set their own policy).
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("frame-ancestors 'none'"),
@@ -209,6 +250,41 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// `/embed/{dashboard}/{panel}` is the live page, `….svg` and `….png` its
+/// images. The page is refused (not rendered) unless the token allows it, and
+/// may be framed by the configured origins only.
+async fn embed_page_or_image<F, Fut>(
+    State(state): State<AppState>,
+    Path((dashboard, file)): Path<(String, String)>,
+    req: Request<Body>,
+    render_page: F,
+) -> Response
+where
+    F: FnOnce(Request<Body>) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let query = req.uri().query().map(str::to_owned);
+    if let Some((panel, format)) = api::embed::image_format(&file) {
+        return api::embed::image(&state, &dashboard, panel, format, query.as_deref())
+            .await
+            .into_response();
+    }
+    let allowed = embed::request::EmbedQuery::parse(query.as_deref()).and_then(|q| {
+        embed::request::authorize(&state.embeds, &state.panels, &dashboard, &file, &q)
+    });
+    if let Err(e) = allowed {
+        return e.into_response();
+    }
+    let mut response = render_page(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        api::embed::frame_policy(&state),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// How often the operator's dashboard folder is checked for changes.

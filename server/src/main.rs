@@ -17,6 +17,18 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if let Some(Command::Token(command)) = &cli.command {
+        return match vantage::embed::cli::run(&config, command) {
+            Ok(out) => {
+                println!("{out}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("vantage: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
     if let Some(Command::Check { files }) = &cli.command {
         let (ok, problems) = vantage::dashboards::check(config.dashboards_dir.as_deref(), files);
         for p in &problems {

@@ -7,13 +7,17 @@ use app::{
         ssr::{BoxFuture, PageSource, SharedPageSource},
         DashboardData, DataError,
     },
-    model::{AlertsView, DashboardSummary, HealthView, ViewQuery},
+    model::{AlertsView, DashboardSummary, HealthView, PanelData, ViewQuery},
 };
 use futures::future::join_all;
 
 use crate::{
     alerts::alertmanager::AlertmanagerClient,
     api::{alerts::AlertFilter, checks::services_of, query_string::ViewParams},
+    embed::{
+        request::{load_panel, EmbedError, EmbedQuery},
+        Embeds,
+    },
     health::{probe::unix_ms, Checker},
     panels::{LoadError, PanelService},
     prometheus::PrometheusClient,
@@ -25,6 +29,7 @@ struct Source {
     checker: Checker,
     prometheus: PrometheusClient,
     alertmanager: Option<AlertmanagerClient>,
+    embeds: Arc<Embeds>,
 }
 
 /// The page's query string as the API reads it; pages ignore unknown keys.
@@ -105,6 +110,26 @@ impl PageSource for Source {
         })
     }
 
+    fn embed_panel(
+        &self,
+        dashboard: String,
+        panel: String,
+        search: String,
+    ) -> BoxFuture<'_, Result<PanelData, DataError>> {
+        Box::pin(async move {
+            let query = EmbedQuery::parse(Some(search.trim_start_matches('?')))
+                .map_err(|e| DataError::BadRequest(e.to_string()))?;
+            load_panel(&self.embeds, &self.panels, &dashboard, &panel, &query)
+                .await
+                .map(|(data, _)| data)
+                .map_err(|e| match e {
+                    EmbedError::Unavailable => DataError::Unavailable(e.to_string()),
+                    EmbedError::Gone => DataError::NotFound(e.to_string()),
+                    other => DataError::BadRequest(other.to_string()),
+                })
+        })
+    }
+
     fn variable_values(
         &self,
         dashboard: String,
@@ -126,5 +151,6 @@ pub fn shared(state: &crate::AppState) -> SharedPageSource {
         checker: state.checker.clone(),
         prometheus: state.prometheus.clone(),
         alertmanager: state.alertmanager.clone(),
+        embeds: Arc::clone(&state.embeds),
     })
 }

@@ -331,6 +331,11 @@ async fn bad_input_gets_a_clear_json_error() {
         ),
         ("/api/stream", 400, "dashboard= is required"),
         (
+            "/api/stream?dashboard=overview&refresh=1ms",
+            400,
+            "refresh= is one of 5s, 10s, 30s, 1m, off",
+        ),
+        (
             "/api/stream?dashboard=..%2F..%2Fetc",
             404,
             "no such dashboard",
@@ -532,6 +537,39 @@ async fn a_reconnect_with_last_event_id_gets_only_what_it_missed() {
         assert_eq!(event_ids(&text), ids, "{foreign:?} gets a full snapshot");
     }
     assert_eq!(hub.active_topics(), 1, "every tab shares one refresher");
+    server.abort();
+}
+
+#[tokio::test]
+async fn refresh_off_loads_once_and_is_a_topic_of_its_own() {
+    let stack = stack().await;
+    let state = state_for(&stack.prometheus_url);
+    let hub = state.hub.clone();
+    let panels = {
+        let (_, view) = get(&state, "/api/dashboards/overview").await;
+        let view: serde_json::Value = serde_json::from_str(&view).unwrap();
+        view["panels"].as_array().unwrap().len()
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let open = |refresh: &str| {
+        let url = format!("http://{addr}/api/stream?dashboard=overview&range=15m{refresh}");
+        async move { reqwest::get(url).await.unwrap().bytes_stream() }
+    };
+
+    // Off: every panel once, then nothing while several intervals (1 s) pass.
+    let mut still = open("&refresh=off").await;
+    read_panels(&mut still, panels, Duration::from_secs(30)).await;
+    // The same view refreshing is another topic: its own refresher.
+    let mut live = open("").await;
+    let text = read_for(&mut still, Duration::from_secs(4)).await;
+    assert!(!text.contains("event: panel"), "refresh off pushed: {text}");
+    assert_eq!(hub.active_topics(), 2);
+    // ...while the refreshing one did refresh in the same time.
+    let text = read_for(&mut live, Duration::from_secs(1)).await;
+    let request_rate = text.matches(r#""panel":"request_rate""#).count();
+    assert!(request_rate >= 2, "auto refreshes every second: {text}");
     server.abort();
 }
 

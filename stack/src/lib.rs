@@ -493,6 +493,11 @@ impl Stack {
         let mut cmd = Command::new(&options.binary);
         cmd.env("VANTAGE_CHECKS_FILE", &checks)
             .env("VANTAGE_STORE_PATH", data.join("health.sqlite"));
+        // The embed key lives with the stack's data unless the caller chose
+        // one (the browser tests issue tokens with it).
+        if std::env::var_os("VANTAGE_EMBED_KEY_FILE").is_none() {
+            cmd.env("VANTAGE_EMBED_KEY_FILE", data.join("embed.key"));
+        }
         if let Some(am) = &self.alertmanager_url {
             cmd.env("VANTAGE_ALERTMANAGER_URL", am);
         }

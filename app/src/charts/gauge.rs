@@ -34,6 +34,19 @@ pub fn draw<DB: DrawingBackend>(
     colors: &ChartColors,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let root = backend.into_drawing_area();
+    draw_on(&root, value, (min, max), thresholds, colors)?;
+    root.present()?;
+    Ok(())
+}
+
+/// Draws on an area of a larger drawing (an embed image: title, chart, legend).
+pub fn draw_on<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    value: Option<f64>,
+    (min, max): (f64, f64),
+    thresholds: &Thresholds,
+    colors: &ChartColors,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let span = (max - min).max(f64::EPSILON);
     let fraction = |v: f64| ((v - min) / span).clamp(0.0, 1.0);
     root.draw(&PathElement::new(
@@ -57,7 +70,6 @@ pub fn draw<DB: DrawingBackend>(
             colors.level(level).stroke_width(14),
         ))?;
     }
-    root.present()?;
     Ok(())
 }
 

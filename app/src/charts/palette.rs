@@ -51,6 +51,74 @@ pub const THEMED: ChartColors = ChartColors {
     track: RGBColor(1, 0, 4),
 };
 
+/// A theme's real colours, for images (which have no stylesheet). The values
+/// are those of `style/main.css`.
+#[derive(Clone, Copy, Debug)]
+pub struct ImageTheme {
+    pub background: RGBColor,
+    pub title: RGBColor,
+    pub muted: RGBColor,
+    pub chart: ChartColors,
+}
+
+pub const LIGHT: ImageTheme = ImageTheme {
+    background: RGBColor(0xff, 0xff, 0xff),
+    title: RGBColor(0x17, 0x20, 0x2a),
+    muted: RGBColor(0x5b, 0x66, 0x75),
+    chart: ChartColors {
+        text: RGBColor(0x4b, 0x55, 0x63),
+        axis: RGBColor(0x9a, 0xa4, 0xb1),
+        grid: RGBColor(0xe6, 0xe9, 0xee),
+        series: [
+            RGBColor(0x25, 0x63, 0xeb),
+            RGBColor(0xd9, 0x77, 0x06),
+            RGBColor(0x05, 0x96, 0x69),
+            RGBColor(0xdb, 0x27, 0x77),
+            RGBColor(0x7c, 0x3a, 0xed),
+            RGBColor(0x08, 0x91, 0xb2),
+            RGBColor(0x65, 0xa3, 0x0d),
+            RGBColor(0xdc, 0x26, 0x26),
+            RGBColor(0x4b, 0x55, 0x63),
+            RGBColor(0xc0, 0x26, 0xd3),
+        ],
+        levels: [
+            RGBColor(0x16, 0xa3, 0x4a),
+            RGBColor(0xd9, 0x77, 0x06),
+            RGBColor(0xdc, 0x26, 0x26),
+        ],
+        track: RGBColor(0xe6, 0xe9, 0xee),
+    },
+};
+
+pub const DARK: ImageTheme = ImageTheme {
+    background: RGBColor(0x17, 0x1d, 0x24),
+    title: RGBColor(0xe6, 0xe9, 0xee),
+    muted: RGBColor(0x9a, 0xa4, 0xb1),
+    chart: ChartColors {
+        text: RGBColor(0xaa, 0xb3, 0xbf),
+        axis: RGBColor(0x4b, 0x55, 0x63),
+        grid: RGBColor(0x25, 0x2d, 0x37),
+        series: [
+            RGBColor(0x60, 0xa5, 0xfa),
+            RGBColor(0xfb, 0xbf, 0x24),
+            RGBColor(0x34, 0xd3, 0x99),
+            RGBColor(0xf4, 0x72, 0xb6),
+            RGBColor(0xa7, 0x8b, 0xfa),
+            RGBColor(0x22, 0xd3, 0xee),
+            RGBColor(0xa3, 0xe6, 0x35),
+            RGBColor(0xf8, 0x71, 0x71),
+            RGBColor(0xcb, 0xd5, 0xe1),
+            RGBColor(0xe8, 0x79, 0xf9),
+        ],
+        levels: [
+            RGBColor(0x4a, 0xde, 0x80),
+            RGBColor(0xfb, 0xbf, 0x24),
+            RGBColor(0xf8, 0x71, 0x71),
+        ],
+        track: RGBColor(0x2a, 0x32, 0x3c),
+    },
+};
+
 /// The CSS custom property standing for a marker colour, if it is one.
 pub fn css_var(rgb: (u8, u8, u8)) -> Option<&'static str> {
     const SERIES: [&str; 10] = [

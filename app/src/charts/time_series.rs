@@ -20,6 +20,17 @@ pub fn draw<DB: DrawingBackend>(
     colors: &ChartColors,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let root = backend.into_drawing_area();
+    draw_on(&root, data, colors)?;
+    root.present()?;
+    Ok(())
+}
+
+/// Draws on an area of a larger drawing (an embed image: title, chart, legend).
+pub fn draw_on<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    data: &PanelData,
+    colors: &ChartColors,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (x_min, x_max) = (
         data.window.start,
         data.window.end.max(data.window.start + 1),
@@ -51,7 +62,7 @@ pub fn draw<DB: DrawingBackend>(
         .max()
         .unwrap_or(40);
     let label_font = ("sans-serif", LABEL_SIZE).into_font().color(&colors.text);
-    let mut chart = ChartBuilder::on(&root)
+    let mut chart = ChartBuilder::on(root)
         .margin_top(10)
         .margin_right(16)
         .x_label_area_size(26)
@@ -120,7 +131,6 @@ pub fn draw<DB: DrawingBackend>(
             chart.draw_series(dashes)?;
         }
     }
-    root.present()?;
     Ok(())
 }
 

@@ -106,6 +106,7 @@ pub fn CheckCardView(
     let dashboard = ViewQuery {
         range,
         vars: vec![("service".into(), check.service.clone())],
+        refresh: None,
     }
     .href("/d/api");
     view! {

@@ -18,11 +18,13 @@ pub fn NavBar() -> impl IntoView {
             StreamState::Live => "stream-state stream-state--live",
             StreamState::Connecting => "stream-state stream-state--connecting",
             StreamState::Offline => "stream-state stream-state--offline",
+            StreamState::Paused => "stream-state stream-state--paused",
         },
         move || match state.get() {
             StreamState::Live => "live",
             StreamState::Connecting => "connecting…",
             StreamState::Offline => "offline: retrying",
+            StreamState::Paused => "paused",
         },
     );
     let dashboards = Resource::new(|| (), |_| fetch_dashboard_list());
@@ -50,7 +52,10 @@ pub fn NavBar() -> impl IntoView {
                 .collect_view()
         })
     };
+    // An embed is the panel alone: no way into the rest of Vantage.
+    let embedded = move || location.pathname.get().starts_with("/embed/");
     view! {
+        <Show when=move || !embedded()>
         <header class="nav-bar">
             <a class="nav-bar__brand" href="/">
                 "Vantage"
@@ -72,5 +77,6 @@ pub fn NavBar() -> impl IntoView {
                 </span>
             </Show>
         </header>
+        </Show>
     }
 }

@@ -19,9 +19,11 @@ pub fn VariablePicker(
     }
     let range_inputs = move || {
         query.with(|q| {
+            let refresh = q.refresh.map(|r| ("refresh", r.as_str().to_string()));
             q.range
                 .query_pairs()
                 .into_iter()
+                .chain(refresh)
                 .map(|(k, v)| view! { <input type="hidden" name=k value=v /> })
                 .collect_view()
         })

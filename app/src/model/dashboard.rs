@@ -108,6 +108,7 @@ impl DrillDown {
         let query = super::ViewQuery {
             range,
             vars: vec![(variable.to_string(), series.to_string())],
+            refresh: None,
         };
         Some(query.href(&format!("/d/{}", self.dashboard)))
     }

@@ -24,6 +24,43 @@ pub struct ViewQuery {
     pub range: TimeRange,
     /// Variable values in URL order: `(name, value)`, a name repeated for several.
     pub vars: Vec<(String, String)>,
+    /// How often the view refreshes; `None` is the server's setting.
+    #[serde(default)]
+    pub refresh: Option<Refresh>,
+}
+
+/// A view's refresh choice (`refresh=`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Refresh {
+    /// Loaded once, never refreshed.
+    Off,
+    Seconds(u32),
+}
+
+impl Refresh {
+    /// The choices a picker offers.
+    pub const CHOICES: [Refresh; 5] = [
+        Refresh::Seconds(5),
+        Refresh::Seconds(10),
+        Refresh::Seconds(30),
+        Refresh::Seconds(60),
+        Refresh::Off,
+    ];
+
+    pub fn parse(text: &str) -> Option<Refresh> {
+        Self::CHOICES.into_iter().find(|c| c.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refresh::Off => "off",
+            Refresh::Seconds(5) => "5s",
+            Refresh::Seconds(10) => "10s",
+            Refresh::Seconds(30) => "30s",
+            Refresh::Seconds(60) => "1m",
+            Refresh::Seconds(_) => "custom",
+        }
+    }
 }
 
 impl ViewQuery {
@@ -33,8 +70,11 @@ impl ViewQuery {
         let search = search.strip_prefix('?').unwrap_or(search);
         let (mut range, mut from, mut to) = (None, None, None);
         let mut vars = Vec::new();
+        // An unknown refresh choice is the server's setting.
+        let mut refresh = None;
         for (k, v) in form_urlencoded::parse(search.as_bytes()) {
             match k.as_ref() {
+                "refresh" => refresh = Refresh::parse(&v),
                 "range" => range = Some(v.into_owned()),
                 "from" => from = Some(v.into_owned()),
                 "to" => to = Some(v.into_owned()),
@@ -43,11 +83,19 @@ impl ViewQuery {
             }
         }
         match TimeRange::from_params(range.as_deref(), from.as_deref(), to.as_deref()) {
-            Ok(range) => (Self { range, vars }, None),
+            Ok(range) => (
+                Self {
+                    range,
+                    vars,
+                    refresh,
+                },
+                None,
+            ),
             Err(e) => (
                 Self {
                     range: TimeRange::default(),
                     vars,
+                    refresh,
                 },
                 Some(e),
             ),
@@ -64,6 +112,7 @@ impl ViewQuery {
                 .filter(|(k, _)| variables.iter().any(|v| &v.name == k))
                 .cloned()
                 .collect(),
+            refresh: self.refresh,
         }
     }
 
@@ -78,7 +127,14 @@ impl ViewQuery {
     pub fn with_range(&self, range: TimeRange) -> Self {
         Self {
             range,
-            vars: self.vars.clone(),
+            ..self.clone()
+        }
+    }
+
+    pub fn with_refresh(&self, refresh: Option<Refresh>) -> Self {
+        Self {
+            refresh,
+            ..self.clone()
         }
     }
 
@@ -91,6 +147,9 @@ impl ViewQuery {
         }
         for (k, v) in &self.vars {
             out.append_pair(k, v);
+        }
+        if let Some(refresh) = self.refresh {
+            out.append_pair("refresh", refresh.as_str());
         }
         out.finish()
     }
@@ -134,5 +193,18 @@ mod tests {
         assert_eq!(q.range, TimeRange::default());
         assert!(err.is_some());
         assert_eq!(q.values("service"), ["x"]);
+    }
+
+    #[test]
+    fn the_refresh_choice_round_trips_and_unknown_ones_fall_back() {
+        let (q, _) = ViewQuery::parse("range=1h&refresh=30s&service=a");
+        assert_eq!(q.refresh, Some(Refresh::Seconds(30)));
+        assert_eq!(q.to_query(), "range=1h&service=a&refresh=30s");
+        assert_eq!(
+            ViewQuery::parse("refresh=off").0.refresh,
+            Some(Refresh::Off)
+        );
+        assert_eq!(ViewQuery::parse("refresh=1ms").0.refresh, None);
+        assert!(ViewQuery::parse("refresh=1m").0.vars.is_empty());
     }
 }

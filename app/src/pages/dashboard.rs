@@ -4,7 +4,7 @@ use leptos_router::hooks::{use_location, use_params_map};
 use crate::{
     components::{
         page_loading::PageLoading, panel_card::PanelCard, range_picker::RangePicker,
-        variable_picker::VariablePicker,
+        refresh_picker::RefreshPicker, variable_picker::VariablePicker,
     },
     data::{fetch_dashboard, DataError},
     live::use_live_stream,
@@ -65,7 +65,10 @@ pub fn DashboardPage() -> impl IntoView {
                                         </h1>
                                         <p class="page__description">{view.description.clone()}</p>
                                     </div>
-                                    <RangePicker path query />
+                                    <div class="page__pickers">
+                                        <RangePicker path query />
+                                        <RefreshPicker path query />
+                                    </div>
                                 </header>
                                 <Show when=move || range_problem().is_some()>
                                     <p class="page__problem" role="alert" data-testid="range-problem">

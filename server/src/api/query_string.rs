@@ -2,7 +2,7 @@
 //! `width=`, and one key per dashboard variable (`service=`, …), parsed with
 //! errors that say what was wrong.
 
-use app::model::TimeRange;
+use app::model::{Refresh, TimeRange};
 
 use crate::{
     dashboards::{file::RESERVED, Dashboard},
@@ -22,6 +22,8 @@ pub struct ViewParams {
     pub dashboard: Option<String>,
     /// Pixel width the caller draws at, if it said.
     pub width: Option<u32>,
+    /// How often a stream refreshes, if the caller chose.
+    pub refresh: Option<Refresh>,
     /// Every other key, in order: variables, or mistakes.
     pub others: Vec<(String, String)>,
 }
@@ -40,6 +42,14 @@ impl ViewParams {
                 "from" => from = Some(value.into_owned()),
                 "to" => to = Some(value.into_owned()),
                 "dashboard" => params.dashboard = Some(value.into_owned()),
+                "refresh" => {
+                    let choice = Refresh::parse(&value).ok_or_else(|| {
+                        let choices: Vec<&str> =
+                            Refresh::CHOICES.iter().map(|c| c.as_str()).collect();
+                        ApiError::BadRequest(format!("refresh= is one of {}", choices.join(", ")))
+                    })?;
+                    params.refresh = Some(choice);
+                }
                 "width" => {
                     let width = value
                         .parse::<u32>()

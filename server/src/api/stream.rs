@@ -20,11 +20,11 @@ use crate::{
 };
 
 /// How long a browser waits before reconnecting.
-const RETRY: Duration = Duration::from_secs(3);
+pub(crate) const RETRY: Duration = Duration::from_secs(3);
 /// Comment lines this often keep proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// `GET /api/stream?dashboard=…&range=…&<variable>=…` (a dashboard) or
+/// `GET /api/stream?dashboard=…&range=…&refresh=…&<variable>=…` (a dashboard) or
 /// `?view=health|alerts`: the tab's one live stream.
 ///
 /// It opens with `hello`, then the newest data of every panel at once, then live
@@ -62,6 +62,8 @@ pub async fn stream(
             dashboard,
             range: params.range,
             filter,
+            every: state.hub.every(params.refresh),
+            panel: None,
         },
         seen,
     );
@@ -82,9 +84,10 @@ pub async fn stream(
     Ok(sse(events).into_response())
 }
 
-type EventStream = std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>;
+pub(crate) type EventStream =
+    std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>;
 
-fn sse(events: EventStream) -> impl IntoResponse {
+pub(crate) fn sse(events: EventStream) -> impl IntoResponse {
     (
         // Proxies such as nginx would otherwise hold events back.
         [(
@@ -137,7 +140,7 @@ fn health_stream(state: &AppState, view: HealthView) -> impl IntoResponse {
     sse(events)
 }
 
-fn to_sse(event: &StreamEvent) -> Event {
+pub(crate) fn to_sse(event: &StreamEvent) -> Event {
     Event::default()
         .id(event.id.to_string())
         .event(event.kind)

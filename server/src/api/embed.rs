@@ -1,0 +1,215 @@
+//! `/embed/…`: one panel for someone else's page, each answer allowed by the
+//! request's token. The live page itself is rendered by the app (see
+//! `router`); this module serves the panel's images, data and stream.
+
+use axum::{
+    extract::{Path, RawQuery, State},
+    http::{header, HeaderMap, HeaderValue},
+    response::{sse::Event, IntoResponse, Response},
+    Json,
+};
+use futures::{future, stream, StreamExt};
+use tokio_stream::wrappers::ReceiverStream;
+
+use super::stream::{sse, to_sse, EventStream, RETRY};
+use crate::{
+    embed::{
+        image,
+        request::{authorize, load_panel, EmbedError, EmbedQuery},
+    },
+    hub::{StreamEvent, TopicKey},
+    AppState,
+};
+
+/// Which image format a path asks for, if it names one: `request_rate.svg`.
+pub fn image_format(file: &str) -> Option<(&str, ImageFormat)> {
+    if let Some(panel) = file.strip_suffix(".svg") {
+        Some((panel, ImageFormat::Svg))
+    } else {
+        file.strip_suffix(".png").map(|p| (p, ImageFormat::Png))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ImageFormat {
+    Svg,
+    Png,
+}
+
+/// `GET /embed/{dashboard}/{panel}.svg|.png?token=…&width=&height=&theme=&range=`:
+/// the panel drawn on the server.
+pub async fn image(
+    state: &AppState,
+    dashboard: &str,
+    panel: &str,
+    format: ImageFormat,
+    query: Option<&str>,
+) -> Result<Response, EmbedError> {
+    let query = EmbedQuery::parse(query)?;
+    let (data, grant) = load_panel(&state.embeds, &state.panels, dashboard, panel, &query).await?;
+    let size = query.size.unwrap_or(image::DEFAULT_SIZE);
+    let theme = query.theme.unwrap_or(image::Theme::Light);
+    // Drawing is CPU work: off the async workers.
+    let drawn = tokio::task::spawn_blocking(move || match format {
+        ImageFormat::Svg => image::svg(&data, size, theme).map(String::into_bytes),
+        ImageFormat::Png => image::png(&data, size, theme),
+    })
+    .await
+    .map_err(|e| EmbedError::Internal(e.to_string()))?
+    .map_err(|e| EmbedError::Internal(e.to_string()))?;
+    // A moving range is news after one refresh; a fixed one hardly changes.
+    let max_age = if grant.range.is_relative() {
+        state.config.refresh_seconds
+    } else {
+        3600
+    };
+    let content_type = match format {
+        ImageFormat::Svg => "image/svg+xml",
+        ImageFormat::Png => "image/png",
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CACHE_CONTROL, format!("public, max-age={max_age}")),
+            // An SVG opened on its own is a document: it may run nothing.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'".to_string(),
+            ),
+        ],
+        drawn,
+    )
+        .into_response())
+}
+
+/// `GET /embed/{dashboard}/{panel}/data?token=…`: the panel's data as JSON
+/// (what the live page and the script-tag embed draw).
+pub async fn data(
+    State(state): State<AppState>,
+    Path((dashboard, panel)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, EmbedError> {
+    let query = EmbedQuery::parse(query.as_deref())?;
+    let (data, _) = load_panel(&state.embeds, &state.panels, &dashboard, &panel, &query).await?;
+    Ok(with_cors(&state, &headers, Json(data).into_response()))
+}
+
+/// `GET /embed/{dashboard}/{panel}/data.csv?token=…`: the same as a table,
+/// one row per series and time.
+pub async fn csv(
+    State(state): State<AppState>,
+    Path((dashboard, panel)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, EmbedError> {
+    let query = EmbedQuery::parse(query.as_deref())?;
+    let (data, _) = load_panel(&state.embeds, &state.panels, &dashboard, &panel, &query).await?;
+    let body = crate::embed::csv::of(&data);
+    let filename = format!("{dashboard}-{panel}.csv")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect::<String>();
+    let response = (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response();
+    Ok(with_cors(&state, &headers, response))
+}
+
+/// `GET /embed/{dashboard}/{panel}/stream?token=…`: the panel's live stream.
+/// Its topic holds this one panel, so the embed never receives another's data.
+pub async fn stream(
+    State(state): State<AppState>,
+    Path((dashboard, panel)): Path<(String, String)>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Result<Response, EmbedError> {
+    let query = EmbedQuery::parse(query.as_deref())?;
+    let grant = authorize(&state.embeds, &state.panels, &dashboard, &panel, &query)?;
+    let board = state
+        .panels
+        .dashboard(&dashboard)
+        .map_err(|_| EmbedError::Gone)?;
+    let filter = super::query_string::ViewParams {
+        others: grant.vars,
+        ..Default::default()
+    }
+    .filter(&board, true)
+    .map_err(|_| EmbedError::Gone)?;
+    let subscription = state.hub.subscribe(
+        TopicKey {
+            dashboard,
+            range: grant.range,
+            filter,
+            every: state.hub.every(query.refresh),
+            panel: Some(panel),
+        },
+        None,
+    );
+    let hello = stream::once(future::ready(
+        Event::default().event("hello").retry(RETRY).data("{}"),
+    ));
+    let snapshot = stream::iter(subscription.snapshot);
+    let live = ReceiverStream::new(subscription.events);
+    let events: EventStream = Box::pin(
+        hello
+            .chain(
+                snapshot
+                    .chain(live)
+                    .filter_map(|e| future::ready(redacted(&e))),
+            )
+            .take_until(state.shutdown.clone().cancelled_owned())
+            .map(Ok),
+    );
+    Ok(with_cors(&state, &headers, sse(events).into_response()))
+}
+
+/// A hub event as an embed may see it: panel data redacted, anything else
+/// (the dashboard changed) passed on.
+fn redacted(event: &StreamEvent) -> Option<Event> {
+    if event.kind != "panel" {
+        return Some(to_sse(event));
+    }
+    let data: app::model::PanelData = serde_json::from_str(&event.json).ok()?;
+    let json = serde_json::to_string(&crate::embed::redact(data)).ok()?;
+    Some(
+        Event::default()
+            .id(event.id.to_string())
+            .event(event.kind)
+            .data(json),
+    )
+}
+
+/// Lets an allowed origin's page read the answer (the script-tag embed).
+fn with_cors(state: &AppState, headers: &HeaderMap, mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Origin"));
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| state.embeds.allows_origin(o));
+    if let Some(origin) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
+        response
+            .headers_mut()
+            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
+    response
+}
+
+/// The live page's frame policy: Vantage and the configured origins.
+pub fn frame_policy(state: &AppState) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "frame-ancestors {}",
+        state.embeds.frame_ancestors()
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"))
+}

@@ -1,0 +1,128 @@
+//! Embeds: one panel in someone else's page, as a live frame, an image or
+//! data, allowed by a signed token (see [`token`]) and nothing else.
+//!
+//! Everything an embed needs is under `/embed/`, so an operator can publish
+//! that prefix (and `/pkg/`, the browser bundle) while the rest of Vantage
+//! stays inside. What leaves through an embed is the panel's data, its title
+//! and unit: never a query, a data source's address or its own error text.
+
+pub mod cli;
+pub mod csv;
+pub mod image;
+pub mod keys;
+pub mod request;
+pub mod token;
+
+use app::model::{PanelData, PanelStatus, TimeRange};
+
+pub use keys::EmbedKeys;
+pub use token::{EmbedClaims, Grant, TokenError};
+
+/// The signing key, revocations, and who may frame embeds.
+pub struct Embeds {
+    pub keys: EmbedKeys,
+    /// Origins allowed to frame embeds and to call them across origins.
+    origins: Vec<String>,
+}
+
+impl Embeds {
+    pub fn new(keys: EmbedKeys, origins: Vec<String>) -> Self {
+        Self { keys, origins }
+    }
+
+    /// Checks `token` for a request showing `panel` of `dashboard` with an
+    /// optional range and variable values; says what the request may show.
+    pub fn authorize(
+        &self,
+        token: &str,
+        dashboard: &str,
+        panel: &str,
+        range: Option<TimeRange>,
+        asked: &[(String, String)],
+    ) -> Result<(EmbedClaims, Grant), TokenError> {
+        let claims = token::verify(token, &self.keys.key(), now_seconds())?;
+        if self.keys.is_revoked(&claims.id) {
+            return Err(TokenError::Revoked);
+        }
+        let grant = claims.grant(dashboard, panel, range, asked)?;
+        Ok((claims, grant))
+    }
+
+    /// Signs new claims with the current key.
+    pub fn issue(&self, claims: &EmbedClaims) -> String {
+        token::sign(claims, &self.keys.key())
+    }
+
+    /// The `frame-ancestors` directive for embeds: Vantage itself and the
+    /// configured origins.
+    pub fn frame_ancestors(&self) -> String {
+        std::iter::once("'self'")
+            .chain(self.origins.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// Whether a cross-origin caller may read embeds (CORS).
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.origins.iter().any(|o| o == origin)
+    }
+}
+
+/// Checks an allowed origin as configured: `scheme://host[:port]`, nothing else
+/// (a path or a wildcard would make the frame and CORS rules mean something
+/// other than what they say).
+pub fn valid_origin(origin: &str) -> bool {
+    let Ok(url) = url::Url::parse(origin) else {
+        return false;
+    };
+    matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.origin().ascii_serialization() == origin
+}
+
+/// The panel as an embed shows it: no drill-down links into Vantage, and the
+/// data source's own messages (which may quote a query) replaced by plain ones.
+pub fn redact(mut data: PanelData) -> PanelData {
+    data.view.links.clear();
+    data.status = match data.status {
+        PanelStatus::Live => PanelStatus::Live,
+        PanelStatus::Stale { .. } => PanelStatus::Stale {
+            reason: "the data source is not answering".into(),
+        },
+        PanelStatus::Error { .. } => PanelStatus::Error {
+            message: "the data source could not answer".into(),
+        },
+    };
+    if !data.warnings.is_empty() {
+        data.warnings = vec!["the data source answered in part".into()];
+    }
+    data
+}
+
+pub fn now_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_are_exact() {
+        assert!(valid_origin("https://portal.example.com"));
+        assert!(valid_origin("http://127.0.0.1:8080"));
+        for bad in [
+            "*",
+            "https://portal.example.com/",
+            "https://portal.example.com/wiki",
+            "portal.example.com",
+            "javascript:alert(1)",
+            "https://a.example.com; script-src *",
+        ] {
+            assert!(!valid_origin(bad), "{bad:?}");
+        }
+    }
+}

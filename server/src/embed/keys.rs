@@ -1,0 +1,292 @@
+//! The key that signs embed tokens, and the list of revoked tokens.
+//!
+//! Both are small files that the server and the `vantage token` command share:
+//! the key (64 hex digits, made on first start if missing) and, next to it,
+//! `<key>.revoked` with one revoked token id per line. The server looks at
+//! their modification times on use, so `vantage token revoke` and
+//! `vantage token rotate-key` take effect on a running server at once.
+
+use std::{
+    collections::HashSet,
+    io::Write,
+    path::{Path, PathBuf},
+    sync::{Arc, RwLock},
+    time::SystemTime,
+};
+
+use rand::Rng;
+
+/// Bytes of key: as long as the HMAC-SHA256 output.
+const KEY_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read or write {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: an embed key is {} hex digits", KEY_BYTES * 2)]
+    Invalid { path: PathBuf },
+    #[error("a token id is letters, digits, '-' and '_' (up to 64)")]
+    BadId,
+}
+
+/// A file's contents as last read, and its modification time then.
+struct Cached<T> {
+    modified: Option<SystemTime>,
+    value: Arc<T>,
+}
+
+pub struct EmbedKeys {
+    /// `None`: a key made for this process only (tests).
+    path: Option<PathBuf>,
+    key: RwLock<Cached<Vec<u8>>>,
+    revoked: RwLock<Cached<HashSet<String>>>,
+}
+
+impl EmbedKeys {
+    /// The key in `path`, made (readable by its owner only) if missing.
+    pub fn open(path: &Path) -> Result<Self, KeyError> {
+        if !path.exists() {
+            write_key(path, &new_key())?;
+        }
+        let keys = Self {
+            path: Some(path.to_owned()),
+            key: RwLock::new(Cached {
+                modified: None,
+                value: Arc::new(Vec::new()),
+            }),
+            revoked: RwLock::new(Cached {
+                modified: None,
+                value: Arc::new(HashSet::new()),
+            }),
+        };
+        keys.reload_key()?;
+        Ok(keys)
+    }
+
+    /// A random key kept in memory: tokens die with the process.
+    pub fn ephemeral() -> Self {
+        Self {
+            path: None,
+            key: RwLock::new(Cached {
+                modified: None,
+                value: Arc::new(new_key().to_vec()),
+            }),
+            revoked: RwLock::new(Cached {
+                modified: None,
+                value: Arc::new(HashSet::new()),
+            }),
+        }
+    }
+
+    /// The signing key now (re-read if its file changed).
+    pub fn key(&self) -> Arc<Vec<u8>> {
+        if self.path.is_some() {
+            if let Err(e) = self.reload_key() {
+                // Keep signing with the last good key rather than failing open
+                // or closed on a half-written file.
+                tracing::warn!("embed key not reloaded: {e}");
+            }
+        }
+        Arc::clone(&self.key.read().unwrap_or_else(|e| e.into_inner()).value)
+    }
+
+    pub fn is_revoked(&self, id: &str) -> bool {
+        let Some(path) = self.revoked_path() else {
+            let cached = self.revoked.read().unwrap_or_else(|e| e.into_inner());
+            return cached.value.contains(id);
+        };
+        let modified = modified(&path);
+        {
+            let cached = self.revoked.read().unwrap_or_else(|e| e.into_inner());
+            if cached.modified == modified {
+                return cached.value.contains(id);
+            }
+        }
+        let ids: HashSet<String> = std::fs::read_to_string(&path)
+            .unwrap_or_default()
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        let found = ids.contains(id);
+        *self.revoked.write().unwrap_or_else(|e| e.into_inner()) = Cached {
+            modified,
+            value: Arc::new(ids),
+        };
+        found
+    }
+
+    /// Revokes one token for good (appended and synced before returning).
+    pub fn revoke(&self, id: &str) -> Result<(), KeyError> {
+        if !is_token_id(id) {
+            return Err(KeyError::BadId);
+        }
+        let Some(path) = self.revoked_path() else {
+            let mut cached = self.revoked.write().unwrap_or_else(|e| e.into_inner());
+            let mut ids = (*cached.value).clone();
+            ids.insert(id.to_string());
+            cached.value = Arc::new(ids);
+            return Ok(());
+        };
+        let io = |source| KeyError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        writeln!(file, "{id}").map_err(io)?;
+        file.sync_all().map_err(io)
+    }
+
+    /// A new key: every token signed so far stops working.
+    pub fn rotate(&self) -> Result<(), KeyError> {
+        match &self.path {
+            Some(path) => {
+                write_key(path, &new_key())?;
+                self.reload_key()
+            }
+            None => {
+                self.key.write().unwrap_or_else(|e| e.into_inner()).value =
+                    Arc::new(new_key().to_vec());
+                Ok(())
+            }
+        }
+    }
+
+    fn revoked_path(&self) -> Option<PathBuf> {
+        self.path.as_ref().map(|p| {
+            let mut name = p.as_os_str().to_owned();
+            name.push(".revoked");
+            PathBuf::from(name)
+        })
+    }
+
+    fn reload_key(&self) -> Result<(), KeyError> {
+        let path = self.path.as_ref().expect("only file keys reload");
+        let modified = modified(path);
+        if modified.is_some()
+            && self.key.read().unwrap_or_else(|e| e.into_inner()).modified == modified
+        {
+            return Ok(());
+        }
+        let text = std::fs::read_to_string(path).map_err(|source| KeyError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let key = decode_hex(text.trim())
+            .filter(|k| k.len() == KEY_BYTES)
+            .ok_or_else(|| KeyError::Invalid { path: path.clone() })?;
+        *self.key.write().unwrap_or_else(|e| e.into_inner()) = Cached {
+            modified,
+            value: Arc::new(key),
+        };
+        Ok(())
+    }
+}
+
+/// Ids the `vantage token` command makes, and the only ones it revokes.
+pub fn is_token_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A fresh random token id.
+pub fn new_token_id() -> String {
+    let bytes: [u8; 8] = rand::rng().random();
+    hex(&bytes)
+}
+
+fn new_key() -> [u8; KEY_BYTES] {
+    rand::rng().random()
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Writes the key whole or not at all (a temporary file renamed over it),
+/// readable by its owner only.
+fn write_key(path: &Path, key: &[u8]) -> Result<(), KeyError> {
+    let io = |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut temp = path.as_os_str().to_owned();
+    temp.push(".new");
+    let temp = PathBuf::from(temp);
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temp).map_err(io)?;
+        writeln!(file, "{}", hex(key)).map_err(io)?;
+        file.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&temp, path).map_err(io)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.is_ascii() {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_made_once_kept_and_rotated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("embed.key");
+        let keys = EmbedKeys::open(&path).unwrap();
+        let first = keys.key();
+        assert_eq!(first.len(), KEY_BYTES);
+        assert_eq!(EmbedKeys::open(&path).unwrap().key(), first, "kept");
+        // Another process (the CLI) rotates: this one signs with the new key.
+        EmbedKeys::open(&path).unwrap().rotate().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert_ne!(keys.key(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o077, 0, "only its owner reads the key");
+        }
+    }
+
+    #[test]
+    fn a_broken_key_file_is_refused_and_revocations_are_seen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("embed.key");
+        std::fs::write(&path, "not hex").unwrap();
+        assert!(matches!(
+            EmbedKeys::open(&path),
+            Err(KeyError::Invalid { .. })
+        ));
+        std::fs::remove_file(&path).unwrap();
+        let server = EmbedKeys::open(&path).unwrap();
+        assert!(!server.is_revoked("abc"));
+        EmbedKeys::open(&path).unwrap().revoke("abc").unwrap();
+        assert!(server.is_revoked("abc"));
+        assert!(!server.is_revoked("abd"));
+        assert!(matches!(server.revoke("a\nb"), Err(KeyError::BadId)));
+    }
+}
