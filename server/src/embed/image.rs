@@ -125,7 +125,10 @@ fn draw<DB: DrawingBackend>(
         .style(FontStyle::Bold)
         .color(&colors.title);
     root.draw_text(&data.view.title, &title, (PAD, PAD))?;
-    let stamp = format!("{} UTC", format::clock_seconds(data.updated_at_ms / 1000));
+    // With the date: an image lives on in chats and wikis.
+    let stamp = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(data.updated_at_ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default();
     let small = ("sans-serif", SMALL).into_font().color(&colors.muted);
     let stamp_width = root.estimate_text_size(&stamp, &small)?.0 as i32;
     root.draw_text(&stamp, &small, (width as i32 - PAD - stamp_width, PAD + 3))?;
@@ -203,13 +206,17 @@ fn draw<DB: DrawingBackend>(
     for line in legend {
         let mut x = PAD;
         for (i, text) in line {
-            let color = colors.chart.series[i % colors.chart.series.len()];
-            root.draw(&Rectangle::new(
-                [(x, y + 2), (x + 10, y + 12)],
-                color.filled(),
-            ))?;
-            root.draw_text(&text, &small, (x + 14, y))?;
-            x += 14 + root.estimate_text_size(&text, &small)?.0 as i32 + 16;
+            // "+N more" has no colour of its own.
+            if i != MORE {
+                let color = colors.chart.series[i % colors.chart.series.len()];
+                root.draw(&Rectangle::new(
+                    [(x, y + 2), (x + 10, y + 12)],
+                    color.filled(),
+                ))?;
+                x += 14;
+            }
+            root.draw_text(&text, &small, (x, y))?;
+            x += root.estimate_text_size(&text, &small)?.0 as i32 + 16;
         }
         y += 18;
     }
@@ -224,6 +231,9 @@ fn status_note(data: &PanelData) -> Option<String> {
         _ => None,
     }
 }
+
+/// The legend entry that counts the series left out.
+const MORE: usize = usize::MAX;
 
 /// Legend entries (series index, "name value") in at most two lines; the
 /// rest counted. Text widths are estimated (7 px per character at 12 px)
@@ -247,7 +257,7 @@ fn legend_lines(data: &PanelData) -> Vec<Vec<(usize, String)>> {
             if lines.len() == 2 {
                 let rest = data.series.len() - i;
                 if let Some(last) = lines.last_mut() {
-                    last.push((i, format!("+{rest} more")));
+                    last.push((MORE, format!("+{rest} more")));
                 }
                 break;
             }
