@@ -11,6 +11,7 @@ pub mod panel_card;
 pub mod panel_status;
 pub mod range_picker;
 pub mod refresh_picker;
+pub mod share_dialog;
 pub mod stat_value;
 pub mod status_grid;
 pub mod theme_toggle;

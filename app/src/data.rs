@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{AlertsView, DashboardSummary, DashboardView, HealthView, PanelData, ViewQuery};
+use crate::model::{
+    AlertsView, DashboardSummary, DashboardView, EmbedRequest, HealthView, IssuedEmbed, PanelData,
+    ViewQuery,
+};
 
 /// Why data could not be had, in words fit for the page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
@@ -158,6 +161,21 @@ pub async fn fetch_embed_panel(
     }
 }
 
+/// Asks the server for an embed token (the share dialog; only the browser asks).
+pub async fn create_embed(request: EmbedRequest) -> Result<IssuedEmbed, DataError> {
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        send_wrapper::SendWrapper::new(browser::post_json("/api/embed-tokens", &request)).await
+    }
+    #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+    {
+        let _ = request;
+        Err(DataError::Unavailable(
+            "tokens are asked for from the browser".into(),
+        ))
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn source() -> Result<ssr::SharedPageSource, DataError> {
     leptos::prelude::use_context::<ssr::SharedPageSource>()
@@ -213,9 +231,25 @@ pub mod browser {
     }
 
     pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, DataError> {
-        let response = gloo_net::http::Request::get(url)
-            .send()
-            .await
+        let response = gloo_net::http::Request::get(url).send().await;
+        read_json(response).await
+    }
+
+    pub async fn post_json<T: DeserializeOwned>(
+        url: &str,
+        body: &impl serde::Serialize,
+    ) -> Result<T, DataError> {
+        let request = gloo_net::http::Request::post(url)
+            .json(body)
+            .map_err(|e| DataError::BadRequest(e.to_string()))?;
+        read_json(request.send().await).await
+    }
+
+    /// The answer's JSON, or the API's `{"error": …}` as a [`DataError`].
+    async fn read_json<T: DeserializeOwned>(
+        response: Result<gloo_net::http::Response, gloo_net::Error>,
+    ) -> Result<T, DataError> {
+        let response = response
             .map_err(|e| DataError::Unavailable(format!("Vantage is not reachable: {e}")))?;
         if response.ok() {
             return response

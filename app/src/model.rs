@@ -2,6 +2,7 @@
 
 mod alert;
 mod dashboard;
+mod embed;
 mod health;
 mod panel;
 mod time_range;
@@ -12,6 +13,7 @@ pub use dashboard::{
     ColumnView, DashboardSummary, DashboardView, DrillDown, Level, PanelKind, PanelView,
     ThresholdStep, Thresholds, VariableView,
 };
+pub use embed::{EmbedRequest, IssuedEmbed};
 pub use health::{
     AlertsView, CheckCard, CheckHistory, CheckResult, CheckSummary, ComponentResult, FileProblem,
     HealthStatus, HealthView, HistoryPoint, Transition,

@@ -171,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/checks", get(api::checks::list))
         .route("/api/alerts", get(api::alerts::list))
         .route("/api/checks/{check}/history", get(api::checks::history))
+        .route("/api/embed-tokens", axum::routing::post(api::embed::issue))
         .route("/metrics", get(api::ops::metrics))
         .route("/healthz", get(api::ops::healthz))
         .route("/readyz", get(api::ops::readyz))

@@ -470,3 +470,75 @@ async fn the_cli_issues_revokes_and_rotates() {
         assert!(embed::cli::run(&config, &bad).is_err());
     }
 }
+
+#[tokio::test]
+async fn the_share_dialog_gets_a_working_token_and_mistakes_are_refused() {
+    let stack = stack().await;
+    let state = state_for(&stack.prometheus_url);
+    let post = |body: serde_json::Value, content_type: &'static str| {
+        let state = state.clone();
+        async move {
+            let response = router(state)
+                .oneshot(
+                    Request::post("/api/embed-tokens")
+                        .header("content-type", content_type)
+                        .body(Body::from(body.to_string()))
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let body = response.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    let asked = serde_json::json!({
+        "dashboard": "overview", "panel": "request_rate",
+        "ranges": ["1h"], "vars": [["service", "api-gateway"]], "expires": "7d"
+    });
+    let (status, body) = post(asked.clone(), "application/json").await;
+    assert_eq!(status, 200, "{body}");
+    let issued: app::model::IssuedEmbed = serde_json::from_str(&body).unwrap();
+    assert!((issued.expires_at - embed::now_seconds() - 7 * 86_400).abs() < 60);
+    let (status, _, body) = fetch(&state, &issued.png).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, headers, body) = fetch(&state, &issued.csv).await;
+    assert_eq!(status, 200);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let csv = String::from_utf8(body).unwrap();
+    assert!(
+        csv.starts_with("series,time,value\r\napi-gateway,"),
+        "{csv}"
+    );
+    assert!(
+        csv.lines().skip(1).all(|l| l.starts_with("api-gateway,")),
+        "only its service"
+    );
+    // What it shares is exactly what was asked.
+    let (status, _, _) = fetch(&state, &format!("{}&service=payments", issued.live)).await;
+    assert_eq!(status, 403);
+
+    for (change, words) in [
+        (serde_json::json!({"panel": "nope"}), "no panel"),
+        (serde_json::json!({"dashboard": "nope"}), "no dashboard"),
+        (serde_json::json!({"vars": [["nope", "x"]]}), "no variable"),
+        (serde_json::json!({"ranges": ["1y"]}), "unknown range"),
+        (serde_json::json!({"ranges": []}), "at least one range"),
+        (serde_json::json!({"expires": "forever"}), "duration"),
+        (serde_json::json!({"expires": "9999d"}), "366 days"),
+    ] {
+        let mut body = asked.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let (status, text) = post(body, "application/json").await;
+        assert_eq!(status, 400, "{change}: {text}");
+        assert!(text.contains(words), "{change}: {text}");
+    }
+    // Only JSON: a form post from another site (no CORS preflight) is refused.
+    let (status, _) = post(asked, "application/x-www-form-urlencoded").await;
+    assert_eq!(status, 415);
+}

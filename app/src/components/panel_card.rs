@@ -3,7 +3,8 @@ use leptos::prelude::*;
 use crate::{
     components::{
         data_table::DataTable, gauge_dial::GaugeDial, panel_status::PanelStatusBadge,
-        stat_value::StatValue, status_grid::StatusGrid, time_series_chart::TimeSeriesChart,
+        share_dialog::ShareButton, stat_value::StatValue, status_grid::StatusGrid,
+        time_series_chart::TimeSeriesChart,
     },
     model::{PanelData, PanelKind, PanelStatus, ViewQuery},
 };
@@ -16,9 +17,13 @@ pub fn PanelCard(
     /// The page's view, for drill-down links.
     #[prop(into)]
     query: Signal<ViewQuery>,
+    /// In an embed: no share button (and no way into the rest of Vantage).
+    #[prop(optional)]
+    embedded: bool,
 ) -> impl IntoView {
-    let (id, kind, width, height, priority, description) = data.with_untracked(|d| {
+    let (dashboard, id, kind, width, height, priority, description) = data.with_untracked(|d| {
         (
+            d.panel.dashboard.clone(),
             d.panel.panel.clone(),
             d.view.kind,
             d.view.width,
@@ -58,6 +63,10 @@ pub fn PanelCard(
                     {title}
                 </h2>
                 <PanelStatusBadge status updated_at_ms=updated />
+                {(!embedded)
+                    .then(|| {
+                        view! { <ShareButton dashboard=dashboard.clone() panel=id.clone() title query /> }
+                    })}
             </header>
             <Show when=move || !warnings().is_empty()>
                 <p class="panel__warning" data-testid="panel-warning">

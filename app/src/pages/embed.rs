@@ -59,7 +59,7 @@ pub fn EmbedPage() -> impl IntoView {
                                         .filter(|pushed| pushed.updated_at_ms >= initial.updated_at_ms)
                                         .unwrap_or_else(|| initial.clone())
                                 });
-                                view! { <PanelCard data query /> }.into_any()
+                                view! { <PanelCard data query embedded=true /> }.into_any()
                             }
                             Err(error) => {
                                 view! {

@@ -2,6 +2,7 @@
 //! request's token. The live page itself is rendered by the app (see
 //! `router`); this module serves the panel's images, data and stream.
 
+use app::model::{EmbedRequest, IssuedEmbed};
 use axum::{
     extract::{Path, RawQuery, State},
     http::{header, HeaderMap, HeaderValue},
@@ -212,4 +213,42 @@ pub fn frame_policy(state: &AppState) -> HeaderValue {
         state.embeds.frame_ancestors()
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"))
+}
+
+/// `POST /api/embed-tokens` (JSON): a token for one panel, from the share
+/// dialog. It grants no more than the dialog's user already sees; a JSON body
+/// means a browser on another site cannot send it without a CORS preflight,
+/// which Vantage does not grant, so no other site can mint tokens through a
+/// viewer's browser.
+pub async fn issue(
+    State(state): State<AppState>,
+    Json(request): Json<EmbedRequest>,
+) -> Result<Json<IssuedEmbed>, crate::error::ApiError> {
+    use crate::error::ApiError;
+    let life = crate::embed::cli::parse_life(&request.expires).map_err(ApiError::BadRequest)?;
+    let vars: Vec<String> = request
+        .vars
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    let claims = crate::embed::cli::claims_for(
+        &state.dashboards,
+        &request.dashboard,
+        &request.panel,
+        &request.ranges,
+        &vars,
+        life,
+    )
+    .map_err(ApiError::BadRequest)?;
+    let token = state.embeds.issue(&claims);
+    let path = format!("/embed/{}/{}", claims.dashboard, claims.panel);
+    Ok(Json(IssuedEmbed {
+        id: claims.id,
+        expires_at: claims.exp,
+        live: format!("{path}?token={token}"),
+        svg: format!("{path}.svg?token={token}"),
+        png: format!("{path}.png?token={token}"),
+        csv: format!("{path}/data.csv?token={token}"),
+        token,
+    }))
 }
