@@ -4,6 +4,7 @@ pub mod alert_item;
 pub mod chart_svg;
 pub mod check_card;
 pub mod data_table;
+pub mod embedded_panel;
 pub mod gauge_dial;
 pub mod nav_bar;
 pub mod page_loading;

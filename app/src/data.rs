@@ -133,19 +133,22 @@ pub async fn fetch_alerts(query: ViewQuery) -> Result<AlertsView, DataError> {
 
 /// One embedded panel: `search` is the embed's whole query string (its token,
 /// range and variables), checked by the server like every embed request.
+/// `base` is Vantage's address for an embed on another site, else empty.
 pub async fn fetch_embed_panel(
+    base: String,
     dashboard: String,
     panel: String,
     search: String,
 ) -> Result<PanelData, DataError> {
     #[cfg(feature = "ssr")]
     {
+        let _ = base;
         source()?.embed_panel(dashboard, panel, search).await
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
         send_wrapper::SendWrapper::new(browser::get_json(&format!(
-            "/embed/{}/{}/data?{}",
+            "{base}/embed/{}/{}/data?{}",
             browser::encode(&dashboard),
             browser::encode(&panel),
             search.trim_start_matches('?')
@@ -154,7 +157,7 @@ pub async fn fetch_embed_panel(
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
-        let _ = (dashboard, panel, search);
+        let _ = (base, dashboard, panel, search);
         Err(DataError::Unavailable(
             "built without ssr or hydrate".into(),
         ))

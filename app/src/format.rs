@@ -93,6 +93,18 @@ pub fn clock(unix: i64, span_seconds: i64) -> String {
 }
 
 /// A Unix time as `HH:MM:SS` UTC.
+/// How long ago, the way people say it: "just now", "42 s ago", "5 min ago",
+/// "3 h ago", "2 d ago".
+pub fn ago(seconds: i64) -> String {
+    match seconds {
+        s if s < 2 => "just now".into(),
+        s if s < 60 => format!("{s} s ago"),
+        s if s < 3600 => format!("{} min ago", s / 60),
+        s if s < 86_400 => format!("{} h ago", s / 3600),
+        s => format!("{} d ago", s / 86_400),
+    }
+}
+
 pub fn clock_seconds(unix: i64) -> String {
     let secs = unix.rem_euclid(86_400);
     format!(
@@ -121,6 +133,16 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_read_like_people_say_them() {
+        assert_eq!(ago(-3), "just now", "a clock a little behind the server's");
+        assert_eq!(ago(1), "just now");
+        assert_eq!(ago(42), "42 s ago");
+        assert_eq!(ago(300), "5 min ago");
+        assert_eq!(ago(3 * 3600 + 5), "3 h ago");
+        assert_eq!(ago(2 * 86_400), "2 d ago");
+    }
 
     #[test]
     fn values_read_like_people_write_them() {

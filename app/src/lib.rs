@@ -47,6 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     live::provide_live_stream();
+    live::clock::provide_clock();
     view! {
         <Stylesheet id="vantage" href="/style/main.css" />
         <Title text="Vantage" />

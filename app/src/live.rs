@@ -10,6 +10,7 @@ use leptos::prelude::*;
 
 use crate::model::{PanelData, Refresh, ViewQuery};
 
+pub mod clock;
 pub mod health_feed;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -24,9 +24,14 @@ export class Portal {
     return `http://127.0.0.1:${this.port}/`;
   }
 
+  /** A page that frames `src`. */
   async serve(src: string) {
-    const html = `<!doctype html><title>Portal</title><h1>Team portal</h1>
-<iframe id="panel" src="${src}" width="800" height="380" style="border:0"></iframe>`;
+    await this.serveHtml(`<iframe id="panel" src="${src}" width="800" height="380" style="border:0"></iframe>`);
+  }
+
+  /** A page with `body` under its heading. */
+  async serveHtml(body: string) {
+    const html = `<!doctype html><title>Portal</title><h1>Team portal</h1>\n${body}`;
     this.server = createServer((_, res) => {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
       res.end(html);

@@ -55,3 +55,44 @@ test("a Vantage page other than an embed refuses to be framed, even by an allowe
     await portal.close();
   }
 });
+
+test.describe("script-tag embed", () => {
+  test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "the element is script");
+
+  const element = (token: string) =>
+    `<script type="module" src="${vantage()}/embed-element/vantage-panel.js"></script>
+<vantage-panel base="${vantage()}" dashboard="overview" panel="request_rate" token="${token}" range="15m"></vantage-panel>`;
+
+  test("a portal on an allowed origin shows a live panel through <vantage-panel>", async ({ page }) => {
+    const token = issueToken("overview", "request_rate", ["--range", "15m", "--var", "service=api-gateway"]);
+    const portal = new Portal(Number(process.env.PORTAL_PORT));
+    await portal.serveHtml(element(token));
+    try {
+      await page.goto(portal.url);
+      // Locators reach into the element's (open) shadow root.
+      const panel = page.locator("vantage-panel").getByTestId("panel-request_rate");
+      await expect(panel.getByTestId("chart-request_rate")).toBeVisible();
+      await expect(panel.getByTestId("legend")).toContainText("api-gateway");
+      await expect(page.locator("vantage-panel").getByTestId("share-request_rate")).toHaveCount(0);
+      const updated = async () => Number(await panel.getAttribute("data-updated-at"));
+      const before = await updated();
+      await expect.poll(updated, { timeout: 30_000 }).toBeGreaterThan(before);
+      await page.screenshot({ path: "screenshots/embed-element.png" });
+    } finally {
+      await portal.close();
+    }
+  });
+
+  test("on an origin that is not allowed, the browser keeps the data from the element", async ({ page }) => {
+    const token = issueToken("overview", "request_rate", ["--range", "15m"]);
+    const portal = new Portal(Number(process.env.OTHER_PORTAL_PORT));
+    await portal.serveHtml(element(token));
+    try {
+      await page.goto(portal.url);
+      await expect(page.locator("vantage-panel").getByTestId("embed-error")).toBeVisible();
+      await expect(page.locator("vantage-panel").getByTestId("chart-request_rate")).toHaveCount(0);
+    } finally {
+      await portal.close();
+    }
+  });
+});

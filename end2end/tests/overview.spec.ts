@@ -76,6 +76,8 @@ test.describe("refresh choice", () => {
     // Several of the server's intervals (2 s here) pass without new data.
     await page.waitForTimeout(6_000);
     expect(await overview.updatedAt()).toBe(still);
+    // ...and the panel says how old its data is.
+    await expect(overview.status).toHaveText(/updated ([5-9]|\d\d) s ago/);
     // A range change keeps the choice.
     await overview.rangePicker.getByRole("link", { name: "1h" }).click();
     await expect(page).toHaveURL(/range=1h&service=api-gateway&refresh=off/);

@@ -31,6 +31,7 @@ use tokio_util::sync::CancellationToken;
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    services::ServeDir,
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::TraceLayer,
@@ -211,6 +212,25 @@ pub fn router(state: AppState) -> Router {
         .route("/embed/{dashboard}/{panel}/data", get(api::embed::data))
         .route("/embed/{dashboard}/{panel}/data.csv", get(api::embed::csv))
         .route("/embed/{dashboard}/{panel}/stream", get(api::embed::stream));
+    // The script-tag embed's loader and wasm: public code that other sites load
+    // as a module, so readable from any origin (its data needs a token and an
+    // allowed origin).
+    let element = Router::new()
+        .nest_service(
+            "/embed-element",
+            ServeDir::new(state.config.site_root.join("embed-element")).not_found_service(get(
+                || async {
+                    (
+                        axum::http::StatusCode::NOT_FOUND,
+                        "the script-tag embed is not built here (scripts/build-element)",
+                    )
+                },
+            )),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ));
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
@@ -226,6 +246,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(stream)
         .merge(embeds)
+        .merge(element)
         .merge(pages)
         // Only embeds may ever be framed (they set their own policy).
         .layer(SetResponseHeaderLayer::if_not_present(

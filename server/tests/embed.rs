@@ -448,7 +448,6 @@ async fn the_cli_issues_revokes_and_rotates() {
         .to_string();
     let data = format!("/embed/overview/request_rate/data?token={token}");
     assert_eq!(fetch(&state, &data).await.0, 200);
-    std::thread::sleep(Duration::from_millis(20));
     embed::cli::run(&config, &TokenCommand::RotateKey).unwrap();
     let (status, _, body) = fetch(&state, &data).await;
     assert_eq!(status, 401, "{}", String::from_utf8_lossy(&body));

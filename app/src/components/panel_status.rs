@@ -1,8 +1,9 @@
 use leptos::prelude::*;
 
-use crate::{format, model::PanelStatus};
+use crate::{format, live::clock::use_now, model::PanelStatus};
 
-/// How fresh a panel is, in words (colour is never the only signal).
+/// How fresh a panel is, in words (colour is never the only signal): once the
+/// page runs, "updated 5 s ago", with the exact time on hover.
 #[component]
 pub fn PanelStatusBadge(
     #[prop(into)] status: Signal<PanelStatus>,
@@ -13,16 +14,22 @@ pub fn PanelStatusBadge(
         PanelStatus::Stale { .. } => "badge badge--stale",
         PanelStatus::Error { .. } => "badge badge--error",
     };
+    let now = use_now();
+    let at = move || format!("{} UTC", format::clock_seconds(updated_at_ms.get() / 1000));
     let text = move || {
-        let at = format::clock_seconds(updated_at_ms.get() / 1000);
+        let when = match now.get() {
+            Some(now) => format::ago((now - updated_at_ms.get()) / 1000),
+            None => at(),
+        };
         match status.get() {
-            PanelStatus::Live => format!("updated {at} UTC"),
-            PanelStatus::Stale { reason } => format!("stale since {at} UTC: {reason}"),
+            PanelStatus::Live => format!("updated {when}"),
+            PanelStatus::Stale { reason } => format!("stale since {when}: {reason}"),
             PanelStatus::Error { message } => format!("error: {message}"),
         }
     };
+    // Not a live region: its text changes every second.
     view! {
-        <span class=class data-testid="panel-status" role="status">
+        <span class=class data-testid="panel-status" title=at>
             {text}
         </span>
     }

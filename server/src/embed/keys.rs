@@ -32,10 +32,20 @@ pub enum KeyError {
     BadId,
 }
 
-/// A file's contents as last read, and its modification time then.
+/// A file's contents as last read, and what it looked like then.
 struct Cached<T> {
-    modified: Option<SystemTime>,
+    modified: Option<Stamp>,
     value: Arc<T>,
+}
+
+/// Enough to tell that a file changed: a modification time alone is not (two
+/// writes within one clock tick of the file system share it), so also its
+/// size (an appended revocation) and inode (a key renamed over the old one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    modified: SystemTime,
+    len: u64,
+    inode: u64,
 }
 
 pub struct EmbedKeys {
@@ -208,8 +218,17 @@ fn new_key() -> [u8; KEY_BYTES] {
     rand::rng().random()
 }
 
-fn modified(path: &Path) -> Option<SystemTime> {
-    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+fn modified(path: &Path) -> Option<Stamp> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(Stamp {
+        modified: meta.modified().ok()?,
+        len: meta.len(),
+        inode,
+    })
 }
 
 /// Writes the key whole or not at all (a temporary file renamed over it),
@@ -261,8 +280,8 @@ mod tests {
         assert_eq!(first.len(), KEY_BYTES);
         assert_eq!(EmbedKeys::open(&path).unwrap().key(), first, "kept");
         // Another process (the CLI) rotates: this one signs with the new key.
+        // At once: within one tick of the file system's clock.
         EmbedKeys::open(&path).unwrap().rotate().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
         assert_ne!(keys.key(), first);
         #[cfg(unix)]
         {
