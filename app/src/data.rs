@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AlertsView, DashboardSummary, DashboardView, EmbedRequest, HealthView, IssuedEmbed, PanelData,
-    ViewQuery,
+    AlertsView, Attention, DashboardSummary, DashboardView, EmbedRequest, HealthView, IssuedEmbed,
+    PanelData, ViewQuery,
 };
 
 /// Why data could not be had, in words fit for the page.
@@ -164,6 +164,24 @@ pub async fn fetch_embed_panel(
     }
 }
 
+/// What is red now, for the navigation.
+pub async fn fetch_attention() -> Result<Attention, DataError> {
+    #[cfg(feature = "ssr")]
+    {
+        Ok(source()?.attention().await)
+    }
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        send_wrapper::SendWrapper::new(browser::get_json("/api/attention")).await
+    }
+    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+    {
+        Err(DataError::Unavailable(
+            "built without ssr or hydrate".into(),
+        ))
+    }
+}
+
 /// Asks the server for an embed token (the share dialog; only the browser asks).
 pub async fn create_embed(request: EmbedRequest) -> Result<IssuedEmbed, DataError> {
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -190,7 +208,7 @@ pub mod ssr {
     use std::{future::Future, pin::Pin, sync::Arc};
 
     use super::{DashboardData, DataError};
-    use crate::model::{AlertsView, DashboardSummary, HealthView, PanelData, ViewQuery};
+    use crate::model::{AlertsView, Attention, DashboardSummary, HealthView, PanelData, ViewQuery};
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -215,6 +233,7 @@ pub mod ssr {
             panel: String,
             search: String,
         ) -> BoxFuture<'_, Result<PanelData, DataError>>;
+        fn attention(&self) -> BoxFuture<'_, Attention>;
     }
 
     pub type SharedPageSource = Arc<dyn PageSource>;

@@ -52,6 +52,18 @@ impl LiveStream {
         self.panels.with(|p| p.get(panel).cloned())
     }
 
+    /// A panel's data: what the page loaded, replaced by newer pushed data.
+    pub fn panel(&self, initial: PanelData) -> Signal<PanelData> {
+        let stream = *self;
+        let id = initial.panel.panel.clone();
+        Signal::derive(move || {
+            stream
+                .latest(&id)
+                .filter(|pushed| pushed.updated_at_ms >= initial.updated_at_ms)
+                .unwrap_or_else(|| initial.clone())
+        })
+    }
+
     /// Keeps a stream open for `dashboard` and the view while the calling
     /// component lives, reconnecting when either changes.
     pub fn follow(&self, dashboard: Signal<String>, query: Signal<ViewQuery>) {

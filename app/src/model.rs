@@ -15,8 +15,8 @@ pub use dashboard::{
 };
 pub use embed::{EmbedRequest, IssuedEmbed};
 pub use health::{
-    AlertsView, CheckCard, CheckHistory, CheckResult, CheckSummary, ComponentResult, FileProblem,
-    HealthStatus, HealthView, HistoryPoint, Transition,
+    AlertsView, Attention, CheckCard, CheckHistory, CheckResult, CheckSummary, ComponentResult,
+    FileProblem, HealthStatus, HealthView, HistoryPoint, Transition,
 };
 pub use panel::{PanelData, PanelRef, PanelStatus, Point, Row, Series, Unit};
 pub use time_range::{

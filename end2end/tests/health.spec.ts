@@ -47,6 +47,8 @@ test("a failing service's card turns down with the reason, and its history says 
       .toBe("down");
     await expect(card.getByTestId("check-error")).toHaveText("answered HTTP 503");
     await expect(card.getByTestId("check-status")).toHaveText(/down/);
+    // The navigation says what is red, on every page.
+    await expect(page.getByTestId("nav-health-badge")).toHaveText(/^\d+ down$/);
     // Worst first: the down card leads the page.
     await expect(page.locator('[data-testid^="check-"][data-status]').first()).toHaveAttribute("data-status", "down");
     await card.getByText("History").click();

@@ -59,6 +59,30 @@ test("a service filter from the URL narrows the chart and survives range changes
   await expect.poll(legendNames).toEqual(["auth-service", "frontend"]);
 });
 
+test.describe("legend", () => {
+  test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "toggling needs the browser bundle");
+
+  test("a legend swatch hides its series and shows it again; the others keep their colours", async ({ page }) => {
+    const overview = new OverviewPage(page);
+    await overview.open("?range=15m");
+    // The second series: ten colours go round, so the eleventh shares the first's.
+    const first = overview.chart.locator('polyline.chart__series[stroke="var(--series-1)"]');
+    const second = overview.chart.locator('polyline.chart__series[stroke="var(--series-2)"]');
+    await expect(first.first()).toBeVisible();
+    const toggle = overview.legend.getByTestId("legend-toggle").nth(1);
+    await expect(toggle).toHaveAttribute("aria-pressed", "true");
+
+    await toggle.click();
+    await expect(toggle).toHaveAttribute("aria-pressed", "false");
+    await expect(first).toHaveCount(0);
+    await expect(second.first()).toBeVisible();
+
+    await toggle.click();
+    await expect(toggle).toHaveAttribute("aria-pressed", "true");
+    await expect(first.first()).toBeVisible();
+  });
+});
+
 test.describe("refresh choice", () => {
   test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "refreshing needs the browser bundle");
 

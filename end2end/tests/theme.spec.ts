@@ -40,6 +40,13 @@ for (const path of ["/", "/d/api", "/d/system", "/d/infrastructure", "/health", 
     const name = path === "/" ? "overview" : path.split("/").pop();
     await page.screenshot({ path: `screenshots/${name}-dark-${info.project.name}.png`, fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
+    // On a phone every view's link is on screen, none behind a sideways scroll.
+    const links = page.getByTestId("nav").getByRole("link");
+    await expect(links.last()).toBeVisible();
+    for (const link of await links.all()) {
+      const box = (await link.boundingBox())!;
+      expect(box.x >= 0 && box.x + box.width <= 390, `${await link.textContent()} at ${box.x}`).toBe(true);
+    }
     await page.screenshot({ path: `screenshots/${name}-dark-phone-${info.project.name}.png`, fullPage: true });
   });
 }

@@ -136,3 +136,25 @@ fn from_prometheus(p: &PrometheusAlert) -> Option<Alert> {
         name,
     })
 }
+
+/// What is red now: checks down or degraded (from memory) and alerts firing
+/// (Vantage's, Prometheus' and Alertmanager's, each counted once). A source
+/// that does not answer counts nothing rather than failing the page.
+pub async fn attention(sources: &AlertSources<'_>, now_ms: i64) -> app::model::Attention {
+    let mut attention = app::model::Attention::default();
+    for check in sources.checker.summaries() {
+        match check.latest.map(|r| r.status) {
+            Some(app::model::HealthStatus::Down) => attention.checks_down += 1,
+            Some(app::model::HealthStatus::Degraded) => attention.checks_degraded += 1,
+            _ => {}
+        }
+    }
+    if let Ok(alerts) = view(sources, (now_ms, now_ms), &[], &[]).await {
+        attention.alerts_firing = alerts
+            .alerts
+            .iter()
+            .filter(|a| a.state == AlertState::Firing)
+            .count();
+    }
+    attention
+}

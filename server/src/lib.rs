@@ -171,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/services", get(api::services::list))
         .route("/api/checks", get(api::checks::list))
         .route("/api/alerts", get(api::alerts::list))
+        .route("/api/attention", get(api::alerts::attention))
         .route("/api/checks/{check}/history", get(api::checks::history))
         .route("/api/embed-tokens", axum::routing::post(api::embed::issue))
         .route("/metrics", get(api::ops::metrics))

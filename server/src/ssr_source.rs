@@ -7,7 +7,7 @@ use app::{
         ssr::{BoxFuture, PageSource, SharedPageSource},
         DashboardData, DataError,
     },
-    model::{AlertsView, DashboardSummary, HealthView, PanelData, ViewQuery},
+    model::{AlertsView, Attention, DashboardSummary, HealthView, PanelData, ViewQuery},
 };
 use futures::future::join_all;
 
@@ -127,6 +127,17 @@ impl PageSource for Source {
                     EmbedError::Gone => DataError::NotFound(e.to_string()),
                     other => DataError::BadRequest(other.to_string()),
                 })
+        })
+    }
+
+    fn attention(&self) -> BoxFuture<'_, Attention> {
+        Box::pin(async move {
+            let sources = crate::alerts::AlertSources {
+                checker: &self.checker,
+                prometheus: &self.prometheus,
+                alertmanager: self.alertmanager.as_ref(),
+            };
+            crate::alerts::attention(&sources, unix_ms()).await
         })
     }
 

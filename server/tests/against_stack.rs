@@ -480,14 +480,8 @@ async fn a_reconnect_with_last_event_id_gets_only_what_it_missed() {
     let stack = stack().await;
     let state = state_for(&stack.prometheus_url);
     let hub = state.hub.clone();
-    let panels = {
-        let (_, view) = get(&state, "/api/dashboards/overview").await;
-        let view: serde_json::Value = serde_json::from_str(&view).unwrap();
-        view["panels"].as_array().unwrap().len()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let panels = panel_count(&state, "overview").await;
+    let (addr, server) = serve(state).await;
     // A fixed range is loaded once and never refreshed: whatever arrives on a
     // reconnect is the snapshot, and the ids stay put between connections.
     let now = std::time::SystemTime::now()
@@ -545,14 +539,8 @@ async fn refresh_off_loads_once_and_is_a_topic_of_its_own() {
     let stack = stack().await;
     let state = state_for(&stack.prometheus_url);
     let hub = state.hub.clone();
-    let panels = {
-        let (_, view) = get(&state, "/api/dashboards/overview").await;
-        let view: serde_json::Value = serde_json::from_str(&view).unwrap();
-        view["panels"].as_array().unwrap().len()
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let panels = panel_count(&state, "overview").await;
+    let (addr, server) = serve(state).await;
     let open = |refresh: &str| {
         let url = format!("http://{addr}/api/stream?dashboard=overview&range=15m{refresh}");
         async move { reqwest::get(url).await.unwrap().bytes_stream() }

@@ -362,9 +362,7 @@ async fn the_embed_stream_carries_its_panel_only() {
         vec![RelativeRange::M15.into()],
         embed::now_seconds() + 600,
     ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    let (addr, server) = serve(state).await;
     let mut body = reqwest::get(format!(
         "http://{addr}/embed/overview/request_rate/stream?token={token}"
     ))

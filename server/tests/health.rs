@@ -146,11 +146,27 @@ async fn checks_follow_the_fleet_from_up_to_degraded_and_down_and_back() {
     ));
     assert!(metrics.contains("vantage_check_response_seconds{"));
 
+    // The navigation of every page says what is red, in words.
+    let (_, attention) = get(&state, "/api/attention").await;
+    let attention: serde_json::Value = serde_json::from_str(&attention).unwrap();
+    assert_eq!(attention["checks_down"], 2, "{attention}");
+    assert_eq!(attention["checks_degraded"], 1, "{attention}");
+    let (_, page) = get(&state, "/alerts").await;
+    assert!(
+        page.contains(r#"data-testid="nav-health-badge" class="nav-badge nav-badge--bad">2 down<"#),
+        "the nav badge is missing: {page}"
+    );
+
     // Recovery, and the history keeps the whole story.
     for s in ["auth-service", "permission-service", "user-service"] {
         fleet.set_mode(s, ServiceMode::Normal).await.unwrap();
     }
     wait_until(&state, Duration::from_secs(20), "recovered", all_up).await;
+    let (_, page) = get(&state, "/alerts").await;
+    assert!(
+        !page.contains("nav-health-badge"),
+        "nothing is red any more"
+    );
     let (status, body) = get(&state, "/api/checks/permission-service/history?range=15m").await;
     assert_eq!(status, 200, "{body}");
     let history: serde_json::Value = serde_json::from_str(&body).unwrap();

@@ -52,14 +52,7 @@ pub fn EmbeddedPanel(
                         .get()
                         .map(|result| match result {
                             Ok(initial) => {
-                                let id = initial.panel.panel.clone();
-                                let data = Signal::derive(move || {
-                                    live.latest(&id)
-                                        .filter(|pushed| {
-                                            pushed.updated_at_ms >= initial.updated_at_ms
-                                        })
-                                        .unwrap_or_else(|| initial.clone())
-                                });
+                                let data = live.panel(initial);
                                 view! { <PanelCard data query embedded=true /> }.into_any()
                             }
                             Err(error) => {

@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::{
-    data::fetch_dashboard_list,
+    data::{fetch_attention, fetch_dashboard_list},
     live::{use_stream_state, StreamState},
     pages::dashboard::HOME,
 };
@@ -52,6 +52,39 @@ pub fn NavBar() -> impl IntoView {
                 .collect_view()
         })
     };
+    // What is red, asked again on every navigation (pages stream their own news).
+    let attention = Resource::new(move || location.pathname.get(), |_| fetch_attention());
+    let health_badge = move || {
+        attention.get().and_then(|a| a.ok()).and_then(|a| {
+            let (class, text) = if a.checks_down > 0 {
+                (
+                    "nav-badge nav-badge--bad",
+                    format!("{} down", a.checks_down),
+                )
+            } else if a.checks_degraded > 0 {
+                (
+                    "nav-badge nav-badge--warn",
+                    format!("{} degraded", a.checks_degraded),
+                )
+            } else {
+                return None;
+            };
+            Some(view! { <span class=class data-testid="nav-health-badge">{text}</span> })
+        })
+    };
+    let alerts_badge = move || {
+        attention
+            .get()
+            .and_then(|a| a.ok())
+            .filter(|a| a.alerts_firing > 0)
+            .map(|a| {
+                view! {
+                    <span class="nav-badge nav-badge--bad" data-testid="nav-alerts-badge">
+                        {format!("{} firing", a.alerts_firing)}
+                    </span>
+                }
+            })
+    };
     // An embed is the panel alone: no way into the rest of Vantage.
     let embedded = move || location.pathname.get().starts_with("/embed/");
     view! {
@@ -64,9 +97,11 @@ pub fn NavBar() -> impl IntoView {
                 <Transition fallback=|| ()>{links}</Transition>
                 <a href="/health" aria-current=move || (location.pathname.get() == "/health").then_some("page")>
                     "Health"
+                    <Transition fallback=|| ()>{health_badge}</Transition>
                 </a>
                 <a href="/alerts" aria-current=move || (location.pathname.get() == "/alerts").then_some("page")>
                     "Alerts"
+                    <Transition fallback=|| ()>{alerts_badge}</Transition>
                 </a>
             </nav>
             <crate::components::theme_toggle::ThemeToggle />

@@ -167,3 +167,12 @@ pub struct AlertsView {
     #[serde(default)]
     pub problems: Vec<String>,
 }
+
+/// What is red right now, for the navigation: checks down or degraded, and
+/// alerts firing (Vantage's and Prometheus').
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attention {
+    pub checks_down: usize,
+    pub checks_degraded: usize,
+    pub alerts_firing: usize,
+}

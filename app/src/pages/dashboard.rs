@@ -46,14 +46,7 @@ pub fn DashboardPage() -> impl IntoView {
                                 .panels
                                 .into_iter()
                                 .map(|initial| {
-                                    let panel_id = initial.panel.panel.clone();
-                                    let data = Signal::derive(move || {
-                                        live.latest(&panel_id)
-                                            .filter(|pushed| {
-                                                pushed.updated_at_ms >= initial.updated_at_ms
-                                            })
-                                            .unwrap_or_else(|| initial.clone())
-                                    });
+                                    let data = live.panel(initial);
                                     view! { <PanelCard data query /> }
                                 })
                                 .collect_view();

@@ -40,6 +40,17 @@ pub async fn list(
     Ok(Json(view))
 }
 
+/// `GET /api/attention`: what is red now (checks down or degraded, alerts
+/// firing), for the navigation.
+pub async fn attention(State(state): State<AppState>) -> Json<app::model::Attention> {
+    let sources = crate::alerts::AlertSources {
+        checker: &state.checker,
+        prometheus: &state.prometheus,
+        alertmanager: state.alertmanager.as_ref(),
+    };
+    Json(crate::alerts::attention(&sources, unix_ms()).await)
+}
+
 /// Which alerts to show: `severity=` and `service=`, each repeatable.
 #[derive(Debug, Default)]
 pub struct AlertFilter {

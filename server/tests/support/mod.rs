@@ -72,6 +72,24 @@ pub async fn get(state: &AppState, uri: &str) -> (u16, String) {
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
+/// How many panels a dashboard has, as the API lists them.
+pub async fn panel_count(state: &AppState, dashboard: &str) -> usize {
+    let (_, view) = get(state, &format!("/api/dashboards/{dashboard}")).await;
+    let view: serde_json::Value = serde_json::from_str(&view).unwrap();
+    view["panels"].as_array().unwrap().len()
+}
+
+/// Serves the router on a free loopback port (for clients that need a socket:
+/// streams); abort the handle to stop.
+pub async fn serve(state: AppState) -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, router(state)).await;
+    });
+    (addr, server)
+}
+
 /// Reads SSE text from `body` until it holds `n` panel events.
 pub async fn read_panels(
     body: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
