@@ -130,6 +130,7 @@ fn draw<DB: DrawingBackend>(
         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
         .unwrap_or_default();
     let small = ("sans-serif", SMALL).into_font().color(&colors.muted);
+    let label = ("sans-serif", SMALL).into_font().color(&colors.title);
     let stamp_width = root.estimate_text_size(&stamp, &small)?.0 as i32;
     root.draw_text(&stamp, &small, (width as i32 - PAD - stamp_width, PAD + 3))?;
 
@@ -205,7 +206,7 @@ fn draw<DB: DrawingBackend>(
     }
     for line in legend {
         let mut x = PAD;
-        for (i, text) in line {
+        for (i, name, value) in line {
             // "+N more" has no colour of its own.
             if i != MORE {
                 let color = colors.chart.series[i % colors.chart.series.len()];
@@ -215,8 +216,15 @@ fn draw<DB: DrawingBackend>(
                 ))?;
                 x += 14;
             }
-            root.draw_text(&text, &small, (x, y))?;
-            x += root.estimate_text_size(&text, &small)?.0 as i32 + 16;
+            // Name and value drawn apart: the font's space is narrow enough
+            // to run them together.
+            root.draw_text(&name, &label, (x, y))?;
+            x += root.estimate_text_size(&name, &label)?.0 as i32 + 6;
+            if !value.is_empty() {
+                root.draw_text(&value, &small, (x, y))?;
+                x += root.estimate_text_size(&value, &small)?.0 as i32;
+            }
+            x += 16;
         }
         y += 18;
     }
@@ -238,12 +246,12 @@ const MORE: usize = usize::MAX;
 /// Legend entries (series index, "name value") in at most two lines; the
 /// rest counted. Text widths are estimated (7 px per character at 12 px)
 /// to decide the wrapping before drawing.
-fn legend_lines(data: &PanelData) -> Vec<Vec<(usize, String)>> {
+fn legend_lines(data: &PanelData) -> Vec<Vec<(usize, String, String)>> {
     if !matches!(data.view.kind, PanelKind::TimeSeries | PanelKind::Bar) || data.series.is_empty() {
         return Vec::new();
     }
     let budget = 100usize; // characters per line, a fair fit for the default width
-    let mut lines: Vec<Vec<(usize, String)>> = vec![Vec::new()];
+    let mut lines: Vec<Vec<(usize, String, String)>> = vec![Vec::new()];
     let mut used = 0;
     for (i, s) in data.series.iter().enumerate() {
         let value = s
@@ -251,13 +259,12 @@ fn legend_lines(data: &PanelData) -> Vec<Vec<(usize, String)>> {
             .map(|v| format::value(v, data.view.unit))
             .unwrap_or_else(|| "–".into());
         let name: String = s.name.chars().take(48).collect();
-        let text = format!("{name} {value}");
-        let cost = text.chars().count() + 5;
+        let cost = name.chars().count() + value.chars().count() + 6;
         if used + cost > budget && !lines.last().is_some_and(Vec::is_empty) {
             if lines.len() == 2 {
                 let rest = data.series.len() - i;
                 if let Some(last) = lines.last_mut() {
-                    last.push((MORE, format!("+{rest} more")));
+                    last.push((MORE, format!("+{rest} more"), String::new()));
                 }
                 break;
             }
@@ -266,7 +273,7 @@ fn legend_lines(data: &PanelData) -> Vec<Vec<(usize, String)>> {
         }
         used += cost;
         if let Some(last) = lines.last_mut() {
-            last.push((i, text));
+            last.push((i, name, value));
         }
     }
     lines
