@@ -65,6 +65,8 @@ test.describe("legend", () => {
   test("a legend swatch hides its series and shows it again; the others keep their colours", async ({ page }) => {
     const overview = new OverviewPage(page);
     await overview.open("?range=15m");
+    // Hydrated (the stream is live): before that the swatch is inert HTML.
+    await expect(overview.streamState).toHaveText("live");
     // The second series: ten colours go round, so the eleventh shares the first's.
     const first = overview.chart.locator('polyline.chart__series[stroke="var(--series-1)"]');
     const second = overview.chart.locator('polyline.chart__series[stroke="var(--series-2)"]');
