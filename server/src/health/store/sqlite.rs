@@ -2,6 +2,9 @@
 //! in the write-ahead log before `record` returns, so killing the process at
 //! any moment loses nothing committed, and the next open recovers the log.
 //! Writes and reads use separate connections, so pages read while checks write.
+//! The in-memory store has one connection for both: SQLite's shared cache, the
+//! only way two connections see one in-memory database, answers "locked" at
+//! once where a file in WAL mode would let the reader go on.
 
 use std::{
     collections::HashMap,
@@ -22,7 +25,25 @@ const MINUTES_UP_TO_MS: i64 = 48 * HOUR_MS;
 
 pub struct SqliteStore {
     writer: Mutex<Writer>,
-    reader: Mutex<Connection>,
+    /// `None`: reads go through the writer's connection (in memory).
+    reader: Option<Mutex<Connection>>,
+}
+
+/// A connection to read with: the reader's own, or the writer's.
+enum ReadGuard<'a> {
+    Own(MutexGuard<'a, Connection>),
+    Writer(MutexGuard<'a, Writer>),
+}
+
+impl std::ops::Deref for ReadGuard<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            ReadGuard::Own(conn) => conn,
+            ReadGuard::Writer(writer) => &writer.conn,
+        }
+    }
 }
 
 struct Writer {
@@ -119,33 +140,27 @@ impl SqliteStore {
         reader
             .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
             .map_err(open_err)?;
-        Self::with(writer, reader)
+        Self::with(writer, Some(reader))
     }
 
     /// A store that lives in memory only (tests, or no file wanted).
     pub fn in_memory() -> Result<Self, StoreError> {
-        // One shared in-memory database, named so both connections see it.
-        let name = format!(
-            "file:vantage-health-{}?mode=memory&cache=shared",
-            super::super::probe::unix_ms()
-                ^ (std::process::id() as i64) << 20
-                ^ COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-        );
-        let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_URI;
-        let open_err = |e: rusqlite::Error| StoreError::Open {
+        let writer = Connection::open_in_memory().map_err(|e| StoreError::Open {
             path: ":memory:".into(),
             reason: e.to_string(),
-        };
-        let writer = Connection::open_with_flags(&name, flags).map_err(open_err)?;
-        writer.execute_batch(SCHEMA).map_err(open_err)?;
-        let reader = Connection::open_with_flags(&name, flags).map_err(open_err)?;
-        reader
-            .execute_batch("PRAGMA read_uncommitted = OFF;")
-            .map_err(open_err)?;
-        Self::with(writer, reader)
+        })?;
+        writer.execute_batch(SCHEMA).map_err(failed)?;
+        Self::with(writer, None)
     }
 
-    fn with(writer: Connection, reader: Connection) -> Result<Self, StoreError> {
+    fn reading(&self) -> ReadGuard<'_> {
+        match &self.reader {
+            Some(reader) => ReadGuard::Own(lock(reader)),
+            None => ReadGuard::Writer(lock(&self.writer)),
+        }
+    }
+
+    fn with(writer: Connection, reader: Option<Connection>) -> Result<Self, StoreError> {
         let mut ids = HashMap::new();
         {
             let mut stmt = writer
@@ -161,12 +176,10 @@ impl SqliteStore {
         }
         Ok(Self {
             writer: Mutex::new(Writer { conn: writer, ids }),
-            reader: Mutex::new(reader),
+            reader: reader.map(Mutex::new),
         })
     }
 }
-
-static COUNTER: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
 
 impl Writer {
     fn id_of(
@@ -290,7 +303,7 @@ impl HealthStore for SqliteStore {
     }
 
     fn current(&self) -> Result<Vec<Current>, StoreError> {
-        let conn = lock(&self.reader);
+        let conn = self.reading();
         let mut stmt = conn
             .prepare(
                 "SELECT c.name, cur.since_ms, r.at_ms, r.status, r.response_ms, r.http_status, r.error, r.components
@@ -312,7 +325,7 @@ impl HealthStore for SqliteStore {
     }
 
     fn history(&self, check: &str, from_ms: i64, to_ms: i64) -> Result<CheckHistory, StoreError> {
-        let conn = lock(&self.reader);
+        let conn = self.reading();
         let id: Option<i64> = conn
             .query_row("SELECT id FROM checks WHERE name = ?1", [check], |r| {
                 r.get(0)
@@ -455,7 +468,7 @@ impl HealthStore for SqliteStore {
     }
 
     fn result_count(&self) -> Result<u64, StoreError> {
-        let conn = lock(&self.reader);
+        let conn = self.reading();
         conn.query_row("SELECT count(*) FROM results", [], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
             .map_err(failed)
@@ -495,7 +508,7 @@ impl SqliteStore {
         sql: &str,
         args: impl rusqlite::Params,
     ) -> Result<Vec<Alert>, StoreError> {
-        let conn = lock(&self.reader);
+        let conn = self.reading();
         let mut stmt = conn.prepare_cached(sql).map_err(failed)?;
         let rows = stmt
             .query_map(args, |r| r.get::<_, String>(0))
@@ -622,5 +635,33 @@ mod tests {
             .unwrap()
             .points
             .is_empty());
+    }
+
+    /// Readers and the writer of the in-memory store share one database; a
+    /// read while a batch is being written must wait for it, never fail
+    /// (shared-cache connections answer "locked" at once instead of waiting).
+    #[test]
+    fn the_in_memory_store_reads_while_it_writes() {
+        let store = std::sync::Arc::new(SqliteStore::in_memory().unwrap());
+        let writer = {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..300 {
+                    let batch: Vec<_> = (0..20)
+                        .map(|c| result(&format!("c{c}"), i * 1000, HealthStatus::Up, 5.0))
+                        .collect();
+                    store.record(&batch).unwrap();
+                }
+            })
+        };
+        let mut reads = 0;
+        while !writer.is_finished() {
+            store.current().expect("a read during writes");
+            store.result_count().expect("a count during writes");
+            reads += 1;
+        }
+        writer.join().unwrap();
+        assert!(reads > 0);
+        assert_eq!(store.result_count().unwrap(), 300 * 20);
     }
 }
