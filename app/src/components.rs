@@ -1,7 +1,9 @@
 //! Building blocks of pages, one component per file.
 
 pub mod alert_item;
+pub mod chart_overlay;
 pub mod chart_svg;
+pub mod chart_tooltip;
 pub mod check_card;
 pub mod data_table;
 pub mod embedded_panel;

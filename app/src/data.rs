@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    AlertsView, Attention, DashboardSummary, DashboardView, EmbedRequest, HealthView, IssuedEmbed,
-    PanelData, ViewQuery,
+    AlertsView, Annotation, Attention, DashboardSummary, DashboardView, EmbedRequest, HealthView,
+    IssuedEmbed, PanelData, ViewQuery,
 };
 
 /// Why data could not be had, in words fit for the page.
@@ -24,6 +24,9 @@ pub enum DataError {
 pub struct DashboardData {
     pub view: DashboardView,
     pub panels: Vec<PanelData>,
+    /// Alerts and health changes of the view, for its time-series charts.
+    #[serde(default)]
+    pub annotations: Vec<Annotation>,
 }
 
 /// A dashboard and all its panels for a view.
@@ -245,7 +248,7 @@ pub mod browser {
     use serde::de::DeserializeOwned;
 
     use super::{DashboardData, DataError};
-    use crate::model::{DashboardSummary, DashboardView, PanelData, ViewQuery};
+    use crate::model::{Annotation, DashboardSummary, DashboardView, PanelData, ViewQuery};
 
     #[derive(serde::Deserialize)]
     struct ApiError {
@@ -303,11 +306,16 @@ pub mod browser {
             );
             async move { get_json::<PanelData>(&url).await }
         });
-        let panels = join_all(loads)
-            .await
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(DashboardData { view, panels })
+        let marks = format!("/api/dashboards/{}/annotations?{query}", encode(&id));
+        let (panels, annotations) =
+            futures::join!(join_all(loads), get_json::<Vec<Annotation>>(&marks));
+        let panels = panels.into_iter().collect::<Result<Vec<_>, _>>()?;
+        Ok(DashboardData {
+            view,
+            panels,
+            // Marks are extras: the charts draw without them.
+            annotations: annotations.unwrap_or_default(),
+        })
     }
 
     pub async fn get_dashboard_list() -> Result<Vec<DashboardSummary>, DataError> {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
-use crate::model::{PanelData, Refresh, ViewQuery};
+use crate::model::{Annotation, PanelData, Refresh, ViewQuery};
 
 pub mod clock;
 pub mod health_feed;
@@ -25,12 +25,15 @@ pub enum StreamState {
 #[derive(Clone, Copy)]
 pub struct LiveStream {
     panels: RwSignal<HashMap<String, PanelData>>,
+    /// The view's annotations, once the stream sent any.
+    annotations: RwSignal<Option<Vec<Annotation>>>,
     state: RwSignal<StreamState>,
 }
 
 pub fn provide_live_stream() -> LiveStream {
     let stream = LiveStream {
         panels: RwSignal::new(HashMap::new()),
+        annotations: RwSignal::new(None),
         state: RwSignal::new(StreamState::Connecting),
     };
     provide_context(stream);
@@ -40,6 +43,22 @@ pub fn provide_live_stream() -> LiveStream {
 pub fn use_live_stream() -> LiveStream {
     expect_context::<LiveStream>()
 }
+
+/// The annotations time-series charts mark: what [`provide_annotations`]
+/// gave, or none (an embed, a page without them).
+pub fn use_annotations() -> Signal<Vec<Annotation>> {
+    use_context::<Annotations>()
+        .map(|a| a.0)
+        .unwrap_or_else(|| Signal::stored(Vec::new()))
+}
+
+/// Gives the charts below the view's annotations.
+pub fn provide_annotations(annotations: Signal<Vec<Annotation>>) {
+    provide_context(Annotations(annotations));
+}
+
+#[derive(Clone, Copy)]
+struct Annotations(Signal<Vec<Annotation>>);
 
 pub fn use_stream_state() -> Signal<StreamState> {
     let stream = use_live_stream();
@@ -64,6 +83,12 @@ impl LiveStream {
         })
     }
 
+    /// The view's annotations: what the page loaded, replaced by newer pushed ones.
+    pub fn annotations(&self, initial: Vec<Annotation>) -> Signal<Vec<Annotation>> {
+        let pushed = self.annotations;
+        Signal::derive(move || pushed.get().unwrap_or_else(|| initial.clone()))
+    }
+
     /// Keeps a stream open for `dashboard` and the view while the calling
     /// component lives, reconnecting when either changes.
     pub fn follow(&self, dashboard: Signal<String>, query: Signal<ViewQuery>) {
@@ -84,6 +109,7 @@ impl LiveStream {
             }
             let url = url.get();
             stream.panels.set(HashMap::new());
+            stream.annotations.set(None);
             let Some(url) = url else {
                 stream.state.set(StreamState::Paused);
                 current.set_value(None);
@@ -135,18 +161,21 @@ fn open(stream: LiveStream, url: String) -> Option<futures::future::AbortHandle>
                 stream.state.set(StreamState::Offline);
                 return;
             };
-            let (Ok(hello), Ok(panels), Ok(changed)) = (
+            let (Ok(hello), Ok(panels), Ok(changed), Ok(marks)) = (
                 source.subscribe("hello"),
                 source.subscribe("panel"),
                 source.subscribe("dashboard"),
+                source.subscribe("annotations"),
             ) else {
                 stream.state.set(StreamState::Offline);
                 return;
             };
             // The browser reconnects by itself after a dropped connection; an error
             // that reaches us means the source is closed for good, so we reopen it.
-            let mut events =
-                futures::stream::select(futures::stream::select(hello, panels), changed);
+            let mut events = futures::stream::select(
+                futures::stream::select(hello, panels),
+                futures::stream::select(changed, marks),
+            );
             while let Some(event) = events.next().await {
                 match event {
                     // The dashboard's file changed its layout: the whole view is
@@ -164,6 +193,15 @@ fn open(stream: LiveStream, url: String) -> Option<futures::future::AbortHandle>
                             .and_then(|text| serde_json::from_str::<PanelData>(&text).ok());
                         if let Some(data) = parsed {
                             stream.accept(data);
+                        }
+                    }
+                    Ok((kind, message)) if kind == "annotations" => {
+                        let parsed = message
+                            .data()
+                            .as_string()
+                            .and_then(|text| serde_json::from_str::<Vec<Annotation>>(&text).ok());
+                        if let Some(marks) = parsed {
+                            stream.annotations.set(Some(marks));
                         }
                     }
                     Ok(_) => stream.state.set(StreamState::Live),

@@ -1,6 +1,7 @@
 //! Types that cross the wire between the server and the browser.
 
 mod alert;
+mod annotation;
 mod dashboard;
 mod embed;
 mod health;
@@ -9,6 +10,7 @@ mod time_range;
 mod view_query;
 
 pub use alert::{Alert, AlertSource, AlertState, Severity};
+pub use annotation::{Annotation, AnnotationKind};
 pub use dashboard::{
     ColumnView, DashboardSummary, DashboardView, DrillDown, Level, PanelKind, PanelView,
     ThresholdStep, Thresholds, VariableView,

@@ -8,6 +8,9 @@ export class OverviewPage {
   readonly status: Locator;
   readonly streamState: Locator;
   readonly rangePicker: Locator;
+  readonly overlay: Locator;
+  readonly tooltip: Locator;
+  readonly annotations: Locator;
 
   constructor(readonly page: Page) {
     this.panel = page.getByTestId("panel-request_rate");
@@ -16,6 +19,16 @@ export class OverviewPage {
     this.status = this.panel.getByTestId("panel-status");
     this.streamState = page.getByTestId("stream-state");
     this.rangePicker = page.getByTestId("range-picker");
+    this.overlay = this.panel.getByTestId("chart-overlay");
+    this.tooltip = this.panel.getByTestId("chart-tooltip");
+    this.annotations = this.overlay.getByTestId("annotation");
+  }
+
+  /** A point on the chart, as shares of its width and height. */
+  async pointAt(xShare: number, yShare = 0.5): Promise<{ x: number; y: number }> {
+    const box = await this.overlay.boundingBox();
+    if (!box) throw new Error("the chart is not on screen");
+    return { x: box.x + box.width * xShare, y: box.y + box.height * yShare };
   }
 
   async open(query = "") {

@@ -4,7 +4,8 @@
 //! first subscriber starts a refresher; each refresh loads every panel once
 //! (panels in parallel, each sent as soon as it is ready, so a slow one delays
 //! no other) and fans the result out to every subscriber; when the last one leaves, the
-//! refresher stops.
+//! refresher stops. A dashboard's refresh also sends the annotations of its
+//! view (alerts and health changes), when they changed.
 //!
 //! Each subscriber has its own bounded queue, filled by a small task that also
 //! notices when the client stops reading (a stalled socket stops the response
@@ -24,13 +25,14 @@ use std::{
 };
 
 use app::model::{DashboardView, PanelData, PanelRef, Refresh, TimeRange};
-use futures::{stream::FuturesUnordered, StreamExt};
+use futures::{future::BoxFuture, stream::FuturesUnordered, FutureExt, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::{
+    annotations::Annotator,
     dashboards::Dashboard,
-    panels::{LoadError, PanelService},
+    panels::{now_ms, LoadError, PanelService},
     query::Filter,
 };
 
@@ -101,6 +103,7 @@ pub struct Hub {
 struct Inner {
     topics: Mutex<HashMap<TopicKey, Arc<Topic>>>,
     panels: Arc<PanelService>,
+    annotator: Option<Arc<Annotator>>,
     interval: Duration,
     shutdown: CancellationToken,
     run: u64,
@@ -123,11 +126,18 @@ pub struct Subscription {
 }
 
 impl Hub {
-    pub fn new(panels: Arc<PanelService>, interval: Duration, shutdown: CancellationToken) -> Self {
+    /// Without an annotator, streams carry panels only.
+    pub fn new(
+        panels: Arc<PanelService>,
+        annotator: Option<Arc<Annotator>>,
+        interval: Duration,
+        shutdown: CancellationToken,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 topics: Mutex::new(HashMap::new()),
                 panels,
+                annotator,
                 interval,
                 shutdown,
                 // Start-up time: differs between runs, which is all an id needs.
@@ -258,8 +268,11 @@ async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topi
     let mut tick = tokio::time::interval(key.every.unwrap_or(inner.interval));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut in_flight: HashSet<String> = HashSet::new();
-    let mut loads = FuturesUnordered::new();
+    let mut loads: FuturesUnordered<BoxFuture<'static, Loaded>> = FuturesUnordered::new();
     let mut shown: Option<Option<DashboardView>> = None;
+    let mut marks_sent: Option<String> = None;
+    // Embeds show one panel and nothing else: no annotations.
+    let annotator = inner.annotator.clone().filter(|_| key.panel.is_none());
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -280,22 +293,44 @@ async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topi
                     let only = key.panel.as_deref();
                     for panel in board.iter().flat_map(|b| panels_of(b, only)) {
                         if in_flight.insert(panel.panel.clone()) {
-                            loads.push(load(Arc::clone(&inner.panels), panel, &key));
+                            loads.push(load(Arc::clone(&inner.panels), panel, &key).boxed());
+                        }
+                    }
+                    if let Some(annotator) = &annotator {
+                        if in_flight.insert(ANNOTATIONS_SLOT.into()) {
+                            loads.push(annotate(Arc::clone(annotator), &key).boxed());
                         }
                     }
                 }
                 shown = Some(view);
             }
-            Some((panel, loaded)) = loads.next(), if !loads.is_empty() => {
-                in_flight.remove(&panel);
-                let Ok(data) = loaded else { continue };
-                if let Ok(json) = serde_json::to_string(&data) {
-                    publish(&inner, &topic, "panel", &data.panel.panel, json);
+            Some(loaded) = loads.next(), if !loads.is_empty() => match loaded {
+                Loaded::Panel(panel, loaded) => {
+                    in_flight.remove(&panel);
+                    let Ok(data) = *loaded else { continue };
+                    if let Ok(json) = serde_json::to_string(&data) {
+                        publish(&inner, &topic, "panel", &data.panel.panel, json);
+                    }
                 }
-            }
+                Loaded::Annotations(json) => {
+                    in_flight.remove(ANNOTATIONS_SLOT);
+                    // Most refreshes change nothing here: send only news.
+                    if marks_sent.as_ref() != Some(&json) {
+                        publish(&inner, &topic, "annotations", ANNOTATIONS_SLOT, json.clone());
+                        marks_sent = Some(json);
+                    }
+                }
+            },
             () = inner.shutdown.cancelled() => return,
         }
     }
+}
+
+/// What one of a refresh's loads brought.
+enum Loaded {
+    Panel(String, Box<Result<PanelData, LoadError>>),
+    /// The view's annotations, as the JSON sent.
+    Annotations(String),
 }
 
 /// Whether anyone still watches; if not, the topic is removed. Decided under
@@ -328,16 +363,29 @@ fn load(
     panels: Arc<PanelService>,
     panel: PanelRef,
     key: &TopicKey,
-) -> impl Future<Output = (String, Result<PanelData, LoadError>)> + Send + 'static {
+) -> impl Future<Output = Loaded> + Send + 'static {
     let (range, filter) = (key.range, key.filter.clone());
     async move {
         let loaded = panels.load(&panel, range, &filter).await;
-        (panel.panel, loaded)
+        Loaded::Panel(panel.panel, Box::new(loaded))
+    }
+}
+
+fn annotate(
+    annotator: Arc<Annotator>,
+    key: &TopicKey,
+) -> impl Future<Output = Loaded> + Send + 'static {
+    let (range, filter) = (key.range, key.filter.clone());
+    async move {
+        let marks = annotator.for_view(&filter, range.window_ms(now_ms())).await;
+        Loaded::Annotations(serde_json::to_string(&marks).unwrap_or_else(|_| "[]".into()))
     }
 }
 
 /// Where the "dashboard changed" event is kept: not a possible panel id.
 const DASHBOARD_SLOT: &str = "#dashboard";
+/// Where the view's annotations are kept: not a possible panel id either.
+const ANNOTATIONS_SLOT: &str = "#annotations";
 
 /// Sends an event to every watcher and keeps it, as the newest of its `slot`
 /// (a panel id, or the dashboard itself), for newcomers and reconnects.

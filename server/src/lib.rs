@@ -2,6 +2,7 @@
 //! stream, the JSON API and the server-rendered app. `main.rs` only calls [`run`].
 
 pub mod alerts;
+pub mod annotations;
 pub mod api;
 pub mod config;
 pub mod dashboards;
@@ -39,6 +40,7 @@ use tower_http::{
 
 use crate::{
     alerts::alertmanager::AlertmanagerClient,
+    annotations::Annotator,
     config::Config,
     dashboards::Dashboards,
     embed::{EmbedKeys, Embeds},
@@ -64,6 +66,8 @@ pub struct AppState {
     pub checker: Checker,
     /// Set when `alertmanager_url` is: its alerts are listed with ours.
     pub alertmanager: Option<AlertmanagerClient>,
+    /// Alerts and health changes as marks on charts.
+    pub annotator: Arc<Annotator>,
     pub metrics: Arc<Metrics>,
     /// Embed tokens' key, revocations and allowed origins.
     pub embeds: Arc<Embeds>,
@@ -92,11 +96,6 @@ impl AppState {
         }
         let panels = Arc::new(PanelService::new(prometheus.clone(), dashboards.clone()));
         let shutdown = CancellationToken::new();
-        let hub = Hub::new(
-            Arc::clone(&panels),
-            config.refresh_interval(),
-            shutdown.clone(),
-        );
         let store: Arc<dyn HealthStore> = Arc::new(
             match &config.store_path {
                 Some(path) => SqliteStore::open(path),
@@ -120,6 +119,13 @@ impl AppState {
             .alertmanager_url
             .clone()
             .map(|url| AlertmanagerClient::new(url, config.query_timeout()));
+        let annotator = Annotator::new(checker.clone(), prometheus.clone(), alertmanager.clone());
+        let hub = Hub::new(
+            Arc::clone(&panels),
+            Some(Arc::clone(&annotator)),
+            config.refresh_interval(),
+            shutdown.clone(),
+        );
         let keys = match &config.embed_key_file {
             Some(path) => EmbedKeys::open(path).map_err(|e| StartError(e.to_string()))?,
             None => EmbedKeys::ephemeral(),
@@ -139,6 +145,7 @@ impl AppState {
             hub,
             checker,
             alertmanager,
+            annotator,
             metrics,
             embeds,
             leptos,
@@ -160,6 +167,10 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/api/dashboards", get(api::panels::list))
         .route("/api/dashboards/{dashboard}", get(api::panels::get))
+        .route(
+            "/api/dashboards/{dashboard}/annotations",
+            get(api::panels::annotations),
+        )
         .route(
             "/api/dashboards/{dashboard}/panels/{panel}",
             get(api::panels::get_panel),

@@ -13,6 +13,7 @@ use futures::future::join_all;
 
 use crate::{
     alerts::alertmanager::AlertmanagerClient,
+    annotations::Annotator,
     api::{alerts::AlertFilter, checks::services_of, query_string::ViewParams},
     embed::{
         request::{load_panel, EmbedError, EmbedQuery},
@@ -30,6 +31,7 @@ struct Source {
     prometheus: PrometheusClient,
     alertmanager: Option<AlertmanagerClient>,
     embeds: Arc<Embeds>,
+    annotator: Arc<Annotator>,
 }
 
 /// The page's query string as the API reads it; pages ignore unknown keys.
@@ -66,14 +68,15 @@ impl PageSource for Source {
             let filter = params
                 .filter(&board, false)
                 .map_err(|e| DataError::BadRequest(e.to_string()))?;
-            let panels = join_all(self.panels.panel_loads(&board, range, &filter))
-                .await
-                .into_iter()
-                .filter_map(Result::ok)
-                .collect();
+            let (panels, annotations) = futures::join!(
+                join_all(self.panels.panel_loads(&board, range, &filter)),
+                self.annotator
+                    .for_view(&filter, range.window_ms(crate::panels::now_ms()))
+            );
             Ok(DashboardData {
                 view: board.view.clone(),
-                panels,
+                panels: panels.into_iter().filter_map(Result::ok).collect(),
+                annotations,
             })
         })
     }
@@ -163,5 +166,6 @@ pub fn shared(state: &crate::AppState) -> SharedPageSource {
         prometheus: state.prometheus.clone(),
         alertmanager: state.alertmanager.clone(),
         embeds: Arc::clone(&state.embeds),
+        annotator: Arc::clone(&state.annotator),
     })
 }

@@ -1,6 +1,7 @@
 //! Alerts from health checks, end to end: rules with durations and cooldowns
 //! against the demo fleet, delivered to a real Alertmanager (Debian's) and a
-//! webhook, listed with Prometheus' own alerts on `/api/alerts`.
+//! webhook, listed with Prometheus' own alerts on `/api/alerts`, and marked
+//! on the charts of the services they are about.
 
 mod support;
 
@@ -11,7 +12,7 @@ use std::{
 
 use fleet::{FleetOptions, ServiceMode};
 use stack::{Stack, StackOptions};
-use support::get;
+use support::{get, serve};
 use vantage::{config::Config, AppState};
 
 /// A webhook receiver that refuses its first call (so the sender must retry)
@@ -338,4 +339,134 @@ async fn alerts_fire_after_their_durations_reach_alertmanager_resolve_and_cool_d
     let (status, body) = get(&state, "/api/alerts?colour=red").await;
     assert_eq!(status, 400, "{body}");
     state.shutdown.cancel();
+}
+
+/// A service's health changes and its alert are marks on its dashboards'
+/// charts: in the API, in the page's first HTML and on the stream; another
+/// service's view has none of them, and an embed's stream none at all.
+#[tokio::test]
+async fn annotations_mark_the_filtered_services_alerts_and_health_changes() {
+    let stack = Stack::start(StackOptions {
+        node_exporter: false,
+        process_exporter: false,
+        fleet: Some(FleetOptions::default()),
+        ..StackOptions::default()
+    })
+    .await
+    .expect("the stack starts");
+    let fleet = stack.fleet().unwrap();
+    let services = fleet.services().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("checks.toml");
+    let rules = "\n[[alerts]]\nname = \"ServiceDown\"\nwhen = \"down\"\nfor_seconds = 2\nseverity = \"critical\"\n";
+    std::fs::write(&file, stack::fleet_checks_toml(&services, 1.0) + rules).unwrap();
+    let state = AppState::new(Config {
+        prometheus_url: stack.prometheus_url.parse().unwrap(),
+        checks_file: Some(file),
+        refresh_seconds: 1,
+        ..Config::default()
+    })
+    .unwrap();
+    let marks = async |query: &str| -> Vec<serde_json::Value> {
+        let (status, body) = get(
+            &state,
+            &format!("/api/dashboards/overview/annotations?{query}"),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    };
+    let titled = |list: &[serde_json::Value], text: &str| {
+        list.iter()
+            .filter(|m| m["title"].as_str().is_some_and(|t| t.contains(text)))
+            .count()
+    };
+    eventually(Duration::from_secs(15), "every check up", async || {
+        let (_, body) = get(&state, "/api/checks").await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["latest"]["status"] == "up")
+            .then_some(())
+    })
+    .await;
+
+    fleet
+        .set_mode("auth-service", ServiceMode::Fail)
+        .await
+        .unwrap();
+    let seen = eventually(
+        Duration::from_secs(20),
+        "the fall and the alert marked",
+        async || {
+            let list = marks("range=15m&service=auth-service").await;
+            (titled(&list, "auth-service: up → down") > 0
+                && titled(&list, "ServiceDown (auth-service)") > 0)
+                .then_some(list)
+        },
+    )
+    .await;
+    let alert = seen.iter().find(|m| m["kind"] == "alert").unwrap();
+    assert_eq!(alert["level"], "critical");
+    assert!(alert.get("end_ms").is_none(), "still firing: {alert}");
+    let change = seen.iter().find(|m| m["kind"] == "health").unwrap();
+    assert_eq!(change["level"], "critical");
+    assert_eq!(change["service"], "auth-service");
+
+    // Another service's view has none of them; the unfiltered view has both.
+    let other = marks("range=15m&service=frontend").await;
+    assert_eq!(titled(&other, "auth-service"), 0, "{other:?}");
+    let all = marks("range=15m").await;
+    assert!(titled(&all, "auth-service") >= 2, "{all:?}");
+    // Like every API of a dashboard, keys that are not its variables are refused.
+    let (status, body) = get(&state, "/api/dashboards/overview/annotations?nope=1").await;
+    assert_eq!(status, 400, "{body}");
+
+    // The first HTML draws them; the mark's detail is text.
+    let (status, html) = get(&state, "/?range=15m&service=auth-service").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("data-testid=\"annotation\""),
+        "no marks in the page"
+    );
+    assert!(html.contains("auth-service: up → down"));
+
+    // The stream sends them; an embed's stream never does.
+    let (addr, _server) = serve(state.clone()).await;
+    let client = reqwest::Client::new();
+    let mut body = client
+        .get(format!(
+            "http://{addr}/api/stream?dashboard=overview&range=15m&service=auth-service"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .bytes_stream();
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while !text.contains("event: annotations") {
+        let chunk = tokio::time::timeout_at(deadline, futures::StreamExt::next(&mut body))
+            .await
+            .unwrap_or_else(|_| panic!("an annotations event; got {text}"))
+            .unwrap()
+            .unwrap();
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(text.contains("ServiceDown (auth-service)"));
+
+    // Recovery ends the alert's span and marks the change back.
+    fleet
+        .set_mode("auth-service", ServiceMode::Normal)
+        .await
+        .unwrap();
+    eventually(Duration::from_secs(20), "the recovery marked", async || {
+        let list = marks("range=15m&service=auth-service").await;
+        let ended = list
+            .iter()
+            .any(|m| m["kind"] == "alert" && m["end_ms"].is_i64());
+        (ended && titled(&list, "auth-service: down → up") > 0).then_some(())
+    })
+    .await;
 }

@@ -11,6 +11,39 @@ pub const WIDTH: u32 = 800;
 pub const HEIGHT: u32 = 260;
 const LABEL_SIZE: f64 = 12.0;
 
+/// Where the plot sits in the chart's coordinates and which times it spans:
+/// what the page needs to put a cursor, a zoom selection or an annotation at
+/// the right place over the drawn chart.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PlotFrame {
+    pub left: i32,
+    pub right: i32,
+    pub top: i32,
+    pub bottom: i32,
+    /// Unix seconds at `left` and `right`.
+    pub start: i64,
+    pub end: i64,
+}
+
+impl PlotFrame {
+    /// The x of a time (seconds); outside the window it lies outside the plot.
+    pub fn x_of(&self, t: i64) -> f64 {
+        let span = (self.end - self.start).max(1) as f64;
+        self.left as f64 + (t - self.start) as f64 / span * (self.right - self.left) as f64
+    }
+
+    /// The time at an x, held inside the window.
+    pub fn time_at(&self, x: f64) -> i64 {
+        let width = (self.right - self.left).max(1) as f64;
+        let share = ((x - self.left as f64) / width).clamp(0.0, 1.0);
+        self.start + (share * (self.end - self.start) as f64).round() as i64
+    }
+
+    pub fn contains_x(&self, x: f64) -> bool {
+        x >= self.left as f64 && x <= self.right as f64
+    }
+}
+
 /// Draws a panel's series over its time window on any plotters backend: lines,
 /// stacked areas (`stacked`) or stacked bars (kind `bar`), with the panel's
 /// thresholds as dashed lines in their level's colour.
@@ -18,11 +51,11 @@ pub fn draw<DB: DrawingBackend>(
     backend: DB,
     data: &PanelData,
     colors: &ChartColors,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<PlotFrame, DrawingAreaErrorKind<DB::ErrorType>> {
     let root = backend.into_drawing_area();
-    draw_on(&root, data, colors)?;
+    let frame = draw_on(&root, data, colors)?;
     root.present()?;
-    Ok(())
+    Ok(frame)
 }
 
 /// Draws on an area of a larger drawing (an embed image: title, chart, legend).
@@ -30,7 +63,7 @@ pub fn draw_on<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     data: &PanelData,
     colors: &ChartColors,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<PlotFrame, DrawingAreaErrorKind<DB::ErrorType>> {
     let (x_min, x_max) = (
         data.window.start,
         data.window.end.max(data.window.start + 1),
@@ -131,7 +164,15 @@ pub fn draw_on<DB: DrawingBackend>(
             chart.draw_series(dashes)?;
         }
     }
-    Ok(())
+    let (xs, ys) = chart.plotting_area().get_pixel_range();
+    Ok(PlotFrame {
+        left: xs.start,
+        right: xs.end,
+        top: ys.start,
+        bottom: ys.end,
+        start: x_min,
+        end: x_max,
+    })
 }
 
 /// Per series, per point: the band it covers, `(low, high)`. Unstacked series
@@ -185,10 +226,19 @@ fn y_ceiling(layers: &[Layer], data: &PanelData) -> f64 {
 
 /// The shapes of a panel's chart, themed through CSS variables.
 pub fn shapes(data: &PanelData) -> Vec<Shape> {
+    chart(data).0
+}
+
+/// The shapes of a panel's chart and where its plot lies.
+pub fn chart(data: &PanelData) -> (Vec<Shape>, PlotFrame) {
     // Drawing into a recorder cannot fail (no I/O, no fonts); an empty chart is
     // the harmless answer if plotters ever says otherwise.
-    ShapeRecorder::record(WIDTH, HEIGHT, |backend| {
-        draw(backend, data, &super::palette::THEMED).is_ok()
+    let mut frame = PlotFrame::default();
+    let shapes = ShapeRecorder::record(WIDTH, HEIGHT, |backend| {
+        draw(backend, data, &super::palette::THEMED)
+            .map(|f| frame = f)
+            .is_ok()
     })
-    .unwrap_or_default()
+    .unwrap_or_default();
+    (shapes, frame)
 }

@@ -39,7 +39,7 @@ pub fn PanelCard(
     let warnings = move || data.with(|d| d.warnings.join("; "));
     let body = match kind {
         PanelKind::TimeSeries | PanelKind::Bar => {
-            view! { <TimeSeriesChart data query /> }.into_any()
+            view! { <TimeSeriesChart data query zoomable=!embedded /> }.into_any()
         }
         PanelKind::Stat => view! { <StatValue data /> }.into_any(),
         PanelKind::Gauge => view! { <GaugeDial data /> }.into_any(),

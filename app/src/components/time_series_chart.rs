@@ -1,47 +1,75 @@
 use std::collections::HashSet;
 
 use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate};
 
 use crate::{
     charts::{palette::series_class, time_series},
-    components::chart_svg::ChartSvg,
+    components::{chart_overlay::ChartOverlay, chart_svg::ChartSvg, chart_tooltip::ChartTooltip},
     format,
-    model::{PanelData, ViewQuery},
+    live::use_annotations,
+    model::{PanelData, TimeRange, ViewQuery},
 };
 
-/// A time-series or bar chart with a legend of current values; a legend entry
-/// links to the panel's drill-down view for that series, if it has one, and
-/// its swatch hides or shows the series (a page-local choice, kept while the
-/// data refreshes).
+/// A time-series or bar chart with a legend of values (the newest, or those
+/// at the cursor); a legend entry links to the panel's drill-down view for
+/// that series, if it has one, and its swatch hides or shows the series (a
+/// page-local choice, kept while the data refreshes). The view's annotations
+/// are marked on it; dragging across it zooms the page to that span.
 #[component]
 pub fn TimeSeriesChart(
     #[prop(into)] data: Signal<PanelData>,
     #[prop(into)] query: Signal<ViewQuery>,
+    /// Dragging across the chart zooms the page (not in an embed, whose
+    /// range the token fixes).
+    #[prop(optional)]
+    zoomable: bool,
 ) -> impl IntoView {
     let id = data.with_untracked(|d| d.panel.panel.clone());
     let hidden = RwSignal::new(HashSet::<String>::new());
-    let shapes = Memo::new(move |_| {
+    let cursor = RwSignal::new(None::<i64>);
+    let drawn = Memo::new(move |_| {
         hidden.with(|hidden| {
             if hidden.is_empty() {
-                data.with(time_series::shapes)
+                data.with(time_series::chart)
             } else {
-                time_series::shapes(&without(&data.get(), hidden))
+                time_series::chart(&without(&data.get(), hidden))
             }
         })
     });
+    let shapes = Signal::derive(move || drawn.with(|d| d.0.clone()));
+    let frame = Signal::derive(move || drawn.with(|d| d.1));
+    let window = Signal::derive(move || data.with(|d| d.window));
+    let annotations = use_annotations();
     let title = Signal::derive(move || data.with(|d| d.view.title.clone()));
+    let on_zoom = zoomable.then(|| {
+        let navigate = use_navigate();
+        let path = use_location().pathname;
+        Callback::new(move |(from, to): (i64, i64)| {
+            if let Ok(range) = TimeRange::absolute(from, to) {
+                let href =
+                    query.with_untracked(|q| q.with_range(range).href(&path.get_untracked()));
+                navigate(&href, Default::default());
+            }
+        })
+    });
     let legend = move || {
         data.with(|d| {
             let link = d.view.series_link();
             let range = query.with(|q| q.range);
+            let unit = d.view.unit;
             d.series
                 .iter()
                 .enumerate()
                 .map(|(i, s)| {
-                    let value = s
-                        .last_value()
-                        .map(|v| format::value(v, d.view.unit))
-                        .unwrap_or_else(|| "–".into());
+                    let series = s.clone();
+                    let value = move || {
+                        let v = match cursor.get() {
+                            Some(t) => series.point_near(t).and_then(|p| p.1),
+                            None => series.last_value(),
+                        };
+                        v.map_or_else(|| "–".into(), |v| format::value(v, unit))
+                    };
                     let name = s.name.clone();
                     let label = match link.and_then(|l| l.href_for(&name, range).map(|h| (l, h))) {
                         Some((l, href)) => view! {
@@ -79,7 +107,7 @@ pub fn TimeSeriesChart(
                                 <span class=series_class(i) aria-hidden="true"></span>
                             </button>
                             {label}
-                            <span class="legend__value">{value}</span>
+                            <span class="legend__value" data-testid="legend-value">{value}</span>
                         </li>
                     }
                 })
@@ -87,13 +115,17 @@ pub fn TimeSeriesChart(
         })
     };
     view! {
-        <ChartSvg
-            shapes
-            width=time_series::WIDTH
-            height=time_series::HEIGHT
-            label=title
-            testid=format!("chart-{id}")
-        />
+        <div class="chart-frame">
+            <ChartSvg
+                shapes
+                width=time_series::WIDTH
+                height=time_series::HEIGHT
+                label=title
+                testid=format!("chart-{id}")
+            />
+            <ChartOverlay frame window annotations cursor on_zoom />
+            <ChartTooltip data frame annotations hidden cursor />
+        </div>
         <ul class="legend" data-testid="legend">
             {legend}
         </ul>

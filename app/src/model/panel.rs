@@ -54,6 +54,40 @@ impl Series {
     pub fn last_value(&self) -> Option<f64> {
         self.points.iter().rev().find_map(|p| p.1)
     }
+
+    /// The point nearest to `t` (seconds), gap or not: what a cursor there shows.
+    pub fn point_near(&self, t: i64) -> Option<Point> {
+        let after = self.points.partition_point(|p| p.0 < t);
+        let candidates = [after.checked_sub(1), Some(after)];
+        candidates
+            .into_iter()
+            .flatten()
+            .filter_map(|i| self.points.get(i).copied())
+            .min_by_key(|p| (p.0 - t).abs())
+    }
+}
+
+#[cfg(test)]
+mod series_tests {
+    use super::*;
+
+    #[test]
+    fn the_point_near_a_time_is_the_closest_one_gaps_included() {
+        let s = Series {
+            name: "a".into(),
+            points: vec![Point(0, Some(1.0)), Point(60, None), Point(120, Some(3.0))],
+        };
+        assert_eq!(s.point_near(-50), Some(Point(0, Some(1.0))));
+        assert_eq!(s.point_near(29), Some(Point(0, Some(1.0))));
+        assert_eq!(s.point_near(50), Some(Point(60, None)));
+        assert_eq!(s.point_near(100), Some(Point(120, Some(3.0))));
+        assert_eq!(s.point_near(1_000), Some(Point(120, Some(3.0))));
+        let none = Series {
+            name: "b".into(),
+            points: vec![],
+        };
+        assert_eq!(none.point_near(5), None);
+    }
 }
 
 /// One row of a table panel: its key (the legend) and a value per column.

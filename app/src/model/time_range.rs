@@ -149,6 +149,14 @@ impl TimeRange {
         matches!(self, Self::Relative(_))
     }
 
+    /// The span it covers, Unix milliseconds, a relative one ending at `now_ms`.
+    pub fn window_ms(self, now_ms: i64) -> (i64, i64) {
+        match self {
+            Self::Relative(r) => (now_ms - r.seconds() * 1000, now_ms),
+            Self::Absolute { from, to } => (from * 1000, to * 1000),
+        }
+    }
+
     /// The query-string pairs that name this range.
     pub fn query_pairs(self) -> Vec<(&'static str, String)> {
         match self {

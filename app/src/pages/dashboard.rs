@@ -7,7 +7,7 @@ use crate::{
         refresh_picker::RefreshPicker, variable_picker::VariablePicker,
     },
     data::{fetch_dashboard, DataError},
-    live::use_live_stream,
+    live::{provide_annotations, use_live_stream},
     model::ViewQuery,
 };
 
@@ -42,6 +42,7 @@ pub fn DashboardPage() -> impl IntoView {
                     .map(|result| match result {
                         Ok(loaded) => {
                             let view = loaded.view.clone();
+                            provide_annotations(live.annotations(loaded.annotations));
                             let panels = loaded
                                 .panels
                                 .into_iter()

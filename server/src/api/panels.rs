@@ -1,6 +1,6 @@
 //! Dashboards and panels as JSON: the same parameters as the pages.
 
-use app::model::{DashboardSummary, DashboardView, PanelData, PanelRef};
+use app::model::{Annotation, DashboardSummary, DashboardView, PanelData, PanelRef};
 use axum::{
     extract::{Path, RawQuery, State},
     Json,
@@ -72,6 +72,20 @@ pub async fn get_panel(
         }
     }
     Ok(Json(data))
+}
+
+/// `GET /api/dashboards/{dashboard}/annotations`: the alerts and health-check
+/// changes its charts mark for this view (range and the `service` variable).
+pub async fn annotations(
+    State(state): State<AppState>,
+    Path(dashboard): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult<Json<Vec<Annotation>>> {
+    let params = ViewParams::parse(query.as_deref())?;
+    let board = state.panels.dashboard(&dashboard)?;
+    let filter = params.filter(&board, true)?;
+    let window = params.window_ms(crate::panels::now_ms());
+    Ok(Json(state.annotator.for_view(&filter, window).await))
 }
 
 #[derive(Serialize)]

@@ -72,10 +72,7 @@ impl ViewParams {
 
     /// The range as Unix milliseconds, a relative one ending `now_ms`.
     pub fn window_ms(&self, now_ms: i64) -> (i64, i64) {
-        match self.range {
-            TimeRange::Relative(r) => (now_ms - r.seconds() * 1000, now_ms),
-            TimeRange::Absolute { from, to } => (from * 1000, to * 1000),
-        }
+        self.range.window_ms(now_ms)
     }
 
     /// The filter these parameters set on `dashboard`. Strict (the API): a key

@@ -56,6 +56,15 @@ pub trait HealthStore: Send + Sync + 'static {
     /// run up to 6 h, minutes up to 2 days, hours beyond.
     fn history(&self, check: &str, from_ms: i64, to_ms: i64) -> Result<CheckHistory, StoreError>;
 
+    /// Every check's status changes between two times (at most `limit`, the
+    /// newest), oldest first.
+    fn transitions_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Transition>, StoreError>;
+
     /// Drops what is older than the retention allows; returns rows removed.
     fn prune(&self, now_ms: i64, retention: Retention) -> Result<u64, StoreError>;
 

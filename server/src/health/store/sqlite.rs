@@ -73,6 +73,7 @@ CREATE TABLE IF NOT EXISTS transitions (
     to_status INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS transitions_by_check_time ON transitions (check_id, at_ms);
+CREATE INDEX IF NOT EXISTS transitions_by_time ON transitions (at_ms);
 CREATE TABLE IF NOT EXISTS rollup_minute (
     check_id INTEGER NOT NULL,
     bucket_ms INTEGER NOT NULL,
@@ -430,6 +431,35 @@ impl HealthStore for SqliteStore {
         Ok(history)
     }
 
+    fn transitions_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+        limit: usize,
+    ) -> Result<Vec<Transition>, StoreError> {
+        let conn = self.reading();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT c.name, t.at_ms, t.from_status, t.to_status
+                 FROM transitions t JOIN checks c ON c.id = t.check_id
+                 WHERE t.at_ms >= ?1 AND t.at_ms <= ?2 ORDER BY t.at_ms DESC LIMIT ?3",
+            )
+            .map_err(failed)?;
+        let rows = stmt
+            .query_map(params![from_ms, to_ms, limit as i64], |r| {
+                Ok(Transition {
+                    check: r.get(0)?,
+                    at_ms: r.get(1)?,
+                    from: r.get::<_, Option<i64>>(2)?.map(status_from_code),
+                    to: status_from_code(r.get(3)?),
+                })
+            })
+            .map_err(failed)?;
+        let mut found: Vec<Transition> = rows.collect::<Result<_, _>>().map_err(failed)?;
+        found.reverse();
+        Ok(found)
+    }
+
     fn prune(&self, now_ms: i64, retention: Retention) -> Result<u64, StoreError> {
         let day = 24 * HOUR_MS;
         let mut writer = lock(&self.writer);
@@ -635,6 +665,48 @@ mod tests {
             .unwrap()
             .points
             .is_empty());
+    }
+
+    #[test]
+    fn transitions_of_every_check_in_a_window_newest_kept() {
+        let store = SqliteStore::in_memory().unwrap();
+        let t0 = 1_800_000_000_000;
+        for (i, status) in [HealthStatus::Up, HealthStatus::Down, HealthStatus::Up]
+            .into_iter()
+            .enumerate()
+        {
+            let at = t0 + i as i64 * 60_000;
+            store
+                .record(&[
+                    result("a", at, status, 1.0),
+                    result("b", at + 1, status, 1.0),
+                ])
+                .unwrap();
+        }
+        let all = store.transitions_between(t0, t0 + 600_000, 100).unwrap();
+        let seen: Vec<_> = all
+            .iter()
+            .map(|t| (t.check.as_str(), t.at_ms - t0))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("a", 0),
+                ("b", 1),
+                ("a", 60_000),
+                ("b", 60_001),
+                ("a", 120_000),
+                ("b", 120_001)
+            ]
+        );
+        assert_eq!(all[2].from, Some(HealthStatus::Up));
+        assert_eq!(all[2].to, HealthStatus::Down);
+        let window = store
+            .transitions_between(t0 + 30_000, t0 + 90_000, 100)
+            .unwrap();
+        assert_eq!(window.len(), 2);
+        let newest = store.transitions_between(t0, t0 + 600_000, 2).unwrap();
+        assert_eq!(newest[0].at_ms - t0, 120_000, "{newest:?}");
     }
 
     /// Readers and the writer of the in-memory store share one database; a

@@ -1,0 +1,158 @@
+//! Marks for time-series charts: the alerts and the health-check changes of the
+//! services a view is filtered to (every service when it is not), over its
+//! window. Pages get them with the dashboard; the stream sends them again on
+//! every refresh.
+
+use std::sync::Arc;
+
+use app::model::{Alert, AlertState, Annotation, AnnotationKind, HealthStatus, Level, Severity};
+
+use crate::{
+    alerts::{alertmanager::AlertmanagerClient, AlertSources},
+    health::Checker,
+    prometheus::PrometheusClient,
+    query::Filter,
+};
+
+/// A chart cannot show more than this legibly; the newest are kept.
+const MAX_ANNOTATIONS: usize = 200;
+
+/// The dashboards' label that names a service, as health checks name it.
+pub const SERVICE_LABEL: &str = "service";
+
+/// Where annotations come from: the health store and every alert source.
+#[derive(Clone)]
+pub struct Annotator {
+    checker: Checker,
+    prometheus: PrometheusClient,
+    alertmanager: Option<AlertmanagerClient>,
+}
+
+impl Annotator {
+    pub fn new(
+        checker: Checker,
+        prometheus: PrometheusClient,
+        alertmanager: Option<AlertmanagerClient>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            checker,
+            prometheus,
+            alertmanager,
+        })
+    }
+
+    /// The annotations of a dashboard's view: its filter's services, its window
+    /// (Unix ms). A source that fails adds nothing; the charts still draw.
+    pub async fn for_view(&self, filter: &Filter, window_ms: (i64, i64)) -> Vec<Annotation> {
+        let services = filter
+            .get(SERVICE_LABEL)
+            .map(|v| v.values().to_vec())
+            .unwrap_or_default();
+        self.between(&services, window_ms).await
+    }
+
+    /// Alerts active in the window and check changes within it, about
+    /// `services` (empty: all), oldest first.
+    pub async fn between(
+        &self,
+        services: &[String],
+        (from_ms, to_ms): (i64, i64),
+    ) -> Vec<Annotation> {
+        let sources = AlertSources {
+            checker: &self.checker,
+            prometheus: &self.prometheus,
+            alertmanager: self.alertmanager.as_ref(),
+        };
+        let store = self.checker.store();
+        let changes = tokio::task::spawn_blocking(move || {
+            store.transitions_between(from_ms, to_ms, MAX_ANNOTATIONS)
+        });
+        let (alerts, changes) = tokio::join!(
+            crate::alerts::view(&sources, (from_ms, to_ms), &[], services),
+            changes
+        );
+        let service_of: std::collections::HashMap<String, String> = self
+            .checker
+            .summaries()
+            .into_iter()
+            .map(|c| (c.name, c.service))
+            .collect();
+        let mut marks: Vec<Annotation> = alerts
+            .map(|v| v.alerts)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(from_alert)
+            .collect();
+        for change in changes.ok().and_then(Result::ok).unwrap_or_default() {
+            // A check's first result starts its history: only worth a mark
+            // when it starts in trouble.
+            let title = match change.from {
+                Some(from) => format!(
+                    "{}: {} → {}",
+                    change.check,
+                    from.as_str(),
+                    change.to.as_str()
+                ),
+                None if change.to == HealthStatus::Up => continue,
+                None => format!(
+                    "{}: {} at its first check",
+                    change.check,
+                    change.to.as_str()
+                ),
+            };
+            let service = service_of.get(&change.check).cloned();
+            let wanted =
+                services.is_empty() || service.as_ref().is_some_and(|s| services.contains(s));
+            if wanted {
+                marks.push(Annotation {
+                    kind: AnnotationKind::Health,
+                    at_ms: change.at_ms,
+                    end_ms: None,
+                    level: level_of_status(change.to),
+                    title,
+                    detail: match &service {
+                        Some(s) if *s != change.check => format!("health check of {s}"),
+                        _ => "health check".into(),
+                    },
+                    service,
+                });
+            }
+        }
+        marks.sort_by_key(|m| m.at_ms);
+        if marks.len() > MAX_ANNOTATIONS {
+            marks.drain(..marks.len() - MAX_ANNOTATIONS);
+        }
+        marks
+    }
+}
+
+/// Firing and resolved alerts mark the chart; pending ones have not fired yet.
+fn from_alert(alert: &Alert) -> Option<Annotation> {
+    if alert.state == AlertState::Pending || alert.since_ms <= 0 {
+        return None;
+    }
+    Some(Annotation {
+        kind: AnnotationKind::Alert,
+        at_ms: alert.since_ms,
+        end_ms: alert.ended_ms,
+        level: match alert.severity {
+            Severity::Critical => Level::Critical,
+            Severity::Warning => Level::Warning,
+            Severity::Info => Level::Unknown,
+        },
+        service: alert.service.clone(),
+        title: match &alert.service {
+            Some(service) => format!("{} ({service})", alert.name),
+            None => alert.name.clone(),
+        },
+        detail: alert.summary.clone(),
+    })
+}
+
+fn level_of_status(status: HealthStatus) -> Level {
+    match status {
+        HealthStatus::Up => Level::Ok,
+        HealthStatus::Degraded => Level::Warning,
+        HealthStatus::Down => Level::Critical,
+    }
+}
