@@ -115,3 +115,30 @@ test.describe("refresh choice", () => {
     await expect.poll(() => overview.updatedAt(), { timeout: 30_000 }).toBeGreaterThan(before);
   });
 });
+
+test.describe("service filter", () => {
+  test("the service list filters the view; hydrated, a search box narrows the list", async ({ page }, info) => {
+    const overview = new OverviewPage(page);
+    await overview.open("?range=15m");
+    const select = page.getByTestId("variable-service");
+    const search = page.getByTestId("variable-service-search");
+    const shown = () => select.locator("option:not([hidden])").allTextContents();
+    const services = await fleetServices();
+    await expect.poll(shown).toEqual(expect.arrayContaining(services));
+    if (info.project.use.javaScriptEnabled) {
+      await expect(overview.streamState).toHaveText("live");
+      await search.fill("AUTH");
+      await expect.poll(shown).toEqual(services.filter((s) => s.includes("auth")).sort());
+      await search.fill("");
+      await expect.poll(async () => (await shown()).length).toBe((await select.locator("option").count()));
+      await search.fill("auth");
+    } else {
+      // The server-rendered form is complete without it.
+      await expect(search).toHaveCount(0);
+    }
+    await select.selectOption(["auth-service"]);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect(page).toHaveURL(/range=15m&service=auth-service$/);
+    await expect(overview.legend.locator(".legend__name")).toHaveText(["auth-service"]);
+  });
+});

@@ -7,7 +7,8 @@ use crate::{
 
 /// The dashboard's variables as a plain GET form of multi-selects filled from
 /// Prometheus' label values: it works without JavaScript, and the choice lands
-/// in the URL (so reload, back/forward and pasted links keep it).
+/// in the URL (so reload, back/forward and pasted links keep it). Once the page
+/// is hydrated, a search box narrows each list (chosen values always stay).
 #[component]
 pub fn VariablePicker(
     dashboard: String,
@@ -17,6 +18,9 @@ pub fn VariablePicker(
     if variables.is_empty() {
         return ().into_any();
     }
+    // The search boxes need the browser: the server-rendered form has none.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let range_inputs = move || {
         query.with(|q| {
             let refresh = q.refresh.map(|r| ("refresh", r.as_str().to_string()));
@@ -43,6 +47,7 @@ pub fn VariablePicker(
                 let name = name.clone();
                 move || query.with(|q| q.values(&name))
             };
+            let search = RwSignal::new(String::new());
             let options = move || {
                 let chosen = chosen();
                 values.get().map(|result| match result {
@@ -57,8 +62,15 @@ pub fn VariablePicker(
                         all.into_iter()
                             .map(|v| {
                                 let selected = chosen.contains(&v);
+                                let lower = v.to_lowercase();
+                                let hidden = move || {
+                                    !selected
+                                        && search.with(|s| {
+                                            !lower.contains(s.trim().to_lowercase().as_str())
+                                        })
+                                };
                                 view! {
-                                    <option value=v.clone() selected=selected>
+                                    <option value=v.clone() selected=selected hidden=hidden>
                                         {v.clone()}
                                     </option>
                                 }
@@ -72,10 +84,28 @@ pub fn VariablePicker(
                 })
             };
             let id = format!("variable-{name}");
-            let label_for = id.clone();
+            let (label_for, controls) = (id.clone(), id.clone());
+            let title = variable.title.clone();
+            let search_label = format!("Search {}", variable.title.to_lowercase());
+            let search_testid = format!("variable-{name}-search");
             view! {
-                <label class="variable" for=label_for>
-                    <span class="variable__title">{variable.title}</span>
+                <div class="variable">
+                    <label class="variable__title" for=label_for>
+                        {variable.title}
+                    </label>
+                    <Show when=move || hydrated.get()>
+                        <input
+                            type="search"
+                            class="variable__search"
+                            placeholder=format!("Search {}…", title.to_lowercase())
+                            aria-label=search_label.clone()
+                            aria-controls=controls.clone()
+                            autocomplete="off"
+                            data-testid=search_testid.clone()
+                            prop:value=move || search.get()
+                            on:input=move |ev| search.set(event_target_value(&ev))
+                        />
+                    </Show>
                     <select
                         id=id
                         name=name.clone()
@@ -85,7 +115,7 @@ pub fn VariablePicker(
                     >
                         <Transition fallback=|| ()>{options}</Transition>
                     </select>
-                </label>
+                </div>
             }
         })
         .collect_view();
