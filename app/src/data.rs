@@ -343,6 +343,6 @@ pub mod browser {
     }
 
     pub fn encode(segment: &str) -> String {
-        js_sys::encode_uri_component(segment).into()
+        crate::format::path_segment(segment)
     }
 }

@@ -130,6 +130,18 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// A URL path segment, percent-encoded: ids are plain, but never trust a URL.
+pub fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,6 +174,12 @@ mod tests {
         assert_eq!(value(0.25, Unit::None), "0.25");
         assert_eq!(value(f64::NAN, Unit::None), "–");
         assert_eq!(value(f64::INFINITY, Unit::Seconds), "–");
+    }
+
+    #[test]
+    fn path_segments_encode_everything_but_unreserved_characters() {
+        assert_eq!(path_segment("api_latency-p95.x~"), "api_latency-p95.x~");
+        assert_eq!(path_segment("a/b?c#d é"), "a%2Fb%3Fc%23d%20%C3%A9");
     }
 
     #[test]

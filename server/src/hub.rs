@@ -182,8 +182,8 @@ impl Hub {
                     .filter(|e| match &seen {
                         Some(seen) => e.id.is_after(seen),
                         // A fresh page already shows the current dashboard;
-                        // only panel data is news to it.
-                        None => e.kind == "panel",
+                        // its data (panels, annotations) is news to it.
+                        None => e.kind != "dashboard",
                     })
                     .cloned()
                     .collect()

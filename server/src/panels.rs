@@ -306,16 +306,13 @@ impl PanelService {
                         name: legend_for(legend, &s.metric),
                         points: vec![Point(
                             s.value.timestamp.round() as i64,
-                            s.value.value.is_finite().then_some(s.value.value),
+                            chart_value(s.value.value),
                         )],
                     })
                     .collect(),
                 QueryData::Scalar(s) => vec![Series {
                     name: legend_for(legend, &Labels::new()),
-                    points: vec![Point(
-                        s.timestamp.round() as i64,
-                        s.value.is_finite().then_some(s.value),
-                    )],
+                    points: vec![Point(s.timestamp.round() as i64, chart_value(s.value))],
                 }],
                 _ => Vec::new(),
             };
@@ -395,7 +392,7 @@ impl PanelService {
                 .iter()
                 .map(|v| {
                     let t = v.timestamp.round() as i64;
-                    (t, v.value.is_finite().then_some(v.value))
+                    (t, chart_value(v.value))
                 })
                 .collect::<Vec<_>>();
             match series.iter_mut().find(|(labels, _)| *labels == s.metric) {
@@ -505,6 +502,31 @@ pub fn legend_for(format: Option<&str>, labels: &Labels) -> String {
     }
 }
 
+/// A sample as charts get it: `None` for NaN and ±Inf (a gap), and six
+/// significant digits, more than any chart or label shows. Prometheus answers
+/// with seventeen; the extra digits were a third of a dashboard page's bytes.
+fn chart_value(v: f64) -> Option<f64> {
+    if !v.is_finite() {
+        return None;
+    }
+    if v == 0.0 {
+        return Some(0.0);
+    }
+    let digits = 5 - v.abs().log10().floor() as i32;
+    // Near the ends of f64's range the scale itself would not be exact.
+    if !(-290..=290).contains(&digits) {
+        return Some(v);
+    }
+    let rounded = if digits >= 0 {
+        let scale = 10f64.powi(digits);
+        (v * scale).round() / scale
+    } else {
+        let scale = 10f64.powi(-digits);
+        (v / scale).round() * scale
+    };
+    Some(if rounded.is_finite() { rounded } else { v })
+}
+
 /// Chart points with a `None` wherever steps are missing, so lines break
 /// instead of bridging the hole.
 fn with_gaps(raw: Vec<(i64, Option<f64>)>, step: i64) -> Vec<Point> {
@@ -525,6 +547,23 @@ fn with_gaps(raw: Vec<(i64, Option<f64>)>, step: i64) -> Vec<Point> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chart_values_keep_six_significant_digits_and_gaps() {
+        assert_eq!(chart_value(2.713_333_333_333_333_4), Some(2.71333));
+        assert_eq!(chart_value(0.000_123_456_789), Some(0.000_123_457));
+        assert_eq!(chart_value(-98_765_432.1), Some(-98_765_400.0));
+        assert_eq!(chart_value(1e300), Some(1e300));
+        assert_eq!(chart_value(5e-324), Some(5e-324));
+        assert_eq!(chart_value(123_456_789_012.0), Some(123_457_000_000.0));
+        assert_eq!(chart_value(0.0), Some(0.0));
+        assert_eq!(chart_value(f64::NAN), None);
+        assert_eq!(chart_value(f64::INFINITY), None);
+        assert_eq!(
+            serde_json::to_string(&chart_value(1.0 / 3.0)).unwrap(),
+            "0.333333"
+        );
+    }
 
     #[test]
     fn gaps_and_special_values_become_breaks() {

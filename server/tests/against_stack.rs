@@ -507,14 +507,21 @@ async fn a_reconnect_with_last_event_id_gets_only_what_it_missed() {
     // The first tab stays open, so the topic (and its ids) stays alive.
     let mut first = connect(None).await;
     let text = read_panels(&mut first, panels, Duration::from_secs(30)).await;
+    // The view's annotations are one more event.
+    let text = text + &read_for(&mut first, Duration::from_secs(1)).await;
+    assert_eq!(text.matches("event: annotations").count(), 1, "{text}");
     let ids = event_ids(&text);
-    assert_eq!(ids.len(), panels, "{text}");
+    assert_eq!(ids.len(), panels + 1, "{text}");
 
     // Seen everything: a reconnect gets its hello and nothing else.
-    let mut up_to_date = connect(Some(ids[panels - 1].clone())).await;
+    let mut up_to_date = connect(Some(ids[panels].clone())).await;
     let text = read_for(&mut up_to_date, Duration::from_secs(2)).await;
     assert!(text.contains("event: hello"), "{text}");
     assert!(!text.contains("event: panel"), "nothing was missed: {text}");
+    assert!(
+        !text.contains("event: annotations"),
+        "nothing was missed: {text}"
+    );
 
     // Seen the first three: gets exactly the rest, at once.
     let started = std::time::Instant::now();
@@ -528,6 +535,7 @@ async fn a_reconnect_with_last_event_id_gets_only_what_it_missed() {
     for foreign in ["1-999999", "not an id", "ffffffffffffffff-"] {
         let mut fresh = connect(Some(foreign.to_string())).await;
         let text = read_panels(&mut fresh, panels, Duration::from_secs(5)).await;
+        let text = text + &read_for(&mut fresh, Duration::from_secs(1)).await;
         assert_eq!(event_ids(&text), ids, "{foreign:?} gets a full snapshot");
     }
     assert_eq!(hub.active_topics(), 1, "every tab shares one refresher");

@@ -32,8 +32,8 @@ pub fn EmbeddedPanel(
         (query.get().refresh != Some(Refresh::Off)).then(|| {
             format!(
                 "{stream_base}/embed/{}/{}/stream?{}",
-                segment(&dashboard.get()),
-                segment(&panel.get()),
+                crate::format::path_segment(&dashboard.get()),
+                crate::format::path_segment(&panel.get()),
                 search.get()
             )
         })
@@ -68,16 +68,4 @@ pub fn EmbeddedPanel(
             </Transition>
         </div>
     }
-}
-
-/// A path segment, percent-encoded (ids are plain, but never trust a URL).
-fn segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
