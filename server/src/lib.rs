@@ -243,6 +243,14 @@ pub fn router(state: AppState) -> Router {
             header::ACCESS_CONTROL_ALLOW_ORIGIN,
             HeaderValue::from_static("*"),
         ));
+    // The page's bundle: release builds leave .br and .gz copies made at the
+    // highest levels, served as they are; otherwise compressed on the fly.
+    let bundle = Router::new().nest_service(
+        "/pkg",
+        ServeDir::new(state.config.site_root.join("pkg"))
+            .precompressed_br()
+            .precompressed_gzip(),
+    );
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
@@ -259,6 +267,7 @@ pub fn router(state: AppState) -> Router {
         .merge(stream)
         .merge(embeds)
         .merge(element)
+        .merge(bundle)
         .merge(pages)
         // Only embeds may ever be framed (they set their own policy).
         .layer(SetResponseHeaderLayer::if_not_present(
