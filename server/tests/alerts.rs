@@ -77,6 +77,21 @@ async fn eventually<T>(
     }
 }
 
+/// Waits for a first round of checks with every one up.
+async fn every_check_up(state: &AppState) {
+    eventually(Duration::from_secs(15), "every check up", async || {
+        let (_, body) = get(state, "/api/checks").await;
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["latest"]["status"] == "up")
+            .then_some(())
+    })
+    .await;
+}
+
 /// Alerts Alertmanager holds now (active ones: resolved ones are left out).
 async fn in_alertmanager(url: &str) -> Vec<serde_json::Value> {
     reqwest::get(format!("{url}/api/v2/alerts"))
@@ -129,21 +144,7 @@ async fn alerts_fire_after_their_durations_reach_alertmanager_resolve_and_cool_d
     .unwrap();
 
     // Every service up first: no alert.
-    eventually(
-        Duration::from_secs(15),
-        "a first round of checks",
-        async || {
-            let (_, body) = get(&state, "/api/checks").await;
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-            v["checks"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|c| c["latest"]["status"] == "up")
-                .then_some(())
-        },
-    )
-    .await;
+    every_check_up(&state).await;
 
     // Failing: DOWN at once, but the alert waits for its 3 s.
     let failed_at = Instant::now();
@@ -381,17 +382,7 @@ async fn annotations_mark_the_filtered_services_alerts_and_health_changes() {
             .filter(|m| m["title"].as_str().is_some_and(|t| t.contains(text)))
             .count()
     };
-    eventually(Duration::from_secs(15), "every check up", async || {
-        let (_, body) = get(&state, "/api/checks").await;
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-        v["checks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["latest"]["status"] == "up")
-            .then_some(())
-    })
-    .await;
+    every_check_up(&state).await;
 
     fleet
         .set_mode("auth-service", ServiceMode::Fail)
