@@ -5,6 +5,7 @@ pub mod chart_overlay;
 pub mod chart_svg;
 pub mod chart_tooltip;
 pub mod check_card;
+pub mod custom_range;
 pub mod data_table;
 pub mod embedded_panel;
 pub mod gauge_dial;

@@ -115,6 +115,17 @@ pub fn clock_seconds(unix: i64) -> String {
     )
 }
 
+/// A Unix time as a `datetime-local` input writes it, in UTC: `2026-11-22T14:05`.
+pub fn datetime_local(unix: i64) -> String {
+    let (y, mo, d) = civil_from_days(unix.div_euclid(86_400));
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}",
+        secs / 3600,
+        (secs % 3600) / 60
+    )
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
 /// (Howard Hinnant's `civil_from_days`).
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
@@ -180,6 +191,12 @@ mod tests {
     fn path_segments_encode_everything_but_unreserved_characters() {
         assert_eq!(path_segment("api_latency-p95.x~"), "api_latency-p95.x~");
         assert_eq!(path_segment("a/b?c#d é"), "a%2Fb%3Fc%23d%20%C3%A9");
+    }
+
+    #[test]
+    fn datetime_local_values_are_utc_minutes() {
+        assert_eq!(datetime_local(1_795_356_309), "2026-11-22T14:05");
+        assert_eq!(datetime_local(0), "1970-01-01T00:00");
     }
 
     #[test]

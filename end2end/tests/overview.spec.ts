@@ -142,3 +142,28 @@ test.describe("service filter", () => {
     await expect(overview.legend.locator(".legend__name")).toHaveText(["auth-service"]);
   });
 });
+
+test("a custom from/to shows that span and keeps the filter", async ({ page }, info) => {
+  const overview = new OverviewPage(page);
+  await overview.open("?range=1h&service=frontend");
+  const custom = page.getByTestId("custom-range");
+  await custom.locator("summary").click();
+  // The last half hour but ten minutes, in UTC minutes as the inputs take them.
+  const minute = (t: number) => new Date(t).toISOString().slice(0, 16);
+  const to = Date.now() - 10 * 60_000;
+  await custom.getByTestId("custom-from").fill(minute(to - 20 * 60_000));
+  await custom.getByTestId("custom-to").fill(minute(to));
+  await page.screenshot({ path: `screenshots/custom-range-${info.project.name}.png` });
+  await custom.getByRole("button", { name: "Show" }).click();
+
+  await expect(page).toHaveURL(/service=frontend/);
+  const url = new URL(page.url());
+  expect(url.searchParams.get("from")).toBe(minute(to - 20 * 60_000));
+  expect(url.searchParams.get("to")).toBe(minute(to));
+  expect(url.searchParams.get("range")).toBeNull();
+  await expect(page.getByTestId("range-problem")).toHaveCount(0);
+  await expect(overview.rangePicker.locator('[aria-current="true"]')).toContainText("UTC");
+  await expect(overview.legend.locator(".legend__name")).toHaveText(["frontend"]);
+  // The form shows the range it is on.
+  await expect(custom.getByTestId("custom-to")).toHaveValue(minute(to));
+});

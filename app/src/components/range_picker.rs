@@ -1,10 +1,13 @@
 use leptos::prelude::*;
 
-use crate::model::{RelativeRange, TimeRange, ViewQuery};
+use crate::{
+    components::custom_range::CustomRange,
+    model::{RelativeRange, TimeRange, ViewQuery},
+};
 
 /// The time range choices, as links: they work without JavaScript, in a new tab,
 /// and with back/forward, because the range lives in the URL. Variables' values
-/// are kept in every link.
+/// are kept in every link. "Custom" opens a from/to form.
 #[component]
 pub fn RangePicker(
     /// The page's path, e.g. `/d/api`.
@@ -36,6 +39,7 @@ pub fn RangePicker(
                 </span>
             </Show>
         </nav>
+        <CustomRange path query />
     }
 }
 

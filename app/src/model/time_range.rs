@@ -85,7 +85,7 @@ impl Default for TimeRange {
 pub enum RangeError {
     #[error(transparent)]
     Unknown(#[from] UnknownRange),
-    #[error("{0}= is not a time: use Unix seconds or RFC 3339 (2026-11-22T10:00:00Z)")]
+    #[error("{0}= is not a time: use Unix seconds, RFC 3339 (2026-11-22T10:00:00Z) or a UTC date and time (2026-11-22T10:00)")]
     NotATime(&'static str),
     #[error("from= and to= go together")]
     Half,
@@ -172,7 +172,9 @@ impl From<RelativeRange> for TimeRange {
     }
 }
 
-/// Unix seconds, or an RFC 3339 time with an explicit offset.
+/// Unix seconds, an RFC 3339 time with an explicit offset, or a date and time
+/// without one (what a `datetime-local` input sends), read as UTC as every
+/// time Vantage shows is.
 fn parse_instant(s: &str) -> Option<i64> {
     if s.len() > 40 {
         return None;
@@ -180,9 +182,13 @@ fn parse_instant(s: &str) -> Option<i64> {
     if let Ok(n) = s.parse::<i64>() {
         return Some(n);
     }
-    chrono::DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.timestamp())
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp());
+    }
+    ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]
+        .iter()
+        .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+        .map(|t| t.and_utc().timestamp())
 }
 
 /// The concrete window a query covered: Unix seconds, inclusive, and the step.
@@ -229,6 +235,19 @@ mod tests {
         assert_eq!(p("0", "99999999"), Err(RangeError::TooLong));
         assert_eq!(p("yesterday", "100"), Err(RangeError::NotATime("from")));
         assert_eq!(p("1e9", "100"), Err(RangeError::NotATime("from")));
+        // What a datetime-local input sends, read as UTC.
+        assert_eq!(
+            p("2023-11-14T22:13", "2023-11-14T23:13:20"),
+            Ok(TimeRange::Absolute {
+                from: 1_699_999_980,
+                to: 1_700_003_600
+            })
+        );
+        assert_eq!(p("2023-11-14T22", "100"), Err(RangeError::NotATime("from")));
+        assert_eq!(
+            p("2023-13-14T22:13", "100"),
+            Err(RangeError::NotATime("from"))
+        );
         assert_eq!(p("-5", "100"), Err(RangeError::OutOfBounds));
         assert_eq!(p("100", "99999999999999"), Err(RangeError::OutOfBounds));
         assert_eq!(
