@@ -46,6 +46,9 @@ pub enum Baseline {
     Bottom,
 }
 
+/// A straight stroke from one point to another.
+pub type Segment = (BackendCoord, BackendCoord);
+
 /// One drawing primitive, in pixels of the chart's own coordinate space.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Shape {
@@ -63,6 +66,13 @@ pub enum Shape {
     },
     Path {
         points: Vec<BackendCoord>,
+        paint: Paint,
+        width: u32,
+    },
+    /// Separate straight strokes in one style (a dashed threshold line's
+    /// dashes): one SVG element instead of one per dash.
+    Segments {
+        segments: Vec<Segment>,
         paint: Paint,
         width: u32,
     },
@@ -123,6 +133,44 @@ impl ShapeRecorder {
 
     fn push(&mut self, shape: Shape) {
         self.shapes.borrow_mut().push(shape);
+    }
+
+    /// A two-point stroke drawn right after another in the same style joins
+    /// it: plotters draws a dashed line as forty such strokes, and every
+    /// element costs the page parsing, layout and hydration.
+    fn push_stroke(&mut self, points: Vec<BackendCoord>, paint: Paint, width: u32) {
+        let mut shapes = self.shapes.borrow_mut();
+        if let [from, to] = points[..] {
+            match shapes.last_mut() {
+                Some(Shape::Segments {
+                    segments,
+                    paint: p,
+                    width: w,
+                }) if *p == paint && *w == width => {
+                    segments.push((from, to));
+                    return;
+                }
+                Some(Shape::Path {
+                    points: last,
+                    paint: p,
+                    width: w,
+                }) if last.len() == 2 && *p == paint && *w == width => {
+                    let first = (last[0], last[1]);
+                    *shapes.last_mut().expect("matched above") = Shape::Segments {
+                        segments: vec![first, (from, to)],
+                        paint,
+                        width,
+                    };
+                    return;
+                }
+                _ => {}
+            }
+        }
+        shapes.push(Shape::Path {
+            points,
+            paint,
+            width,
+        });
     }
 
     /// Text width as the layout assumes it: the same arithmetic on server and
@@ -212,11 +260,7 @@ impl DrawingBackend for ShapeRecorder {
         if style.color().alpha > 0.0 {
             let points: Vec<_> = path.into_iter().collect();
             if points.len() > 1 {
-                self.push(Shape::Path {
-                    points,
-                    paint: style.color().into(),
-                    width: style.stroke_width(),
-                });
+                self.push_stroke(points, style.color().into(), style.stroke_width());
             }
         }
         Ok(())
@@ -293,5 +337,68 @@ impl DrawingBackend for ShapeRecorder {
     ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
         let size = style.size();
         Ok((Self::text_width(text, size), size.ceil() as u32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plotters_backend::BackendStyle;
+
+    use super::*;
+
+    struct Stroke(BackendColor, u32);
+
+    impl BackendStyle for Stroke {
+        fn color(&self) -> BackendColor {
+            self.0
+        }
+        fn stroke_width(&self) -> u32 {
+            self.1
+        }
+    }
+
+    const RED: BackendColor = BackendColor {
+        alpha: 1.0,
+        rgb: (200, 0, 0),
+    };
+    const BLUE: BackendColor = BackendColor {
+        alpha: 1.0,
+        rgb: (0, 0, 200),
+    };
+
+    #[test]
+    fn dashes_in_one_style_become_one_shape_and_other_strokes_stay_apart() {
+        let shapes = ShapeRecorder::record(100, 100, |mut r| {
+            for k in 0..5 {
+                r.draw_path([(k * 10, 50), (k * 10 + 5, 50)], &Stroke(RED, 1))
+                    .unwrap();
+            }
+            // Another colour, another width, a longer line: each its own shape.
+            r.draw_path([(0, 60), (5, 60)], &Stroke(BLUE, 1)).unwrap();
+            r.draw_path([(10, 60), (15, 60)], &Stroke(BLUE, 2)).unwrap();
+            r.draw_path([(0, 0), (5, 5), (9, 0)], &Stroke(BLUE, 2))
+                .unwrap();
+            r.draw_path([(20, 60), (25, 60)], &Stroke(BLUE, 2)).unwrap();
+            true
+        })
+        .unwrap();
+        assert_eq!(shapes.len(), 5, "{shapes:?}");
+        match &shapes[0] {
+            Shape::Segments {
+                segments,
+                paint,
+                width,
+            } => {
+                assert_eq!(segments.len(), 5);
+                assert_eq!(segments[4], ((40, 50), (45, 50)));
+                assert_eq!((*paint, *width), (Paint::from(RED), 1));
+            }
+            other => panic!("expected the dashes joined: {other:?}"),
+        }
+        assert!(matches!(&shapes[1], Shape::Path { points, .. } if points.len() == 2));
+        assert!(matches!(&shapes[2], Shape::Path { width: 2, .. }));
+        assert!(matches!(&shapes[3], Shape::Path { points, .. } if points.len() == 3));
+        // After a longer line, a stroke starts afresh rather than joining it.
+        assert!(matches!(&shapes[4], Shape::Path { points, .. } if points.len() == 2));
     }
 }

@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 
-use crate::charts::shapes::{Anchor, Baseline, Shape};
+use crate::charts::shapes::{Anchor, Baseline, Segment, Shape};
 
 /// Shows shapes recorded from plotters as an inline SVG made of view nodes.
-/// Text is a text node (escaped by construction); nothing is parsed as markup.
+/// Text is a text node (escaped by construction); nothing is parsed as markup
+/// (the only `inner_html` here is an empty string, never data).
 #[component]
 pub fn ChartSvg(
     #[prop(into)] shapes: Signal<Vec<Shape>>,
@@ -14,6 +15,12 @@ pub fn ChartSvg(
     label: Signal<String>,
     #[prop(into, optional)] testid: String,
 ) -> impl IntoView {
+    // Hydrating, the browser takes the server's drawing as it is instead of
+    // drawing it again and walking every element of it (most of a dashboard's
+    // elements are chart shapes): the placeholder's empty `inner_html` leaves
+    // the server's children alone while hydrating. The first change of the
+    // shapes draws them here as usual.
+    let keep_server_drawing = StoredValue::new(hydrating());
     view! {
         <svg
             class="chart"
@@ -23,9 +30,30 @@ pub fn ChartSvg(
             aria-label=move || label.get()
             data-testid=testid
         >
-            {move || shapes.with(|shapes| shapes.iter().map(shape_view).collect_view())}
+            {move || {
+                // Track the shapes either way, so new data redraws the chart.
+                shapes.with(|shapes| {
+                    if keep_server_drawing.get_value() {
+                        keep_server_drawing.set_value(false);
+                        view! { <g class="chart__drawing" inner_html="" /> }.into_any()
+                    } else {
+                        view! {
+                            <g class="chart__drawing">
+                                {shapes.iter().map(shape_view).collect_view()}
+                            </g>
+                        }
+                            .into_any()
+                    }
+                })
+            }}
         </svg>
     }
+}
+
+/// Whether the page is being hydrated: its charts are then already drawn
+/// in the server's HTML, from the same data and the same code.
+fn hydrating() -> bool {
+    Owner::current_shared_context().is_some_and(|context| context.during_hydration())
 }
 
 fn points_attr(points: &[(i32, i32)]) -> String {
@@ -37,6 +65,16 @@ fn points_attr(points: &[(i32, i32)]) -> String {
         out.push_str(&x.to_string());
         out.push(',');
         out.push_str(&y.to_string());
+    }
+    out
+}
+
+/// Path data of separate strokes: a move and a line for each.
+fn segments_attr(segments: &[Segment]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(segments.len() * 20);
+    for ((x1, y1), (x2, y2)) in segments {
+        let _ = write!(out, "M{x1} {y1}L{x2} {y2}");
     }
     out
 }
@@ -91,6 +129,21 @@ fn shape_view(shape: &Shape) -> AnyView {
                 stroke-width=*width
                 stroke-linejoin="round"
                 class="chart__series"
+            />
+        }
+        .into_any(),
+        Shape::Segments {
+            segments,
+            paint,
+            width,
+        } => view! {
+            <path
+                d=segments_attr(segments)
+                fill="none"
+                stroke=paint.css()
+                stroke-opacity=paint.alpha
+                stroke-width=*width
+                class="chart__segments"
             />
         }
         .into_any(),
