@@ -1,6 +1,7 @@
 //! Building blocks of pages, one component per file.
 
 pub mod alert_item;
+pub mod boot_scripts;
 pub mod chart_overlay;
 pub mod chart_svg;
 pub mod chart_tooltip;

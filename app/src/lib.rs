@@ -9,6 +9,7 @@ pub mod format;
 pub mod live;
 pub mod model;
 pub mod pages;
+pub mod timing;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -33,7 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <script inner_html=components::theme_toggle::APPLY_SCRIPT></script>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                <components::boot_scripts::BootScripts options />
                 <MetaTags />
             </head>
             <body>

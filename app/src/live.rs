@@ -66,27 +66,30 @@ pub fn use_stream_state() -> Signal<StreamState> {
 }
 
 impl LiveStream {
-    /// The newest pushed data of a panel, if any arrived since the page opened.
-    pub fn latest(&self, panel: &str) -> Option<PanelData> {
-        self.panels.with(|p| p.get(panel).cloned())
-    }
-
     /// A panel's data: what the page loaded, replaced by newer pushed data.
     pub fn panel(&self, initial: PanelData) -> Signal<PanelData> {
         let stream = *self;
         let id = initial.panel.panel.clone();
-        Signal::derive(move || {
-            stream
-                .latest(&id)
-                .filter(|pushed| pushed.updated_at_ms >= initial.updated_at_ms)
-                .unwrap_or_else(|| initial.clone())
+        // A memo, not a derived signal: the map changes whenever any panel
+        // arrives, and a card must redraw only when its own data changed (a
+        // new tab's snapshot repeats what the page already shows).
+        Memo::new(move |_| {
+            stream.panels.with(|p| {
+                p.get(&id)
+                    .filter(|pushed| pushed.updated_at_ms >= initial.updated_at_ms)
+                    .cloned()
+                    .unwrap_or_else(|| initial.clone())
+            })
         })
+        .into()
     }
 
     /// The view's annotations: what the page loaded, replaced by newer pushed ones.
     pub fn annotations(&self, initial: Vec<Annotation>) -> Signal<Vec<Annotation>> {
         let pushed = self.annotations;
-        Signal::derive(move || pushed.get().unwrap_or_else(|| initial.clone()))
+        // A memo: the stream repeats the marks the page loaded with, and
+        // every chart would draw them again.
+        Memo::new(move |_| pushed.get().unwrap_or_else(|| initial.clone())).into()
     }
 
     /// Keeps a stream open for `dashboard` and the view while the calling
@@ -126,8 +129,16 @@ impl LiveStream {
     }
 
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn go_live(&self) {
+        if self.state.get_untracked() != StreamState::Live {
+            crate::timing::mark(crate::timing::LIVE);
+            self.state.set(StreamState::Live);
+        }
+    }
+
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn accept(&self, data: PanelData) {
-        self.state.set(StreamState::Live);
+        self.go_live();
         self.panels.update(|p| {
             p.insert(data.panel.panel.clone(), data);
         });
@@ -204,7 +215,7 @@ fn open(stream: LiveStream, url: String) -> Option<futures::future::AbortHandle>
                             stream.annotations.set(Some(marks));
                         }
                     }
-                    Ok(_) => stream.state.set(StreamState::Live),
+                    Ok(_) => stream.go_live(),
                     Err(_) => break,
                 }
             }

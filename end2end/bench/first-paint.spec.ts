@@ -23,6 +23,8 @@ interface Sample {
   interactiveMs: number;
   paintBytes: number;
   interactiveBytes: number;
+  /** Vantage only: the wasm's arrival and the page's own timeline marks. */
+  steps: Record<string, number>;
 }
 
 /** Loads `url` in a fresh context and times `painted` and `interactive` (page
@@ -70,7 +72,24 @@ async function measure(
   const fcpMs = (await page.evaluate(
     () => performance.getEntriesByName("first-contentful-paint")[0]?.startTime ?? -1,
   )) as number;
+  // Where the time to interactive goes (Vantage marks its timeline; see
+  // app/src/timing.rs): when the wasm arrived, hydration started and ended,
+  // and the stream went live.
+  const steps = (await page.evaluate(() => {
+    const out: Record<string, number> = {};
+    for (const r of performance.getEntriesByType("resource") as PerformanceResourceTiming[]) {
+      if (r.name.endsWith(".wasm")) out["wasm arrived"] = r.responseEnd;
+      if (r.name.endsWith("/pkg/vantage.js")) out["js arrived"] = r.responseEnd;
+    }
+    for (const m of performance.getEntriesByType("mark")) {
+      if (m.name.startsWith("vantage:") && !(m.name in out)) out[m.name] = m.startTime;
+    }
+    const nav = performance.getEntriesByType("navigation")[0] as PerformanceNavigationTiming;
+    out["document parsed"] = nav.domInteractive;
+    return out;
+  })) as Record<string, number>;
   const sample = {
+    steps,
     ttfbMs,
     fcpMs,
     paintMs,
@@ -123,6 +142,11 @@ test("first paint: Vantage's overview vs the Prometheus web UI", async ({ browse
   };
   const table = [row("vantage"), row("prometheus")];
   console.table(table);
+  const stepNames = [...new Set(runs.vantage.flatMap((x) => Object.keys(x.steps)))];
+  const steps = stepNames
+    .map((name) => [name, Math.round(median(runs.vantage.flatMap((x) => (name in x.steps ? [x.steps[name]] : []))))] as const)
+    .sort((a, b) => a[1] - b[1]);
+  console.log(`Vantage's timeline (medians, ms): ${steps.map(([n, t]) => `${n} ${t}`).join(", ")}`);
   const [v, p] = table;
   console.log(
     `rounds ${ROUNDS}; Vantage/Prometheus: complete paint ${(v["complete paint ms"] / p["complete paint ms"]).toFixed(2)}, ` +

@@ -9,6 +9,7 @@ use crate::{
     data::{fetch_dashboard, DataError},
     live::{provide_annotations, use_live_stream},
     model::ViewQuery,
+    timing,
 };
 
 /// The dashboard shown at `/`.
@@ -42,6 +43,9 @@ pub fn DashboardPage() -> impl IntoView {
                     .map(|result| match result {
                         Ok(loaded) => {
                             let view = loaded.view.clone();
+                            // Effects run once the view around them is
+                            // built: here, once the panels are hydrated.
+                            Effect::new(|_| timing::mark(timing::HYDRATED));
                             provide_annotations(live.annotations(loaded.annotations));
                             let panels = loaded
                                 .panels
