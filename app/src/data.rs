@@ -27,6 +27,10 @@ pub struct DashboardData {
     /// Alerts and health changes of the view, for its time-series charts.
     #[serde(default)]
     pub annotations: Vec<Annotation>,
+    /// The stream event this data is, when the server started the view's
+    /// stream with it: the tab's stream then begins after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream_since: Option<String>,
 }
 
 /// A dashboard and all its panels for a view.
@@ -315,6 +319,7 @@ pub mod browser {
             panels,
             // Marks are extras: the charts draw without them.
             annotations: annotations.unwrap_or_default(),
+            stream_since: None,
         })
     }
 

@@ -92,17 +92,26 @@ impl LiveStream {
         Memo::new(move |_| pushed.get().unwrap_or_else(|| initial.clone())).into()
     }
 
-    /// Keeps a stream open for `dashboard` and the view while the calling
-    /// component lives, reconnecting when either changes.
-    pub fn follow(&self, dashboard: Signal<String>, query: Signal<ViewQuery>) {
-        self.follow_url(Signal::derive(move || {
-            let query = query.get();
-            (query.refresh != Some(Refresh::Off)).then(|| stream_url(&dashboard.get(), &query))
-        }));
+    /// Keeps the stream of `dashboard` and `query` open while the calling
+    /// component lives: call it where that view's data is shown, so the
+    /// stream changes with the data (never pushing one view's panels into
+    /// another's cards). `since` is the event the data is, when the server
+    /// started the stream with it: only what comes after is asked for.
+    pub fn follow(&self, dashboard: &str, query: &ViewQuery, since: Option<String>) {
+        let url = (query.refresh != Some(Refresh::Off)).then(|| {
+            let mut url = stream_url(dashboard, query);
+            if let Some(since) = since {
+                url.push_str("&since=");
+                url.extend(form_urlencoded::byte_serialize(since.as_bytes()));
+            }
+            url
+        });
+        self.follow_url(Signal::stored(url));
     }
 
-    /// Keeps a stream open at `url` (`None`: refresh is off) while the
-    /// calling component lives, reconnecting when it changes.
+    /// Keeps a stream open at `url` (`None`: nothing to keep live, such as
+    /// refresh off) while the calling component lives, reconnecting when it
+    /// changes.
     pub fn follow_url(&self, url: Signal<Option<String>>) {
         let stream = *self;
         let current = StoredValue::new(None::<futures::future::AbortHandle>);
@@ -148,7 +157,8 @@ impl LiveStream {
 /// A dashboard's stream: the page's whole view; like the page, the stream
 /// ignores keys that are not this dashboard's variables.
 fn stream_url(dashboard: &str, query: &ViewQuery) -> String {
-    let mut url = form_urlencoded::Serializer::new("/api/stream?".to_string());
+    let start = "/api/stream?";
+    let mut url = form_urlencoded::Serializer::for_suffix(start.to_string(), start.len());
     url.append_pair("dashboard", dashboard);
     let mut url = url.finish();
     let rest = query.to_query();

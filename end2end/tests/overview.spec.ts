@@ -47,6 +47,29 @@ test.describe("hydrated", () => {
   });
 });
 
+test.describe("hydrated", () => {
+  test.skip(({ javaScriptEnabled }) => !javaScriptEnabled, "needs the browser bundle");
+
+  test("the stream starts after the page's own data; another view's starts afresh", async ({ page }) => {
+    const streams: string[] = [];
+    page.on("request", (r) => {
+      if (r.url().includes("/api/stream")) streams.push(r.url());
+    });
+    const overview = new OverviewPage(page);
+    await overview.open("?range=15m");
+    await expect(overview.streamState).toHaveText("live");
+    // The server started this view's stream with the page's data: the tab
+    // asks only for what comes after it.
+    expect(streams).toHaveLength(1);
+    expect(streams[0]).toMatch(/[?&]since=[0-9a-f]+-\d+/);
+    await overview.rangePicker.getByRole("link", { name: "1h" }).click();
+    await expect.poll(() => streams.length).toBe(2);
+    expect(streams[1]).toContain("range=1h");
+    expect(streams[1]).not.toContain("since=");
+    await expect(overview.streamState).toHaveText("live");
+  });
+});
+
 test("a service filter from the URL narrows the chart and survives range changes", async ({ page }) => {
   const overview = new OverviewPage(page);
   await overview.open("?range=15m&service=frontend&service=auth-service");

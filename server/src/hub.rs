@@ -7,6 +7,11 @@
 //! refresher stops. A dashboard's refresh also sends the annotations of its
 //! view (alerts and health changes), when they changed.
 //!
+//! A page that was just rendered seeds its view's topic with the data it
+//! shows ([`Hub::seed`]), so the tab's stream starts from there: Prometheus is
+//! asked once per page load, not again when the stream connects, and the tab
+//! has nothing to draw again until the next refresh brings news.
+//!
 //! Each subscriber has its own bounded queue, filled by a small task that also
 //! notices when the client stops reading (a stalled socket stops the response
 //! body from being polled at all): a full queue ends that subscription, so a
@@ -24,7 +29,7 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use app::model::{DashboardView, PanelData, PanelRef, Refresh, TimeRange};
+use app::model::{Annotation, DashboardView, PanelData, PanelRef, Refresh, TimeRange};
 use futures::{future::BoxFuture, stream::FuturesUnordered, FutureExt, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
@@ -94,6 +99,13 @@ const TOPIC_CAPACITY: usize = 128;
 /// Events one client may have waiting: several refreshes of a large dashboard.
 /// A client further behind than this is not reading; it is disconnected.
 pub const CLIENT_QUEUE: usize = 64;
+/// How long a seeded topic waits for its page's stream before it ends: long
+/// enough for a slow phone to load and start the page's code.
+const CLAIM_WITHIN: Duration = Duration::from_secs(30);
+/// Seeding stops when this many topics are being refreshed: every page
+/// render could otherwise leave a topic behind for a while (a crawler, a
+/// browser with scripts off), and the pages still work without a seed.
+const MAX_TOPICS_TO_SEED: usize = 512;
 
 #[derive(Clone)]
 pub struct Hub {
@@ -116,6 +128,30 @@ struct Topic {
     /// The newest event of each panel (and of the dashboard itself, once it
     /// changed): what a new subscriber gets first.
     latest: Mutex<HashMap<String, Arc<StreamEvent>>>,
+}
+
+impl Topic {
+    fn new() -> Arc<Topic> {
+        let (tx, _) = broadcast::channel(TOPIC_CAPACITY);
+        Arc::new(Topic {
+            tx,
+            latest: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The id of the newest event sent, if any.
+    fn newest(&self) -> Option<EventId> {
+        let latest = self.latest.lock().ok()?;
+        latest.values().map(|e| e.id).max_by_key(|id| id.seq)
+    }
+}
+
+/// What a page already loaded for a topic it started.
+struct Seeded {
+    view: DashboardView,
+    /// The annotations' JSON, as sent.
+    marks: String,
+    first_refresh: tokio::time::Instant,
 }
 
 pub struct Subscription {
@@ -160,15 +196,12 @@ impl Hub {
         let topic = topics
             .entry(key.clone())
             .or_insert_with(|| {
-                let (tx, _) = broadcast::channel(TOPIC_CAPACITY);
-                let topic = Arc::new(Topic {
-                    tx,
-                    latest: Mutex::new(HashMap::new()),
-                });
+                let topic = Topic::new();
                 tokio::spawn(refresh_while_watched(
                     Arc::clone(&self.inner),
                     key,
                     Arc::clone(&topic),
+                    None,
                 ));
                 topic
             })
@@ -199,6 +232,62 @@ impl Hub {
             to_client,
         ));
         Subscription { snapshot, events }
+    }
+
+    /// Starts `key`'s topic with what a page just loaded for it. Its first
+    /// refresh then comes a period later, as if it had loaded this itself. A
+    /// topic nobody comes for ends at its first refresh, or [`CLAIM_WITHIN`]
+    /// after it began if that is sooner.
+    ///
+    /// Returns the event the page's data is: its stream, connecting with it
+    /// (`since=`), gets nothing it already shows. For a topic that is being
+    /// refreshed already, that is the newest event it sent: the page's data
+    /// was loaded after it.
+    pub fn seed(
+        &self,
+        key: TopicKey,
+        view: &DashboardView,
+        panels: &[PanelData],
+        annotations: &[Annotation],
+    ) -> Option<EventId> {
+        // Off needs no stream; an embed's panel is not a page's view.
+        let period = key.every?;
+        if key.panel.is_some() {
+            return None;
+        }
+        let marks = serde_json::to_string(annotations).ok()?;
+        let mut topics = self.inner.topics.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(topic) = topics.get(&key) {
+            return topic.newest();
+        }
+        if topics.len() >= MAX_TOPICS_TO_SEED {
+            return None;
+        }
+        let topic = Topic::new();
+        for data in panels {
+            if let Ok(json) = serde_json::to_string(data) {
+                publish(&self.inner, &topic, "panel", &data.panel.panel, json);
+            }
+        }
+        let newest = publish(
+            &self.inner,
+            &topic,
+            "annotations",
+            ANNOTATIONS_SLOT,
+            marks.clone(),
+        );
+        topics.insert(key.clone(), Arc::clone(&topic));
+        tokio::spawn(refresh_while_watched(
+            Arc::clone(&self.inner),
+            key,
+            topic,
+            Some(Seeded {
+                view: view.clone(),
+                marks,
+                first_refresh: tokio::time::Instant::now() + period,
+            }),
+        ));
+        Some(newest)
     }
 
     /// The period a viewer's refresh choice comes to: never shorter than the
@@ -262,19 +351,40 @@ async fn fill_client_queue(
 /// upstream, until its timeout) is skipped by the next ticks instead of holding
 /// back the panels that are ready. When the dashboard's file changes what pages
 /// show (panels, layout, variables), watchers are told to reload it.
-async fn refresh_while_watched(inner: Arc<Inner>, key: TopicKey, topic: Arc<Topic>) {
+async fn refresh_while_watched(
+    inner: Arc<Inner>,
+    key: TopicKey,
+    topic: Arc<Topic>,
+    seeded: Option<Seeded>,
+) {
     // Refresh off still ticks at the server's interval: to notice that the
     // watchers left and that the dashboard's file changed.
-    let mut tick = tokio::time::interval(key.every.unwrap_or(inner.interval));
+    let period = key.every.unwrap_or(inner.interval);
+    let start = tokio::time::Instant::now();
+    let mut tick =
+        tokio::time::interval_at(seeded.as_ref().map_or(start, |s| s.first_refresh), period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut in_flight: HashSet<String> = HashSet::new();
     let mut loads: FuturesUnordered<BoxFuture<'static, Loaded>> = FuturesUnordered::new();
-    let mut shown: Option<Option<DashboardView>> = None;
-    let mut marks_sent: Option<String> = None;
+    // A seeded topic shows the page's view and marks already.
+    let (mut shown, mut marks_sent) = match seeded {
+        Some(s) => (Some(Some(s.view)), Some(s.marks)),
+        None => (None, None),
+    };
+    // Whether the page that seeded this still has to come for it.
+    let claim = tokio::time::sleep_until(start + CLAIM_WITHIN);
+    tokio::pin!(claim);
+    let mut unclaimed = shown.is_some();
     // Embeds show one panel and nothing else: no annotations.
     let annotator = inner.annotator.clone().filter(|_| key.panel.is_none());
     loop {
         tokio::select! {
+            () = &mut claim, if unclaimed => {
+                unclaimed = false;
+                if !is_watched(&inner, &key, &topic) {
+                    return;
+                }
+            }
             _ = tick.tick() => {
                 if shown.is_some() && !is_watched(&inner, &key, &topic) {
                     return;
@@ -389,18 +499,16 @@ const ANNOTATIONS_SLOT: &str = "#annotations";
 
 /// Sends an event to every watcher and keeps it, as the newest of its `slot`
 /// (a panel id, or the dashboard itself), for newcomers and reconnects.
-fn publish(inner: &Inner, topic: &Topic, kind: &'static str, slot: &str, json: String) {
-    let event = Arc::new(StreamEvent {
-        id: EventId {
-            run: inner.run,
-            seq: inner.next_seq.fetch_add(1, Ordering::Relaxed),
-        },
-        kind,
-        json,
-    });
+fn publish(inner: &Inner, topic: &Topic, kind: &'static str, slot: &str, json: String) -> EventId {
+    let id = EventId {
+        run: inner.run,
+        seq: inner.next_seq.fetch_add(1, Ordering::Relaxed),
+    };
+    let event = Arc::new(StreamEvent { id, kind, json });
     if let Ok(mut latest) = topic.latest.lock() {
         latest.insert(slot.to_string(), Arc::clone(&event));
     }
     // No receivers is fine: the next tick's check ends the refresher.
     let _ = topic.tx.send(event);
+    id
 }

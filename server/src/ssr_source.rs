@@ -1,4 +1,5 @@
 //! What the server-rendered pages read data from: the same services as the API.
+//! A dashboard page also starts its view's stream with the data it shows.
 
 use std::sync::Arc;
 
@@ -20,6 +21,7 @@ use crate::{
         Embeds,
     },
     health::{probe::unix_ms, Checker},
+    hub::{Hub, TopicKey},
     panels::{LoadError, PanelService},
     prometheus::PrometheusClient,
 };
@@ -32,6 +34,8 @@ struct Source {
     alertmanager: Option<AlertmanagerClient>,
     embeds: Arc<Embeds>,
     annotator: Arc<Annotator>,
+    /// Started with what a page loaded, so its stream need not load it again.
+    hub: Hub,
 }
 
 /// The page's query string as the API reads it; pages ignore unknown keys.
@@ -63,6 +67,7 @@ impl PageSource for Source {
         Box::pin(async move {
             let board = self.panels.dashboard(&id).map_err(page_error)?;
             let range = query.range;
+            let every = self.hub.every(query.refresh);
             let params = params_of(query);
             // Pages ignore keys that are not variables: links add their own.
             let filter = params
@@ -73,10 +78,20 @@ impl PageSource for Source {
                 self.annotator
                     .for_view(&filter, range.window_ms(crate::panels::now_ms()))
             );
+            let panels: Vec<PanelData> = panels.into_iter().filter_map(Result::ok).collect();
+            let key = TopicKey {
+                dashboard: id,
+                range,
+                filter,
+                every,
+                panel: None,
+            };
+            let since = self.hub.seed(key, &board.view, &panels, &annotations);
             Ok(DashboardData {
                 view: board.view.clone(),
-                panels: panels.into_iter().filter_map(Result::ok).collect(),
+                panels,
                 annotations,
+                stream_since: since.map(|id| id.to_string()),
             })
         })
     }
@@ -167,5 +182,6 @@ pub fn shared(state: &crate::AppState) -> SharedPageSource {
         alertmanager: state.alertmanager.clone(),
         embeds: Arc::clone(&state.embeds),
         annotator: Arc::clone(&state.annotator),
+        hub: state.hub.clone(),
     })
 }

@@ -570,6 +570,115 @@ async fn refresh_off_loads_once_and_is_a_topic_of_its_own() {
 }
 
 #[tokio::test]
+async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again() {
+    let stack = stack().await;
+    let state = AppState::new(Config {
+        prometheus_url: stack.prometheus_url.parse().unwrap(),
+        refresh_seconds: 4,
+        ..Config::default()
+    })
+    .unwrap();
+    let hub = state.hub.clone();
+    let panels = panel_count(&state, "overview").await;
+    let (addr, server) = serve(state).await;
+    let queries = || stack.requests_served("/api/v1/query_range");
+
+    let before = queries().await;
+    let html = reqwest::get(format!("http://{addr}/?range=15m"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let after_page = queries().await;
+    assert!(after_page > before, "the page queried Prometheus");
+    assert_eq!(hub.active_topics(), 1, "the page started its view's topic");
+    // The id is in the page's hydration data (a JSON string in a script).
+    let since_in = |html: &str| {
+        html.split("stream_since")
+            .nth(1)
+            .and_then(|rest| {
+                rest.split(|c: char| c != '-' && !c.is_ascii_hexdigit())
+                    .find(|t| t.len() > 2)
+            })
+            .unwrap_or_else(|| panic!("no stream_since in the page"))
+            .to_string()
+    };
+    let since = since_in(&html);
+
+    // The page's stream, from the page's event: nothing it already shows, and
+    // Prometheus is not asked again.
+    let stream_url =
+        |extra: &str| format!("http://{addr}/api/stream?dashboard=overview&range=15m{extra}");
+    let mut page_stream = reqwest::get(stream_url(&format!("&since={since}")))
+        .await
+        .unwrap()
+        .bytes_stream();
+    let text = read_for(&mut page_stream, Duration::from_millis(1500)).await;
+    assert!(text.contains("event: hello"), "{text}");
+    assert!(
+        !text.contains("event: panel"),
+        "sent what the page shows: {text}"
+    );
+    assert!(!text.contains("event: annotations"), "{text}");
+    assert_eq!(
+        queries().await,
+        after_page,
+        "connecting queried Prometheus again"
+    );
+
+    // Another tab of the same view gets the page's data at once, also without
+    // new queries; the same page with a different range is another topic.
+    let mut other_tab = reqwest::get(stream_url("")).await.unwrap().bytes_stream();
+    let text = read_panels(&mut other_tab, panels, Duration::from_millis(500)).await;
+    assert!(text.contains(r#""panel":"request_rate""#), "{text}");
+    assert_eq!(queries().await, after_page);
+    assert_eq!(hub.active_topics(), 1);
+
+    // A page of a view already being watched (a reload) loads its data anew:
+    // its stream starts after everything the topic sent before.
+    let html = reqwest::get(format!("http://{addr}/?range=15m"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let again = since_in(&html);
+    assert_eq!(again, since, "nothing was sent since the first page");
+    let mut reloaded = reqwest::get(stream_url(&format!("&since={again}")))
+        .await
+        .unwrap()
+        .bytes_stream();
+    let text = read_for(&mut reloaded, Duration::from_millis(500)).await;
+    assert!(text.contains("event: hello"), "{text}");
+    assert!(!text.contains("event: panel"), "{text}");
+    assert_eq!(hub.active_topics(), 1);
+
+    // The first refresh comes a period after the page, to both tabs.
+    let text = read_panels(&mut page_stream, panels, Duration::from_secs(8)).await;
+    assert!(text.contains(r#""panel":"request_rate""#), "{text}");
+    assert!(queries().await > after_page, "refreshed from Prometheus");
+
+    // Scripts off (or a crawler): nobody comes for the seeded topic, and it
+    // ends by its first refresh instead of refreshing for no one.
+    drop((page_stream, other_tab, reloaded));
+    let _ = reqwest::get(format!("http://{addr}/?range=6h"))
+        .await
+        .unwrap()
+        .text()
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while hub.active_topics() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "topics linger unwatched"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    server.abort();
+}
+
+#[tokio::test]
 async fn overlapping_identical_loads_share_one_query() {
     let stack = stack().await;
     let state = state_for(&stack.prometheus_url);

@@ -17,6 +17,7 @@ pub const RESERVED_KEYS: &[&str] = &[
     "refresh",
     "theme",
     "token",
+    "since",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -28,7 +28,6 @@ pub fn DashboardPage() -> impl IntoView {
     let path = Signal::derive(move || format!("/d/{}", id.get()));
 
     let live = use_live_stream();
-    live.follow(id.into(), query.into());
 
     let dashboard = Resource::new(
         move || (id.get(), query.get()),
@@ -46,6 +45,13 @@ pub fn DashboardPage() -> impl IntoView {
                             // Effects run once the view around them is
                             // built: here, once the panels are hydrated.
                             Effect::new(|_| timing::mark(timing::HYDRATED));
+                            // The data's own view (what this branch shows);
+                            // a new view's data replaces the branch and its stream.
+                            live.follow(
+                                &id.get_untracked(),
+                                &query.get_untracked(),
+                                loaded.stream_since,
+                            );
                             provide_annotations(live.annotations(loaded.annotations));
                             let panels = loaded
                                 .panels
@@ -83,7 +89,11 @@ pub fn DashboardPage() -> impl IntoView {
                             }
                                 .into_any()
                         }
-                        Err(error) => view! { <DashboardFailure error /> }.into_any(),
+                        Err(error) => {
+                            // Nothing to keep live: the nav says so.
+                            live.follow_url(Signal::stored(None));
+                            view! { <DashboardFailure error /> }.into_any()
+                        }
                     })
             }}
         </Transition>

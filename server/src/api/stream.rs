@@ -24,14 +24,14 @@ pub(crate) const RETRY: Duration = Duration::from_secs(3);
 /// Comment lines this often keep proxies from closing an idle stream.
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-/// `GET /api/stream?dashboard=…&range=…&refresh=…&<variable>=…` (a dashboard) or
-/// `?view=health|alerts`: the tab's one live stream.
+/// `GET /api/stream?dashboard=…&range=…&refresh=…&<variable>=…[&since=…]` (a
+/// dashboard) or `?view=health|alerts`: the tab's one live stream.
 ///
 /// It opens with `hello`, then the newest data of every panel at once, then live
-/// events as refreshes land. A browser reconnecting with `Last-Event-ID` gets
-/// only the panels that changed since that event (panel events replace each
-/// other); an id it cannot place (another run of the server, garbage) gets the
-/// whole snapshot. A client that stops reading is disconnected (see the hub).
+/// events as refreshes land. A browser reconnecting with `Last-Event-ID` (or a
+/// page with `since=`, the event its rendered data is) gets only the panels
+/// that changed since that event (panel events replace each other); an id it
+/// cannot place (another run of the server, garbage) gets the whole snapshot. A client that stops reading is disconnected (see the hub).
 pub async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -53,9 +53,15 @@ pub async fn stream(
     let board = state.panels.dashboard(&dashboard)?;
     // Lenient like the pages it serves: a page's URL may carry keys of its own.
     let filter = params.filter(&board, false)?;
+    // The browser's own reconnect says what it saw last; a page's first
+    // connection says which event its server-rendered data is (`since=`).
     let seen = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
+        .or_else(|| {
+            let (_, since) = params.others.iter().find(|(k, _)| k == "since")?;
+            Some(since.as_str())
+        })
         .and_then(EventId::parse);
     let subscription = state.hub.subscribe(
         TopicKey {
