@@ -103,9 +103,10 @@ pub const CLIENT_QUEUE: usize = 64;
 /// enough for a slow phone to load and start the page's code.
 const CLAIM_WITHIN: Duration = Duration::from_secs(30);
 /// Seeding stops when this many topics are being refreshed: every page
-/// render could otherwise leave a topic behind for a while (a crawler, a
-/// browser with scripts off), and the pages still work without a seed.
-const MAX_TOPICS_TO_SEED: usize = 512;
+/// render could otherwise leave a topic (and its data, up to a few hundred
+/// KB) behind for a while: a crawler, a browser with scripts off. Pages work
+/// without a seed; their streams then load the data again.
+const MAX_TOPICS_TO_SEED: usize = 128;
 
 #[derive(Clone)]
 pub struct Hub {
@@ -511,4 +512,87 @@ fn publish(inner: &Inner, topic: &Topic, kind: &'static str, slot: &str, json: S
     // No receivers is fine: the next tick's check ends the refresher.
     let _ = topic.tx.send(event);
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use app::model::RelativeRange;
+
+    use super::*;
+    use crate::{dashboards::Dashboards, prometheus::PrometheusClient};
+
+    /// A hub whose Prometheus is nowhere: seeding never queries it.
+    fn hub(interval: Duration) -> Hub {
+        let prometheus = PrometheusClient::new(
+            "http://127.0.0.1:9".parse().unwrap(),
+            Duration::from_secs(1),
+        )
+        .unwrap();
+        let panels = Arc::new(PanelService::new(
+            prometheus,
+            Dashboards::load(None).unwrap(),
+        ));
+        Hub::new(panels, None, interval, CancellationToken::new())
+    }
+
+    fn key(hub: &Hub, n: usize) -> TopicKey {
+        let mut filter = Filter::default();
+        let values = crate::query::FilterValues::new("service", vec![format!("s{n}")]).unwrap();
+        filter.insert("service", values);
+        TopicKey {
+            dashboard: "overview".into(),
+            range: TimeRange::Relative(RelativeRange::H1),
+            filter,
+            every: hub.every(None),
+            panel: None,
+        }
+    }
+
+    fn view() -> DashboardView {
+        crate::dashboards::built_in()
+            .unwrap()
+            .into_iter()
+            .find(|d| d.id() == "overview")
+            .unwrap()
+            .view
+            .clone()
+    }
+
+    #[tokio::test]
+    async fn seeding_stops_at_its_cap_and_topics_nobody_claims_end() {
+        let hub = hub(Duration::from_millis(300));
+        let view = view();
+        for n in 0..MAX_TOPICS_TO_SEED {
+            assert!(
+                hub.seed(key(&hub, n), &view, &[], &[]).is_some(),
+                "seed {n}"
+            );
+        }
+        assert_eq!(hub.active_topics(), MAX_TOPICS_TO_SEED);
+        let over = key(&hub, MAX_TOPICS_TO_SEED);
+        assert_eq!(
+            hub.seed(over.clone(), &view, &[], &[]),
+            None,
+            "over the cap"
+        );
+        assert_eq!(hub.active_topics(), MAX_TOPICS_TO_SEED);
+
+        // Refresh off has no stream to seed; an existing topic gives its newest event.
+        let off = TopicKey {
+            every: hub.every(Some(Refresh::Off)),
+            ..key(&hub, 0)
+        };
+        assert_eq!(hub.seed(off, &view, &[], &[]), None);
+        let first = hub.seed(key(&hub, 0), &view, &[], &[]);
+        assert!(first.is_some());
+        assert_eq!(hub.seed(key(&hub, 0), &view, &[], &[]), first);
+
+        // Nobody subscribed: every seeded topic ends at its first refresh.
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        while hub.active_topics() > 0 {
+            assert!(tokio::time::Instant::now() < deadline, "topics linger");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(hub.seed(over, &view, &[], &[]).is_some(), "room again");
+    }
 }
