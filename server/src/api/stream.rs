@@ -31,7 +31,8 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// events as refreshes land. A browser reconnecting with `Last-Event-ID` (or a
 /// page with `since=`, the event its rendered data is) gets only the panels
 /// that changed since that event (panel events replace each other); an id it
-/// cannot place (another run of the server, garbage) gets the whole snapshot. A client that stops reading is disconnected (see the hub).
+/// cannot place (another run of the server, garbage) gets the whole snapshot.
+/// A client that stops reading is disconnected (see the hub).
 pub async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,
