@@ -56,8 +56,13 @@ pub fn App() -> impl IntoView {
             <components::nav_bar::NavBar />
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/d/:id") view=DashboardPage ssr=SsrMode::Async />
+                    // Dashboards stream in order: the head (style sheet, the
+                    // script that starts compiling the wasm) and the nav go
+                    // out at once, the panels when their data is there; the
+                    // HTML is complete without scripts either way. Their data
+                    // waits on Prometheus; the other pages' data is local.
+                    <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/d/:id") view=DashboardPage ssr=SsrMode::InOrder />
                     <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
                     <Route path=path!("/embed/:dashboard/:panel") view=EmbedPage ssr=SsrMode::Async />

@@ -257,14 +257,12 @@ async fn the_stream_pushes_fresh_panel_data() {
 
     // Nobody watches any more: the refresher stops (no queries for nobody).
     drop(body);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while hub.active_topics() > 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the refresher outlived its last watcher"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    until_no_topics(
+        &hub,
+        Duration::from_secs(10),
+        "the refresher outlived its last watcher",
+    )
+    .await;
 
     // Shutdown ends an open stream instead of hanging on it.
     let response = reqwest::get(format!(
@@ -450,6 +448,15 @@ async fn the_services_list_comes_from_prometheus_label_values() {
         body.contains("not reachable") && !body.contains("127.0.0.1"),
         "clear, no internals: {body}"
     );
+}
+
+/// Waits until the hub refreshes nothing; fails with `why` after `within`.
+async fn until_no_topics(hub: &vantage::hub::Hub, within: Duration, why: &str) {
+    let deadline = tokio::time::Instant::now() + within;
+    while hub.active_topics() > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "{why}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The `id:` of every event in SSE `text`, in order.
@@ -667,14 +674,7 @@ async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again()
         .unwrap()
         .text()
         .await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    while hub.active_topics() > 0 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "topics linger unwatched"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    until_no_topics(&hub, Duration::from_secs(15), "topics linger unwatched").await;
     server.abort();
 }
 

@@ -190,6 +190,60 @@ async fn a_stalled_query_times_out_on_its_own_panel_and_holds_back_no_other() {
     );
 }
 
+#[tokio::test]
+async fn a_dashboard_page_sends_its_head_while_its_data_still_loads() {
+    let stack = stack().await;
+    let proxy = StallingProxy::start(&stack.prometheus_url, "db_pool_connections")
+        .await
+        .unwrap();
+    let timeout = Duration::from_secs(4);
+    let state = AppState::new(Config {
+        prometheus_url: proxy.url.parse().unwrap(),
+        query_timeout_seconds: timeout.as_secs(),
+        ..Config::default()
+    })
+    .unwrap();
+    let addr = serve(state).await;
+    let started = Instant::now();
+    let response = reqwest::get(format!("http://{addr}/")).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut body = response.bytes_stream();
+    let mut html = String::new();
+
+    // The head comes at once: the browser fetches the style sheet and starts
+    // compiling the code while the server still waits for Prometheus.
+    while !html.contains("</head>") {
+        let chunk = tokio::time::timeout(timeout / 2, body.next())
+            .await
+            .expect("the head before the data")
+            .unwrap()
+            .unwrap();
+        html.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(started.elapsed() < timeout / 2, "{:?}", started.elapsed());
+    assert!(html.contains("/style/main.css"), "{html}");
+    assert!(
+        html.contains("compileStreaming(fetch(\"/pkg/vantage_bg.wasm\"))"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("data-testid=\"chart-request_rate\""),
+        "no data yet"
+    );
+
+    // The rest follows when every panel has its data or its error.
+    while let Some(chunk) = body.next().await {
+        html.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+    }
+    assert!(started.elapsed() >= timeout - Duration::from_millis(500));
+    assert!(html.contains("data-testid=\"chart-request_rate\""));
+    assert!(
+        html.contains("did not answer within"),
+        "the stalled panel says why"
+    );
+    assert!(html.contains("</html>"), "the whole document");
+}
+
 /// The resident memory of this process, in bytes.
 fn rss() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
