@@ -1164,6 +1164,19 @@ async fn markup_in_service_names_and_labels_is_text_on_every_view() {
         assert!(!html.contains("<script>alert(1)"), "{page}: never markup");
         assert!(!html.contains("<img src=x"), "{page}: never markup");
     }
+    // Views where the service may show up only through a label (a node, an
+    // alert) never carry its markup either.
+    for page in [
+        "/d/system?range=15m",
+        "/d/infrastructure?range=15m",
+        "/health",
+        "/alerts",
+    ] {
+        let (status, html) = get(&state, page).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(!html.contains("<script>alert(1)"), "{page}: never markup");
+        assert!(!html.contains("<img src=x"), "{page}: never markup");
+    }
     // The API hands the same names over as JSON strings, for the browser to
     // put in text nodes.
     let (_, services) = get(&state, "/api/services").await;
