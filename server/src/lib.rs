@@ -260,6 +260,10 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
             app::shell,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            missing_dashboard_is_not_found,
         ));
 
     Router::new()
@@ -293,6 +297,28 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// A dashboard page that does not exist still renders (it says so and links
+/// back), as a 404 for link checkers and monitors. Dashboards stream, so the
+/// status is decided here, before the page starts, from the catalog the page
+/// reads.
+async fn missing_dashboard_is_not_found(
+    State(state): State<AppState>,
+    request: Request<Body>,
+    next: axum::middleware::Next,
+) -> Response {
+    let missing = request
+        .uri()
+        .path()
+        .strip_prefix("/d/")
+        .and_then(|id| percent_encoding::percent_decode_str(id).decode_utf8().ok())
+        .is_some_and(|id| state.dashboards.get(&id).is_none());
+    let mut response = next.run(request).await;
+    if missing {
+        *response.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    }
+    response
 }
 
 /// `/embed/{dashboard}/{panel}` is the live page, `….svg` and `….png` its

@@ -352,6 +352,17 @@ async fn bad_input_gets_a_clear_json_error() {
     assert_eq!(status, 404);
     let (status, _) = get(&state, "/pkg/..%2F..%2FCargo.toml").await;
     assert_eq!(status, 404);
+    // A dashboard that does not exist says so, as a 404; one spelled with
+    // escapes is the dashboard itself.
+    let (status, html) = get(&state, "/d/nope").await;
+    assert_eq!(status, 404);
+    assert!(html.contains("No such dashboard"), "{html}");
+    let (status, html) = get(&state, "/d/%61pi").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(r#"class="page__title">API performance</h1>"#),
+        "{html}"
+    );
 }
 
 #[tokio::test]
