@@ -601,13 +601,13 @@ async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again()
     let (addr, server) = serve(state).await;
     let queries = || stack.requests_served("/api/v1/query_range");
 
+    let page = || async {
+        let response = reqwest::get(format!("http://{addr}/?range=15m")).await;
+        response.unwrap().text().await.unwrap()
+    };
+
     let before = queries().await;
-    let html = reqwest::get(format!("http://{addr}/?range=15m"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page().await;
     let after_page = queries().await;
     assert!(after_page > before, "the page queried Prometheus");
     assert_eq!(hub.active_topics(), 1, "the page started its view's topic");
@@ -655,13 +655,7 @@ async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again()
 
     // A page of a view already being watched (a reload) loads its data anew:
     // its stream starts after everything the topic sent before.
-    let html = reqwest::get(format!("http://{addr}/?range=15m"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let again = since_in(&html);
+    let again = since_in(&page().await);
     assert_eq!(again, since, "nothing was sent since the first page");
     let mut reloaded = reqwest::get(stream_url(&format!("&since={again}")))
         .await

@@ -133,21 +133,31 @@ async fn panels_go_stale_when_prometheus_stops_and_recover_when_it_returns() {
     assert!(back["updated_at_ms"].as_i64() > stale["updated_at_ms"].as_i64());
 }
 
-#[tokio::test]
-async fn a_stalled_query_times_out_on_its_own_panel_and_holds_back_no_other() {
-    let stack = stack().await;
-    // Only the overview's database-connections panel asks for this metric.
+/// Vantage behind a proxy that never answers the queries of the overview's
+/// database-connections panel (the only one asking for that metric): the
+/// state, its query timeout, and the proxy (alive while held).
+async fn with_a_stalled_panel(
+    stack: &stack::Stack,
+    refresh_seconds: u64,
+) -> (AppState, Duration, StallingProxy) {
     let proxy = StallingProxy::start(&stack.prometheus_url, "db_pool_connections")
         .await
         .unwrap();
     let timeout = Duration::from_secs(4);
     let state = AppState::new(Config {
         prometheus_url: proxy.url.parse().unwrap(),
-        refresh_seconds: 1,
+        refresh_seconds,
         query_timeout_seconds: timeout.as_secs(),
         ..Config::default()
     })
     .unwrap();
+    (state, timeout, proxy)
+}
+
+#[tokio::test]
+async fn a_stalled_query_times_out_on_its_own_panel_and_holds_back_no_other() {
+    let stack = stack().await;
+    let (state, timeout, _proxy) = with_a_stalled_panel(&stack, 1).await;
     let panels = {
         let (_, view) = get(&state, "/api/dashboards/overview").await;
         let view: serde_json::Value = serde_json::from_str(&view).unwrap();
@@ -193,16 +203,7 @@ async fn a_stalled_query_times_out_on_its_own_panel_and_holds_back_no_other() {
 #[tokio::test]
 async fn a_dashboard_page_sends_its_head_while_its_data_still_loads() {
     let stack = stack().await;
-    let proxy = StallingProxy::start(&stack.prometheus_url, "db_pool_connections")
-        .await
-        .unwrap();
-    let timeout = Duration::from_secs(4);
-    let state = AppState::new(Config {
-        prometheus_url: proxy.url.parse().unwrap(),
-        query_timeout_seconds: timeout.as_secs(),
-        ..Config::default()
-    })
-    .unwrap();
+    let (state, timeout, _proxy) = with_a_stalled_panel(&stack, 5).await;
     let addr = serve(state).await;
     let started = Instant::now();
     let response = reqwest::get(format!("http://{addr}/")).await.unwrap();
