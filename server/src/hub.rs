@@ -256,19 +256,32 @@ impl Hub {
         if key.panel.is_some() {
             return None;
         }
-        let marks = serde_json::to_string(annotations).ok()?;
-        let mut topics = self.inner.topics.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(topic) = topics.get(&key) {
-            return topic.newest();
+        // The answer without seeding, when there is one: the topic is being
+        // refreshed (its newest event), or there is no room (none).
+        let known = |topics: &HashMap<TopicKey, Arc<Topic>>| {
+            topics
+                .get(&key)
+                .map(|topic| topic.newest())
+                .or_else(|| (topics.len() >= MAX_TOPICS_TO_SEED).then_some(None))
+        };
+        if let Some(answer) = known(&self.inner.topics.lock().unwrap_or_else(|e| e.into_inner())) {
+            return answer;
         }
-        if topics.len() >= MAX_TOPICS_TO_SEED {
-            return None;
+        // Serialised outside the map's lock (a dashboard's data is a few
+        // hundred KB): every stream and page goes through that lock.
+        let marks = serde_json::to_string(annotations).ok()?;
+        let events: Vec<(&str, String)> = panels
+            .iter()
+            .filter_map(|data| Some((data.panel.panel.as_str(), serde_json::to_string(data).ok()?)))
+            .collect();
+        let mut topics = self.inner.topics.lock().unwrap_or_else(|e| e.into_inner());
+        // Another page or stream may have started it meanwhile.
+        if let Some(answer) = known(&topics) {
+            return answer;
         }
         let topic = Topic::new();
-        for data in panels {
-            if let Ok(json) = serde_json::to_string(data) {
-                publish(&self.inner, &topic, "panel", &data.panel.panel, json);
-            }
+        for (slot, json) in events {
+            publish(&self.inner, &topic, "panel", slot, json);
         }
         let newest = publish(
             &self.inner,
