@@ -99,8 +99,10 @@ const TOPIC_CAPACITY: usize = 128;
 /// Events one client may have waiting: several refreshes of a large dashboard.
 /// A client further behind than this is not reading; it is disconnected.
 pub const CLIENT_QUEUE: usize = 64;
-/// How long a seeded topic waits for its page's stream before it ends: long
-/// enough for a slow phone to load and start the page's code.
+/// The longest a seeded topic waits for its page's stream: it ends at its
+/// first refresh if nobody came by then, or after this if its period is
+/// longer. A page whose stream comes later (a slow phone) starts the topic
+/// again, and its `since=` still leaves out only what it shows.
 const CLAIM_WITHIN: Duration = Duration::from_secs(30);
 /// Seeding stops when this many topics are being refreshed: every page
 /// render could otherwise leave a topic (and its data, up to a few hundred
