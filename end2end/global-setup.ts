@@ -1,9 +1,11 @@
 // Starts the real stack (Prometheus, exporters, Alertmanager, the demo fleet) and
 // Vantage on free loopback ports, with the binaries scripts/build made, and stops
-// everything after the run.
+// everything after the run. The vantage binary is copied alone into an empty
+// folder first and runs there, so every test also shows that it carries its
+// browser bundle (an installed vantage has no source tree beside it).
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -19,10 +21,16 @@ export default async function globalSetup() {
   process.env.PORTAL_PORT = String(await freePort());
   process.env.OTHER_PORTAL_PORT = String(await freePort());
   process.env.VANTAGE_EMBED_KEY_FILE = join(dir, "embed.key");
-  process.env.VANTAGE_BINARY = join(root, "target", profile, "vantage");
+  const alone = join(dir, "alone");
+  mkdirSync(alone);
+  copyFileSync(join(root, "target", profile, "vantage"), join(alone, "vantage"));
+  process.env.VANTAGE_BINARY = join(alone, "vantage");
   const child = spawn(
     binary,
-    ["--free-ports", "--history-hours", "1", "--scrape-seconds", "1", "--refresh-seconds", "2", "--info-file", info],
+    [
+      "--free-ports", "--history-hours", "1", "--scrape-seconds", "1", "--refresh-seconds", "2",
+      "--info-file", info, "--vantage-binary", process.env.VANTAGE_BINARY,
+    ],
     {
       cwd: root,
       stdio: ["ignore", "inherit", "inherit"],

@@ -15,7 +15,8 @@ use serde::Deserialize;
 )]
 pub struct Cli {
     /// A TOML file with settings; flags and VANTAGE_* variables override it.
-    #[arg(long, env = "VANTAGE_CONFIG", value_name = "FILE")]
+    /// Paths in it are relative to its folder.
+    #[arg(long, env = "VANTAGE_CONFIG", value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
 
     #[command(flatten)]
@@ -73,72 +74,103 @@ pub enum TokenCommand {
 #[derive(Debug, Default, clap::Args)]
 pub struct Overrides {
     /// Address to serve on [default: 127.0.0.1:3000]
-    #[arg(long, env = "VANTAGE_LISTEN", value_name = "ADDR")]
+    #[arg(long, global = true, env = "VANTAGE_LISTEN", value_name = "ADDR", value_parser = parse_listen)]
     pub listen: Option<SocketAddr>,
 
     /// Base URL of Prometheus or another engine with its HTTP API [default: http://127.0.0.1:9090]
-    #[arg(long, env = "VANTAGE_PROMETHEUS_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "VANTAGE_PROMETHEUS_URL", value_name = "URL", value_parser = parse_url)]
     pub prometheus_url: Option<Url>,
 
-    /// Folder with the browser bundle and static files [default: target/site]
-    #[arg(long, env = "VANTAGE_SITE_ROOT", value_name = "DIR")]
+    /// A folder with the browser bundle and static files to serve instead of
+    /// the ones inside the binary (for development: scripts/build writes
+    /// target/site)
+    #[arg(long, global = true, env = "VANTAGE_SITE_ROOT", value_name = "DIR")]
     pub site_root: Option<PathBuf>,
 
     /// How often watched panels refresh, in seconds [default: 5]
-    #[arg(long, env = "VANTAGE_REFRESH_SECONDS", value_name = "SECONDS")]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_REFRESH_SECONDS",
+        value_name = "SECONDS"
+    )]
     pub refresh_seconds: Option<u64>,
 
     /// A folder of dashboard files (*.toml) to serve besides the built-in ones;
     /// changes are picked up without a restart
-    #[arg(long, env = "VANTAGE_DASHBOARDS_DIR", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_DASHBOARDS_DIR",
+        value_name = "DIR"
+    )]
     pub dashboards_dir: Option<PathBuf>,
 
     /// Deadline for one query to Prometheus, in seconds [default: 10]
-    #[arg(long, env = "VANTAGE_QUERY_TIMEOUT_SECONDS", value_name = "SECONDS")]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_QUERY_TIMEOUT_SECONDS",
+        value_name = "SECONDS"
+    )]
     pub query_timeout_seconds: Option<u64>,
 
     /// A TOML file of health checks (see docs/health.md); changes are picked
     /// up without a restart
-    #[arg(long, env = "VANTAGE_CHECKS_FILE", value_name = "FILE")]
+    #[arg(long, global = true, env = "VANTAGE_CHECKS_FILE", value_name = "FILE")]
     pub checks_file: Option<PathBuf>,
 
     /// The health store's database file [default: vantage-health.sqlite next
     /// to the --config file, or in the working directory]
-    #[arg(long, env = "VANTAGE_STORE_PATH", value_name = "FILE")]
+    #[arg(long, global = true, env = "VANTAGE_STORE_PATH", value_name = "FILE")]
     pub store_path: Option<PathBuf>,
 
     /// Alertmanager to send health alerts to (its v2 API)
-    #[arg(long, env = "VANTAGE_ALERTMANAGER_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "VANTAGE_ALERTMANAGER_URL", value_name = "URL", value_parser = parse_url)]
     pub alertmanager_url: Option<Url>,
 
     /// A URL that gets every health alert as JSON (firing and resolved)
-    #[arg(long, env = "VANTAGE_ALERT_WEBHOOK_URL", value_name = "URL")]
+    #[arg(long, global = true, env = "VANTAGE_ALERT_WEBHOOK_URL", value_name = "URL", value_parser = parse_url)]
     pub alert_webhook_url: Option<Url>,
 
     /// The key that signs embed tokens (made on first start if missing)
     /// [default: vantage-embed.key next to the --config file, or in the
     /// working directory]
-    #[arg(long, env = "VANTAGE_EMBED_KEY_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_EMBED_KEY_FILE",
+        value_name = "FILE"
+    )]
     pub embed_key_file: Option<PathBuf>,
 
     /// Origins allowed to frame embeds and call them across origins, e.g.
     /// https://portal.example.com (repeat, or comma-separated in the variable)
     #[arg(
         long,
+        global = true,
         env = "VANTAGE_EMBED_ORIGINS",
         value_name = "ORIGIN",
         value_delimiter = ','
     )]
     pub embed_origins: Vec<String>,
+
+    /// How logs are written: text, or json (one object a line)
+    #[arg(long, global = true, env = "VANTAGE_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
 }
 
 /// The settings in force.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
+    #[serde(deserialize_with = "listen_from_text")]
     pub listen: SocketAddr,
+    #[serde(deserialize_with = "url_from_text")]
     pub prometheus_url: Url,
-    pub site_root: PathBuf,
+    /// A development folder with the browser bundle; `None` serves the one
+    /// inside the binary.
+    pub site_root: Option<PathBuf>,
     pub refresh_seconds: u64,
     pub query_timeout_seconds: u64,
     pub dashboards_dir: Option<PathBuf>,
@@ -146,13 +178,73 @@ pub struct Config {
     /// Where the health store lives; `None` keeps it in memory (tests). The
     /// command line always sets one.
     pub store_path: Option<PathBuf>,
+    #[serde(deserialize_with = "optional_url_from_text")]
     pub alertmanager_url: Option<Url>,
+    #[serde(deserialize_with = "optional_url_from_text")]
     pub alert_webhook_url: Option<Url>,
     /// The embed signing key's file; `None` keeps a key in memory (tests).
     /// The command line always sets one.
     pub embed_key_file: Option<PathBuf>,
     /// Origins that may frame embeds (`frame-ancestors`) and read them (CORS).
     pub embed_origins: Vec<String>,
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// For people: one line an event (coloured only on a terminal).
+    #[default]
+    Text,
+    /// For log shippers: one JSON object a line.
+    Json,
+}
+
+/// `127.0.0.1:3000`, `[::1]:3000` or `localhost:3000` (a name is resolved
+/// once, at start).
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let mut addrs = std::net::ToSocketAddrs::to_socket_addrs(text).map_err(|e| {
+        format!("{text:?} is not an address to listen on (HOST:PORT, e.g. 127.0.0.1:3000): {e}")
+    })?;
+    addrs
+        .next()
+        .ok_or_else(|| format!("{text:?} resolves to no address"))
+}
+
+/// An http(s) URL, told in words when the scheme is missing (the URL crate
+/// says "relative URL without a base").
+pub fn parse_url(text: &str) -> Result<Url, String> {
+    match Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(url),
+        // `localhost:9090` parses as the scheme "localhost".
+        Ok(_) | Err(url::ParseError::RelativeUrlWithoutBase) if !text.contains("://") => Err(
+            format!("{text:?} has no scheme: write it as http://{text} or https://{text}"),
+        ),
+        Ok(url) => Err(format!(
+            "{text:?} must be an http or https URL, not {:?}",
+            url.scheme()
+        )),
+        Err(e) => Err(format!("{text:?} is not a URL: {e}")),
+    }
+}
+
+fn listen_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    parse_listen(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+fn url_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
+    parse_url(&String::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+fn optional_url_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        Some(text) => parse_url(&text).map(Some).map_err(serde::de::Error::custom),
+        None => Ok(None),
+    }
 }
 
 /// The health store's file name when no path is given.
@@ -165,7 +257,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             prometheus_url: Url::parse("http://127.0.0.1:9090").expect("a valid constant URL"),
-            site_root: PathBuf::from("target/site"),
+            site_root: None,
             refresh_seconds: 5,
             query_timeout_seconds: 10,
             dashboards_dir: None,
@@ -175,6 +267,7 @@ impl Default for Config {
             alert_webhook_url: None,
             embed_key_file: None,
             embed_origins: Vec::new(),
+            log_format: LogFormat::Text,
         }
     }
 }
@@ -215,15 +308,36 @@ impl Config {
         config.validated()
     }
 
+    /// Settings from a file; its relative paths are taken from its folder, so
+    /// the file means the same whichever folder Vantage starts in.
     pub fn from_file(path: &std::path::Path) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        let mut config: Self = toml::from_str(&text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
             message: e.to_string(),
-        })
+        })?;
+        let folder = path.parent().unwrap_or(std::path::Path::new(""));
+        let within = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = folder.join(&*p);
+            }
+        };
+        for p in [
+            config.site_root.as_mut(),
+            config.dashboards_dir.as_mut(),
+            config.checks_file.as_mut(),
+            config.store_path.as_mut(),
+            config.embed_key_file.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            within(p);
+        }
+        Ok(config)
     }
 
     pub fn with_overrides(mut self, o: &Overrides) -> Self {
@@ -234,7 +348,7 @@ impl Config {
             self.prometheus_url = v.clone();
         }
         if let Some(v) = &o.site_root {
-            self.site_root = v.clone();
+            self.site_root = Some(v.clone());
         }
         if let Some(v) = o.refresh_seconds {
             self.refresh_seconds = v;
@@ -262,6 +376,9 @@ impl Config {
         }
         if !o.embed_origins.is_empty() {
             self.embed_origins = o.embed_origins.clone();
+        }
+        if let Some(v) = o.log_format {
+            self.log_format = v;
         }
         self
     }
@@ -362,10 +479,106 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("refresh_seconds"), "{err}");
-        let err = Config::load(&cli(&["--prometheus-url", "file:///etc/passwd"]))
+        let err = Cli::try_parse_from(["vantage", "--prometheus-url", "file:///etc/passwd"])
             .unwrap_err()
             .to_string();
         assert!(err.contains("http or https"), "{err}");
+    }
+
+    #[test]
+    fn paths_in_a_file_are_relative_to_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let etc = dir.path().join("etc");
+        std::fs::create_dir(&etc).unwrap();
+        let path = etc.join("v.toml");
+        std::fs::write(
+            &path,
+            "dashboards_dir = \"boards\"\nchecks_file = \"checks.toml\"\n\
+             store_path = \"../state/health.sqlite\"\nembed_key_file = \"/abs/embed.key\"\n\
+             site_root = \"site\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&cli(&["--config", path.to_str().unwrap()])).unwrap();
+        assert_eq!(c.dashboards_dir, Some(etc.join("boards")));
+        assert_eq!(c.checks_file, Some(etc.join("checks.toml")));
+        assert_eq!(c.store_path, Some(etc.join("../state/health.sqlite")));
+        assert_eq!(c.embed_key_file, Some(PathBuf::from("/abs/embed.key")));
+        assert_eq!(c.site_root, Some(etc.join("site")));
+        // Flags and variables are the caller's own: relative to where it runs.
+        let c = Config::load(&cli(&[
+            "--config",
+            path.to_str().unwrap(),
+            "--checks-file",
+            "here.toml",
+        ]))
+        .unwrap();
+        assert_eq!(c.checks_file, Some(PathBuf::from("here.toml")));
+        // Defaults sit beside the file.
+        std::fs::write(&path, "").unwrap();
+        let c = Config::load(&cli(&["--config", path.to_str().unwrap()])).unwrap();
+        assert_eq!(c.store_path, Some(etc.join(DEFAULT_STORE_FILE)));
+        assert_eq!(c.embed_key_file, Some(etc.join(DEFAULT_EMBED_KEY_FILE)));
+    }
+
+    #[test]
+    fn addresses_and_urls_are_read_as_people_write_them() {
+        let c = Config::load(&cli(&["--listen", "localhost:3000"])).unwrap();
+        assert!(c.listen.ip().is_loopback(), "{}", c.listen);
+        assert_eq!(c.listen.port(), 3000);
+        for (flag, value) in [
+            ("--prometheus-url", "127.0.0.1:9090"),
+            ("--prometheus-url", "prometheus.internal:9090"),
+            ("--alertmanager-url", "127.0.0.1:9093"),
+        ] {
+            let err = Cli::try_parse_from(["vantage", flag, value])
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("has no scheme") && err.contains(&format!("http://{value}")),
+                "{err}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.toml");
+        std::fs::write(&path, "prometheus_url = \"127.0.0.1:9090\"\n").unwrap();
+        let err = Config::load(&cli(&["--config", path.to_str().unwrap()]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("has no scheme"), "{err}");
+        std::fs::write(
+            &path,
+            "listen = \"localhost:4000\"\nlog_format = \"json\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&cli(&["--config", path.to_str().unwrap()])).unwrap();
+        assert_eq!(c.listen.port(), 4000);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert!(Cli::try_parse_from(["vantage", "--listen", "no such host:1"]).is_err());
+    }
+
+    #[test]
+    fn setting_flags_work_after_a_subcommand_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.toml");
+        std::fs::write(&path, "refresh_seconds = 7\n").unwrap();
+        let parsed = cli(&[
+            "token",
+            "revoke",
+            "abc",
+            "--config",
+            path.to_str().unwrap(),
+            "--embed-key-file",
+            "/tmp/k.key",
+        ]);
+        assert!(matches!(
+            parsed.command,
+            Some(Command::Token(TokenCommand::Revoke { .. }))
+        ));
+        let c = Config::load(&parsed).unwrap();
+        assert_eq!(c.refresh_seconds, 7);
+        assert_eq!(c.embed_key_file, Some(PathBuf::from("/tmp/k.key")));
+        let c = Config::load(&cli(&["check", "--dashboards-dir", "/srv/boards"])).unwrap();
+        assert_eq!(c.dashboards_dir, Some(PathBuf::from("/srv/boards")));
     }
 
     #[test]

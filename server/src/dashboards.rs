@@ -185,7 +185,14 @@ pub fn check(dir: Option<&Path>, files: &[PathBuf]) -> (usize, Vec<FileError>) {
         }
     }
     for f in files {
-        tally(read_one(f));
+        if f.is_dir() {
+            match read_dir(f) {
+                Ok(found) => found.into_iter().for_each(|(_, r)| tally(r)),
+                Err(e) => tally(Err(e)),
+            }
+        } else {
+            tally(read_one(f));
+        }
     }
     (ok, problems)
 }

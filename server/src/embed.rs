@@ -48,9 +48,9 @@ impl Embeds {
         Ok((claims, grant))
     }
 
-    /// Signs new claims with the current key.
-    pub fn issue(&self, claims: &EmbedClaims) -> String {
-        token::sign(claims, &self.keys.key())
+    /// Signs new claims with the current key, noted among the key's tokens.
+    pub fn issue(&self, claims: &EmbedClaims) -> Result<String, keys::KeyError> {
+        self.keys.sign(claims)
     }
 
     /// The `frame-ancestors` directive for embeds: Vantage itself and the

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod annotations;
 pub mod api;
+pub mod commands;
 pub mod config;
 pub mod dashboards;
 pub mod embed;
@@ -14,6 +15,7 @@ pub mod metrics;
 pub mod panels;
 pub mod prometheus;
 pub mod query;
+pub mod site;
 mod ssr_source;
 
 use std::{sync::Arc, time::Duration};
@@ -32,7 +34,6 @@ use tokio_util::sync::CancellationToken;
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    services::ServeDir,
     set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::TraceLayer,
@@ -46,6 +47,7 @@ use crate::{
     embed::{EmbedKeys, Embeds},
     health::{
         checker::AlertTargets,
+        config::ChecksConfig,
         store::{HealthStore, SqliteStore},
         Checker,
     },
@@ -53,6 +55,7 @@ use crate::{
     metrics::Metrics,
     panels::PanelService,
     prometheus::PrometheusClient,
+    site::Site,
 };
 
 /// Everything a request handler may need, cheap to clone.
@@ -72,6 +75,8 @@ pub struct AppState {
     /// Embed tokens' key, revocations and allowed origins.
     pub embeds: Arc<Embeds>,
     pub leptos: LeptosOptions,
+    /// The browser bundle and static files.
+    pub site: Site,
     /// Cancelled on shutdown: ends refreshers and open streams.
     pub shutdown: CancellationToken,
 }
@@ -84,25 +89,53 @@ impl FromRef<AppState> for LeptosOptions {
 
 impl AppState {
     /// Everything the server runs, started: needs a Tokio runtime (the health
-    /// checks begin at once).
+    /// checks begin at once). Everything that can be wrong with the settings
+    /// is found before a file is made; a start that fails after that removes
+    /// what it made, so a failed start leaves nothing behind.
     pub fn new(config: Config) -> Result<Self, StartError> {
+        let site = Site::from_setting(config.site_root.as_deref())?;
         let prometheus =
-            PrometheusClient::new(config.prometheus_url.clone(), config.query_timeout())
-                .map_err(|e| StartError(e.to_string()))?;
-        let dashboards = Dashboards::load(config.dashboards_dir.clone())
-            .map_err(|e| StartError(e.to_string()))?;
+            PrometheusClient::new(config.prometheus_url.clone(), config.query_timeout())?;
+        let dashboards = Dashboards::load(config.dashboards_dir.clone())?;
         for problem in &dashboards.catalog().problems {
             tracing::warn!("{problem}");
         }
+        if let Some(file) = &config.checks_file {
+            // Read here only to refuse a broken file before the store exists;
+            // the checker reads it again and then follows its changes.
+            ChecksConfig::read(file)?;
+        }
+        let mut made = MadeOnStart::default();
+        let state = Self::start(config, site, prometheus, dashboards, &mut made);
+        if state.is_err() {
+            made.remove();
+        }
+        state
+    }
+
+    fn start(
+        config: Config,
+        site: Site,
+        prometheus: PrometheusClient,
+        dashboards: Dashboards,
+        made: &mut MadeOnStart,
+    ) -> Result<Self, StartError> {
+        let keys = match &config.embed_key_file {
+            Some(path) => {
+                made.note(path);
+                EmbedKeys::open(path)?
+            }
+            None => EmbedKeys::ephemeral(),
+        };
+        let store: Arc<dyn HealthStore> = Arc::new(match &config.store_path {
+            Some(path) => {
+                made.note_database(path);
+                SqliteStore::open(path)?
+            }
+            None => SqliteStore::in_memory()?,
+        });
         let panels = Arc::new(PanelService::new(prometheus.clone(), dashboards.clone()));
         let shutdown = CancellationToken::new();
-        let store: Arc<dyn HealthStore> = Arc::new(
-            match &config.store_path {
-                Some(path) => SqliteStore::open(path),
-                None => SqliteStore::in_memory(),
-            }
-            .map_err(|e| StartError(e.to_string()))?,
-        );
         let metrics = Arc::new(Metrics::default());
         let checker = Checker::start(
             config.checks_file.clone(),
@@ -113,8 +146,7 @@ impl AppState {
                 webhook: config.alert_webhook_url.clone(),
             },
             shutdown.clone(),
-        )
-        .map_err(|e| StartError(e.to_string()))?;
+        )?;
         let alertmanager = config
             .alertmanager_url
             .clone()
@@ -126,14 +158,9 @@ impl AppState {
             config.refresh_interval(),
             shutdown.clone(),
         );
-        let keys = match &config.embed_key_file {
-            Some(path) => EmbedKeys::open(path).map_err(|e| StartError(e.to_string()))?,
-            None => EmbedKeys::ephemeral(),
-        };
         let embeds = Arc::new(Embeds::new(keys, config.embed_origins.clone()));
         let leptos = LeptosOptions::builder()
             .output_name("vantage")
-            .site_root(config.site_root.to_string_lossy().as_ref())
             .site_pkg_dir("pkg")
             .site_addr(config.listen)
             .build();
@@ -149,15 +176,64 @@ impl AppState {
             metrics,
             embeds,
             leptos,
+            site,
             shutdown,
         })
     }
 }
 
-/// Why the server could not start, for the operator.
+/// Files that did not exist before this start made them.
+#[derive(Default)]
+struct MadeOnStart(Vec<std::path::PathBuf>);
+
+impl MadeOnStart {
+    fn note(&mut self, path: &std::path::Path) {
+        if !path.exists() {
+            self.0.push(path.to_owned());
+        }
+    }
+
+    /// An SQLite database with its write-ahead log and shared-memory files.
+    fn note_database(&mut self, path: &std::path::Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            self.note(std::path::Path::new(&name));
+        }
+    }
+
+    fn remove(&self) {
+        for path in &self.0 {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Why the server could not start, for the operator; each keeps its cause.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct StartError(pub String);
+pub enum StartError {
+    #[error(transparent)]
+    Site(#[from] site::SiteError),
+    #[error(transparent)]
+    Prometheus(#[from] prometheus::PrometheusError),
+    #[error(transparent)]
+    Dashboards(#[from] dashboards::file::FileError),
+    #[error(transparent)]
+    Checks(#[from] health::config::ChecksError),
+    #[error(transparent)]
+    Checker(#[from] health::checker::CheckerError),
+    #[error(transparent)]
+    Store(#[from] health::store::StoreError),
+    #[error(transparent)]
+    EmbedKey(#[from] embed::keys::KeyError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("serving stopped: {0}")]
+    Serve(std::io::Error),
+}
 
 /// Longest a plain API request may take; the stream is exempt.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -224,33 +300,6 @@ pub fn router(state: AppState) -> Router {
         .route("/embed/{dashboard}/{panel}/data", get(api::embed::data))
         .route("/embed/{dashboard}/{panel}/data.csv", get(api::embed::csv))
         .route("/embed/{dashboard}/{panel}/stream", get(api::embed::stream));
-    // The script-tag embed's loader and wasm: public code that other sites load
-    // as a module, so readable from any origin (its data needs a token and an
-    // allowed origin).
-    let element = Router::new()
-        .nest_service(
-            "/embed-element",
-            ServeDir::new(state.config.site_root.join("embed-element")).not_found_service(get(
-                || async {
-                    (
-                        axum::http::StatusCode::NOT_FOUND,
-                        "the script-tag embed is not built here (scripts/build-element)",
-                    )
-                },
-            )),
-        )
-        .layer(SetResponseHeaderLayer::overriding(
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        ));
-    // The page's bundle: release builds leave .br and .gz copies made at the
-    // highest levels, served as they are; otherwise compressed on the fly.
-    let bundle = Router::new().nest_service(
-        "/pkg",
-        ServeDir::new(state.config.site_root.join("pkg"))
-            .precompressed_br()
-            .precompressed_gzip(),
-    );
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,
@@ -258,9 +307,16 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(source.clone()),
             move || app::shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            app::shell,
-        ))
+        .fallback({
+            let options = state.leptos.clone();
+            let not_found = leptos_axum::render_app_to_stream_with_context(
+                || (),
+                move || app::shell(options.clone()),
+            );
+            move |state: State<AppState>, request: Request<Body>| {
+                static_file_or_not_found(state, request, not_found.clone())
+            }
+        })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             missing_dashboard_is_not_found,
@@ -270,8 +326,6 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(stream)
         .merge(embeds)
-        .merge(element)
-        .merge(bundle)
         .merge(pages)
         // Only embeds may ever be framed (they set their own policy).
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -297,6 +351,46 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
+}
+
+/// Everything no route claims: a file of the site (the bundle, the style
+/// sheet, the script-tag embed, the icon), or the app's "not found" page as a 404.
+async fn static_file_or_not_found<F, Fut>(
+    State(state): State<AppState>,
+    request: Request<Body>,
+    render_page: F,
+) -> Response
+where
+    F: FnOnce(Request<Body>) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let element = request.uri().path().starts_with("/embed-element/");
+    if let Some(mut response) = state.site.file(request.uri(), request.headers()).await {
+        // The script-tag embed's loader and wasm: public code that other sites
+        // load as a module, so readable from any origin (its data needs a
+        // token and an allowed origin).
+        if element {
+            response.headers_mut().insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+        }
+        return response;
+    }
+    if element {
+        return (
+            axum::http::StatusCode::NOT_FOUND,
+            "no such file of the script-tag embed",
+        )
+            .into_response();
+    }
+    let mut response = render_page(request).await;
+    // The app's fallback route draws "not found"; a status set on purpose
+    // (a redirect) stays.
+    if response.status() == axum::http::StatusCode::OK {
+        *response.status_mut() = axum::http::StatusCode::NOT_FOUND;
+    }
+    response
 }
 
 /// A dashboard page that does not exist still renders (it says so and links
@@ -360,8 +454,15 @@ where
 const DASHBOARD_POLL: Duration = Duration::from_secs(2);
 
 /// Serves until Ctrl-C or SIGTERM, then ends streams and finishes open requests.
-pub async fn run(config: Config) -> anyhow_free::Result<()> {
-    let state = AppState::new(config.clone()).map_err(|e| e.to_string())?;
+pub async fn run(config: Config) -> Result<(), StartError> {
+    // The address first: a port in use is found before any file is made.
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            address: config.listen,
+            source,
+        })?;
+    let state = AppState::new(config.clone())?;
     tokio::spawn(
         state
             .dashboards
@@ -379,10 +480,11 @@ pub async fn run(config: Config) -> anyhow_free::Result<()> {
         ),
     }
 
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let local = listener.local_addr().map_err(StartError::Serve)?;
+    match &config.site_root {
+        Some(folder) => tracing::info!("serving the browser bundle in {}", folder.display()),
+        None => tracing::debug!("serving the browser bundle inside the binary"),
+    }
     tracing::info!("Vantage serves http://{local}/");
 
     let shutdown = state.shutdown.clone();
@@ -394,7 +496,7 @@ pub async fn run(config: Config) -> anyhow_free::Result<()> {
             shutdown.cancel();
         })
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(StartError::Serve)?;
     Ok(())
 }
 
@@ -414,9 +516,4 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
-}
-
-/// Start-up errors are plain messages for the operator.
-pub mod anyhow_free {
-    pub type Result<T> = std::result::Result<T, String>;
 }

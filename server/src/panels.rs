@@ -82,9 +82,19 @@ pub struct PanelService {
     /// one's answer instead of sending the same queries again.
     in_flight: Mutex<HashMap<PanelKey, Arc<OnceCell<PanelData>>>>,
     ranges: Mutex<HashMap<String, CachedRange>>,
+    /// Each variable's values (and Prometheus' warnings), or why they could
+    /// not be had, for a few seconds: a page asks while its panels load and
+    /// its picker asks again once they are drawn, and both get one answer
+    /// (an error too, so a stalled Prometheus costs a page one timeout).
+    variable_values: moka::future::Cache<(String, String), VariableValues>,
     incremental: bool,
     pub stats: Stats,
 }
+
+type VariableValues = Result<Arc<(Vec<String>, Vec<String>)>, LoadError>;
+
+/// How long a variable's values are kept.
+const VARIABLE_VALUES_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl PanelService {
     pub fn new(prometheus: PrometheusClient, dashboards: Dashboards) -> Self {
@@ -94,6 +104,10 @@ impl PanelService {
             last_good: Mutex::new(HashMap::new()),
             in_flight: Mutex::new(HashMap::new()),
             ranges: Mutex::new(HashMap::new()),
+            variable_values: moka::future::Cache::builder()
+                .max_capacity(1024)
+                .time_to_live(VARIABLE_VALUES_FOR)
+                .build(),
             incremental: true,
             stats: Stats::default(),
         }
@@ -123,14 +137,31 @@ impl PanelService {
     ) -> Result<(Vec<String>, Vec<String>), LoadError> {
         let board = self.dashboard(dashboard)?;
         let variable = board.variable(variable).ok_or(LoadError::NoVariable)?;
-        let answer = self
-            .prometheus
-            .label_values(&variable.label, &[variable.values_from.as_str()])
-            .await
-            .map_err(|e| LoadError::Upstream(e.to_string()))?;
-        let mut values = answer.data;
-        values.sort();
-        Ok((values, answer.warnings))
+        let key = (dashboard.to_string(), variable.name.clone());
+        let load = async {
+            let answer = self
+                .prometheus
+                .label_values(&variable.label, &[variable.values_from.as_str()])
+                .await
+                .map_err(|e| LoadError::Upstream(e.to_string()))?;
+            let mut values = answer.data;
+            values.sort();
+            Ok(Arc::new((values, answer.warnings)))
+        };
+        let loaded = self.variable_values.get_with(key, load).await?;
+        Ok((*loaded).clone())
+    }
+
+    /// Starts loading every variable's values of `board` (a page does while
+    /// its panels load, so its pickers find them ready).
+    pub async fn preload_variable_values(&self, board: &Dashboard) {
+        join_all(
+            board
+                .variables
+                .iter()
+                .map(|v| self.variable_values(board.id(), &v.name)),
+        )
+        .await;
     }
 
     /// One load per panel of `board`, in the file's order: pages join them,

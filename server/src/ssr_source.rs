@@ -73,10 +73,13 @@ impl PageSource for Source {
             let filter = params
                 .filter(&board, false)
                 .map_err(|e| DataError::BadRequest(e.to_string()))?;
-            let (panels, annotations) = futures::join!(
+            // The pickers' values load beside the panels: the picker asks for
+            // them once the panels are drawn, and finds them ready.
+            let (panels, annotations, ()) = futures::join!(
                 join_all(self.panels.panel_loads(&board, range, &filter)),
                 self.annotator
-                    .for_view(&filter, range.window_ms(crate::panels::now_ms()))
+                    .for_view(&filter, range.window_ms(crate::panels::now_ms())),
+                self.panels.preload_variable_values(&board),
             );
             let panels: Vec<PanelData> = panels.into_iter().filter_map(Result::ok).collect();
             let key = TopicKey {

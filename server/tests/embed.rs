@@ -75,7 +75,7 @@ async fn a_token_shows_its_panel_and_refuses_everything_else() {
         vec![RelativeRange::H1.into(), RelativeRange::H6.into()],
         now + 600,
     );
-    let token = state.embeds.issue(&one);
+    let token = state.embeds.issue(&one).unwrap();
     let base = "/embed/overview/request_rate";
 
     // What it names: the panel, filtered to its service, in its ranges.
@@ -109,7 +109,8 @@ async fn a_token_shows_its_panel_and_refuses_everything_else() {
     // The same token anywhere else, or asking for more: 403.
     let expired = state
         .embeds
-        .issue(&claims(&[], vec![RelativeRange::H1.into()], now - 1));
+        .issue(&claims(&[], vec![RelativeRange::H1.into()], now - 1))
+        .unwrap();
     let tampered = {
         let (signed, signature) = token.rsplit_once('.').unwrap();
         let flipped = if signature.starts_with('A') { "B" } else { "A" };
@@ -206,11 +207,14 @@ async fn a_token_shows_its_panel_and_refuses_everything_else() {
 async fn images_are_real_svg_and_png_of_the_panel() {
     let stack = stack().await;
     let state = state_for(&stack.prometheus_url);
-    let token = state.embeds.issue(&claims(
-        &[],
-        vec![RelativeRange::H1.into()],
-        embed::now_seconds() + 600,
-    ));
+    let token = state
+        .embeds
+        .issue(&claims(
+            &[],
+            vec![RelativeRange::H1.into()],
+            embed::now_seconds() + 600,
+        ))
+        .unwrap();
     let base = "/embed/overview/request_rate";
 
     let (status, headers, body) = fetch(&state, &format!("{base}.svg?token={token}")).await;
@@ -263,11 +267,14 @@ async fn images_are_real_svg_and_png_of_the_panel() {
     // the data source's (which name its address).
     let dead = format!("http://127.0.0.1:{}", stack::free_port().unwrap());
     let down = state_for(&dead);
-    let token = down.embeds.issue(&claims(
-        &[],
-        vec![RelativeRange::H1.into()],
-        embed::now_seconds() + 600,
-    ));
+    let token = down
+        .embeds
+        .issue(&claims(
+            &[],
+            vec![RelativeRange::H1.into()],
+            embed::now_seconds() + 600,
+        ))
+        .unwrap();
     let (status, _, body) = fetch(&down, &format!("{base}.svg?token={token}")).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8_lossy(&body).contains("the data source could not answer"));
@@ -284,11 +291,14 @@ async fn only_embeds_may_be_framed_and_only_by_allowed_origins() {
         ..Config::default()
     };
     let state = AppState::new(config).unwrap();
-    let token = state.embeds.issue(&claims(
-        &[("service", "api-gateway")],
-        vec![RelativeRange::H1.into()],
-        embed::now_seconds() + 600,
-    ));
+    let token = state
+        .embeds
+        .issue(&claims(
+            &[("service", "api-gateway")],
+            vec![RelativeRange::H1.into()],
+            embed::now_seconds() + 600,
+        ))
+        .unwrap();
 
     // The live page: complete with the panel's data, framable by the portal only.
     let (status, headers, body) = fetch(
@@ -357,11 +367,14 @@ async fn only_embeds_may_be_framed_and_only_by_allowed_origins() {
 async fn the_embed_stream_carries_its_panel_only() {
     let stack = stack().await;
     let state = state_for(&stack.prometheus_url);
-    let token = state.embeds.issue(&claims(
-        &[("service", "api-gateway")],
-        vec![RelativeRange::M15.into()],
-        embed::now_seconds() + 600,
-    ));
+    let token = state
+        .embeds
+        .issue(&claims(
+            &[("service", "api-gateway")],
+            vec![RelativeRange::M15.into()],
+            embed::now_seconds() + 600,
+        ))
+        .unwrap();
     let (addr, server) = serve(state).await;
     let mut body = reqwest::get(format!(
         "http://{addr}/embed/overview/request_rate/stream?token={token}"

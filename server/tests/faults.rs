@@ -245,6 +245,76 @@ async fn a_dashboard_page_sends_its_head_while_its_data_still_loads() {
     assert!(html.contains("</html>"), "the whole document");
 }
 
+/// Sends `signal` to `pid`; a stopped process is continued when this ends.
+struct Stopped(u32);
+
+impl Stopped {
+    fn new(pid: u32) -> Self {
+        assert_eq!(unsafe { libc::kill(pid as i32, libc::SIGSTOP) }, 0);
+        Self(pid)
+    }
+}
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        unsafe { libc::kill(self.0 as i32, libc::SIGCONT) };
+    }
+}
+
+#[tokio::test]
+async fn a_stalled_prometheus_is_not_ready_at_once_and_pages_wait_one_timeout() {
+    let stack = stack().await;
+    let timeout = Duration::from_secs(3);
+    let state = AppState::new(Config {
+        prometheus_url: stack.prometheus_url.parse().unwrap(),
+        query_timeout_seconds: timeout.as_secs(),
+        ..Config::default()
+    })
+    .unwrap();
+    let addr = serve(state).await;
+    let ready = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200, "ready while Prometheus answers");
+
+    // Prometheus is there, takes connections into its backlog, and answers nothing.
+    let _stopped = Stopped::new(stack.pid_of("prometheus").unwrap());
+    let started = Instant::now();
+    let ready = reqwest::get(format!("http://{addr}/readyz")).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(ready.status(), 503);
+    let reason = ready.text().await.unwrap();
+    assert!(reason.contains("did not answer within"), "{reason}");
+
+    let started = Instant::now();
+    let response = reqwest::get(format!("http://{addr}/")).await.unwrap();
+    let mut body = response.bytes_stream();
+    let mut html = String::new();
+    while !html.contains("</head>") {
+        let chunk = body.next().await.expect("the head").unwrap();
+        html.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "head after {:?}",
+        started.elapsed()
+    );
+    while let Some(chunk) = body.next().await {
+        html.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+    }
+    let took = started.elapsed();
+    // Every query of the page waits at the same time: one timeout, not a
+    // chain of them.
+    assert!(
+        took < timeout + Duration::from_millis(1500),
+        "the page took {took:?}"
+    );
+    assert!(html.contains("</html>"));
+    assert!(html.contains("did not answer within"), "the panels say why");
+}
+
 /// The resident memory of this process, in bytes.
 fn rss() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap();

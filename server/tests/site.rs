@@ -42,9 +42,11 @@ async fn the_bundle_is_served_precompressed_when_a_build_left_copies() {
     std::fs::write(pkg.join("vantage_bg.wasm.br"), b"brotli copy").unwrap();
     std::fs::write(pkg.join("vantage_bg.wasm.gz"), b"gzip copy").unwrap();
     std::fs::write(pkg.join("vantage.js"), "export default 1;\n".repeat(200)).unwrap();
+    std::fs::create_dir_all(site.path().join("style")).unwrap();
+    std::fs::write(site.path().join("style/main.css"), "body {}\n").unwrap();
     let state = AppState::new(Config {
         prometheus_url: "http://127.0.0.1:9".parse().unwrap(),
-        site_root: site.path().to_owned(),
+        site_root: Some(site.path().to_owned()),
         ..Config::default()
     })
     .unwrap();

@@ -309,6 +309,15 @@ impl Stack {
         self.processes.iter().map(|p| p.pid()).collect()
     }
 
+    /// The process id of one of the stack's programs (`"prometheus"`, …), for
+    /// fault tests that stop it with a signal.
+    pub fn pid_of(&self, name: &str) -> Option<u32> {
+        self.processes
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.pid())
+    }
+
     pub(crate) fn subdir(&self, name: &str) -> Result<PathBuf, StackError> {
         let dir = self.dir.path().join(name);
         std::fs::create_dir_all(&dir)
@@ -475,7 +484,8 @@ pub fn fleet_checks_toml(services: &[fleet::ServiceInfo], interval_seconds: f64)
 pub struct VantageOptions {
     pub binary: PathBuf,
     pub port: u16,
-    pub site_root: PathBuf,
+    /// A development bundle to serve instead of the binary's own.
+    pub site_root: Option<PathBuf>,
     pub refresh_seconds: u64,
 }
 
@@ -490,8 +500,11 @@ impl Stack {
             None => Vec::new(),
         };
         write(&checks, &fleet_checks_toml(&services, 10.0))?;
+        // An empty working folder: vantage finds nothing it needs there.
+        let cwd = self.subdir("vantage/run")?;
         let mut cmd = Command::new(&options.binary);
-        cmd.env("VANTAGE_CHECKS_FILE", &checks)
+        cmd.current_dir(&cwd)
+            .env("VANTAGE_CHECKS_FILE", &checks)
             .env("VANTAGE_STORE_PATH", data.join("health.sqlite"));
         // The embed key lives with the stack's data unless the caller chose
         // one (the browser tests issue tokens with it).
@@ -503,11 +516,13 @@ impl Stack {
         }
         cmd.env("VANTAGE_LISTEN", format!("127.0.0.1:{}", options.port))
             .env("VANTAGE_PROMETHEUS_URL", &self.prometheus_url)
-            .env("VANTAGE_SITE_ROOT", &options.site_root)
             .env(
                 "VANTAGE_REFRESH_SECONDS",
                 options.refresh_seconds.to_string(),
             );
+        if let Some(site_root) = &options.site_root {
+            cmd.env("VANTAGE_SITE_ROOT", site_root);
+        }
         self.spawn("vantage", cmd, None)?;
         let url = format!("http://127.0.0.1:{}", options.port);
         self.wait_http(

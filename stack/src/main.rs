@@ -47,9 +47,10 @@ struct Args {
     /// The vantage binary [default: next to this one].
     #[arg(long)]
     vantage_binary: Option<PathBuf>,
-    /// The site root with the browser bundle.
-    #[arg(long, default_value = "target/site")]
-    site_root: PathBuf,
+    /// A folder with a browser bundle to serve instead of the one inside the
+    /// vantage binary (development).
+    #[arg(long)]
+    site_root: Option<PathBuf>,
 }
 
 #[tokio::main]

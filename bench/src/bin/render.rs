@@ -100,7 +100,8 @@ async fn main() {
         vars: Default::default(),
         ranges: vec![RelativeRange::H1.into()],
         exp: vantage::embed::now_seconds() + 3600,
-    });
+    })
+    .expect("an in-memory key signs");
     println!(
         "\nGET /embed/overview/request_rate.{{svg,png}} on the real stack (1 h, 11 services):"
     );

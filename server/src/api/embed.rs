@@ -240,7 +240,10 @@ pub async fn issue(
         life,
     )
     .map_err(ApiError::BadRequest)?;
-    let token = state.embeds.issue(&claims);
+    let token = state
+        .embeds
+        .issue(&claims)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let path = format!("/embed/{}/{}", claims.dashboard, claims.panel);
     Ok(Json(IssuedEmbed {
         id: claims.id,

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use axum::{
     extract::State,
     http::{header, StatusCode},
@@ -13,14 +15,26 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// `GET /readyz`: ready only while Prometheus answers.
+/// How long `/readyz` waits for Prometheus: under the one second that load
+/// balancers and orchestrators commonly give a readiness probe.
+const READY_WITHIN: Duration = Duration::from_millis(900);
+
+/// `GET /readyz`: ready only while Prometheus answers, said within a second
+/// whatever Prometheus does (a stalled one is not ready).
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    match state.prometheus.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "ready": true }))),
-        Err(e) => (
+    let not_ready = |reason: String| {
+        (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "ready": false, "error": e.to_string() })),
-        ),
+            Json(json!({ "ready": false, "error": reason })),
+        )
+    };
+    match tokio::time::timeout(READY_WITHIN, state.prometheus.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, Json(json!({ "ready": true }))),
+        Ok(Err(e)) => not_ready(e.to_string()),
+        Err(_) => not_ready(format!(
+            "Prometheus did not answer within {} ms",
+            READY_WITHIN.as_millis()
+        )),
     }
 }
 

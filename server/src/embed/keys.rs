@@ -1,7 +1,9 @@
-//! The key that signs embed tokens, and the list of revoked tokens.
+//! The key that signs embed tokens, the tokens it signed, and the revoked ones.
 //!
-//! Both are small files that the server and the `vantage token` command share:
+//! All are small files that the server and the `vantage token` command share:
 //! the key (64 hex digits, made on first start if missing) and, next to it,
+//! `<key>.issued` (one JSON object a line for each token signed with this key,
+//! so a revocation of an id no token has is told apart from a real one) and
 //! `<key>.revoked` with one revoked token id per line. The server looks at
 //! their modification times on use, so `vantage token revoke` and
 //! `vantage token rotate-key` take effect on a running server at once.
@@ -30,6 +32,21 @@ pub enum KeyError {
     Invalid { path: PathBuf },
     #[error("a token id is letters, digits, '-' and '_' (up to 64)")]
     BadId,
+    #[error(
+        "no token signed with this key has the id {id:?} (a token made before Vantage kept \
+         {issued} is not listed there: `vantage token rotate-key` ends every token)"
+    )]
+    UnknownId { id: String, issued: String },
+}
+
+/// What `<key>.issued` keeps of one token: enough to list it later.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct Issued {
+    pub id: String,
+    pub dashboard: String,
+    pub panel: String,
+    /// Expiry, in Unix seconds.
+    pub exp: i64,
 }
 
 /// A file's contents as last read, and what it looked like then.
@@ -53,6 +70,8 @@ pub struct EmbedKeys {
     path: Option<PathBuf>,
     key: RwLock<Cached<Vec<u8>>>,
     revoked: RwLock<Cached<HashSet<String>>>,
+    /// Ids signed by an in-memory key (a file key keeps them in `<key>.issued`).
+    issued_here: RwLock<HashSet<String>>,
 }
 
 impl EmbedKeys {
@@ -71,6 +90,7 @@ impl EmbedKeys {
                 modified: None,
                 value: Arc::new(HashSet::new()),
             }),
+            issued_here: RwLock::default(),
         };
         keys.reload_key()?;
         Ok(keys)
@@ -88,6 +108,7 @@ impl EmbedKeys {
                 modified: None,
                 value: Arc::new(HashSet::new()),
             }),
+            issued_here: RwLock::default(),
         }
     }
 
@@ -129,10 +150,73 @@ impl EmbedKeys {
         found
     }
 
-    /// Revokes one token for good (appended and synced before returning).
+    /// A token for `claims`, signed with the key now and noted among its
+    /// tokens before it is handed out.
+    pub fn sign(&self, claims: &super::EmbedClaims) -> Result<String, KeyError> {
+        self.record_issued(&Issued {
+            id: claims.id.clone(),
+            dashboard: claims.dashboard.clone(),
+            panel: claims.panel.clone(),
+            exp: claims.exp,
+        })?;
+        Ok(super::token::sign(claims, &self.key()))
+    }
+
+    /// Notes a token signed with this key (appended and synced before the
+    /// token is handed out).
+    pub fn record_issued(&self, token: &Issued) -> Result<(), KeyError> {
+        let Some(path) = self.sibling("issued") else {
+            self.issued_here
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(token.id.clone());
+            return Ok(());
+        };
+        let line = serde_json::to_string(token).map_err(|e| KeyError::Io {
+            path: path.clone(),
+            source: std::io::Error::other(e),
+        })?;
+        append_line(&path, &line)
+    }
+
+    /// The tokens signed with this key, as recorded.
+    pub fn issued(&self) -> Vec<Issued> {
+        match self.sibling("issued") {
+            Some(path) => std::fs::read_to_string(path)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| serde_json::from_str(l).ok())
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
+    fn has_issued(&self, id: &str) -> bool {
+        match self.sibling("issued") {
+            Some(_) => self.issued().iter().any(|t| t.id == id),
+            None => self
+                .issued_here
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(id),
+        }
+    }
+
+    /// Revokes one token for good (appended and synced before returning); an
+    /// id that no token of this key has is refused, so a typo is not taken
+    /// for a revocation.
     pub fn revoke(&self, id: &str) -> Result<(), KeyError> {
         if !is_token_id(id) {
             return Err(KeyError::BadId);
+        }
+        if !self.has_issued(id) {
+            return Err(KeyError::UnknownId {
+                id: id.to_string(),
+                issued: self
+                    .sibling("issued")
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_else(|| "a list of its tokens".into()),
+            });
         }
         let Some(path) = self.revoked_path() else {
             let mut cached = self.revoked.write().unwrap_or_else(|e| e.into_inner());
@@ -141,24 +225,26 @@ impl EmbedKeys {
             cached.value = Arc::new(ids);
             return Ok(());
         };
-        let io = |source| KeyError::Io {
-            path: path.clone(),
-            source,
-        };
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(io)?;
-        writeln!(file, "{id}").map_err(io)?;
-        file.sync_all().map_err(io)
+        append_line(&path, id)
     }
 
-    /// A new key: every token signed so far stops working.
+    /// A new key: every token signed so far stops working, so the list of
+    /// what the old key signed goes too.
     pub fn rotate(&self) -> Result<(), KeyError> {
         match &self.path {
             Some(path) => {
                 write_key(path, &new_key())?;
+                if let Some(issued) = self.sibling("issued") {
+                    match std::fs::remove_file(&issued) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            return Err(KeyError::Io {
+                                path: issued,
+                                source: e,
+                            })
+                        }
+                        _ => {}
+                    }
+                }
                 self.reload_key()
             }
             None => {
@@ -170,9 +256,15 @@ impl EmbedKeys {
     }
 
     fn revoked_path(&self) -> Option<PathBuf> {
+        self.sibling("revoked")
+    }
+
+    /// `<key>.{suffix}`, for a key kept in a file.
+    fn sibling(&self, suffix: &str) -> Option<PathBuf> {
         self.path.as_ref().map(|p| {
             let mut name = p.as_os_str().to_owned();
-            name.push(".revoked");
+            name.push(".");
+            name.push(suffix);
             PathBuf::from(name)
         })
     }
@@ -189,7 +281,8 @@ impl EmbedKeys {
             path: path.clone(),
             source,
         })?;
-        let key = decode_hex(text.trim())
+        let key = hex::decode(text.trim())
+            .ok()
             .filter(|k| k.len() == KEY_BYTES)
             .ok_or_else(|| KeyError::Invalid { path: path.clone() })?;
         *self.key.write().unwrap_or_else(|e| e.into_inner()) = Cached {
@@ -211,7 +304,7 @@ pub fn is_token_id(id: &str) -> bool {
 /// A fresh random token id.
 pub fn new_token_id() -> String {
     let bytes: [u8; 8] = rand::rng().random();
-    hex(&bytes)
+    hex::encode(bytes)
 }
 
 fn new_key() -> [u8; KEY_BYTES] {
@@ -247,24 +340,25 @@ fn write_key(path: &Path, key: &[u8]) -> Result<(), KeyError> {
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
         let mut file = options.open(&temp).map_err(io)?;
-        writeln!(file, "{}", hex(key)).map_err(io)?;
+        writeln!(file, "{}", hex::encode(key)).map_err(io)?;
         file.sync_all().map_err(io)?;
     }
     std::fs::rename(&temp, path).map_err(io)
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
+/// Appends one line and syncs it, owner-only when the file is new.
+fn append_line(path: &Path, line: &str) -> Result<(), KeyError> {
+    let io = |source| KeyError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(io)?;
+    writeln!(file, "{line}").map_err(io)?;
+    file.sync_all().map_err(io)
 }
 
 #[cfg(test)]
@@ -303,9 +397,29 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         let server = EmbedKeys::open(&path).unwrap();
         assert!(!server.is_revoked("abc"));
-        EmbedKeys::open(&path).unwrap().revoke("abc").unwrap();
+        // Another process (the CLI) signs and then revokes a token.
+        let cli = EmbedKeys::open(&path).unwrap();
+        let token = Issued {
+            id: "abc".into(),
+            dashboard: "overview".into(),
+            panel: "request_rate".into(),
+            exp: 2_000_000_000,
+        };
+        cli.record_issued(&token).unwrap();
+        assert_eq!(server.issued(), [token]);
+        cli.revoke("abc").unwrap();
         assert!(server.is_revoked("abc"));
         assert!(!server.is_revoked("abd"));
         assert!(matches!(server.revoke("a\nb"), Err(KeyError::BadId)));
+        // An id no token of this key has is a mistake, not a revocation.
+        assert!(matches!(
+            server.revoke("abd"),
+            Err(KeyError::UnknownId { .. })
+        ));
+        assert!(!server.is_revoked("abd"));
+        // A new key signed nothing yet.
+        cli.rotate().unwrap();
+        assert!(server.issued().is_empty());
+        assert!(matches!(cli.revoke("abc"), Err(KeyError::UnknownId { .. })));
     }
 }

@@ -1,0 +1,60 @@
+//! The subcommands that do not serve (`vantage check`, `vantage token …`):
+//! they read the same settings as the server (`--config`, `VANTAGE_*`, flags,
+//! before or after the subcommand) and say which files they used.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{Cli, Config};
+
+/// One line naming the settings file, the embed key and the health store in use.
+pub fn settings_used(cli: &Cli, config: &Config) -> String {
+    let shown = |p: Option<&Path>| {
+        p.map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(none)".into())
+    };
+    format!(
+        "config {}, embed key {}, store {}",
+        cli.config
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(none: defaults, VANTAGE_* and flags)".into()),
+        shown(config.embed_key_file.as_deref()),
+        shown(config.store_path.as_deref()),
+    )
+}
+
+/// `vantage check [FILES or FOLDERS…]`: every dashboard file (built-in, the
+/// `dashboards_dir`, those given) and the checks file, each mistake on its own
+/// line; true when there is none.
+pub fn check(cli: &Cli, config: &Config, files: &[PathBuf]) -> bool {
+    eprintln!(
+        "vantage: {}; dashboards_dir {}; checks_file {}",
+        settings_used(cli, config),
+        config
+            .dashboards_dir
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(none)".into()),
+        config
+            .checks_file
+            .as_deref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "(none)".into()),
+    );
+    let (ok, problems) = crate::dashboards::check(config.dashboards_dir.as_deref(), files);
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    println!("{ok} dashboard(s) ok, {} with mistakes", problems.len());
+    let mut checks_ok = true;
+    if let Some(file) = &config.checks_file {
+        match crate::health::config::ChecksConfig::read(file) {
+            Ok(c) => println!("{}: {} check(s) ok", file.display(), c.checks.len()),
+            Err(e) => {
+                eprintln!("{e}");
+                checks_ok = false;
+            }
+        }
+    }
+    problems.is_empty() && checks_ok
+}
