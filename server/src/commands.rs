@@ -41,11 +41,16 @@ pub fn check(cli: &Cli, config: &Config, files: &[PathBuf]) -> bool {
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "(none)".into()),
     );
-    let (ok, problems) = crate::dashboards::check(config.dashboards_dir.as_deref(), files);
-    for p in &problems {
+    let report = crate::dashboards::check(config.dashboards_dir.as_deref(), files);
+    for p in &report.problems {
         eprintln!("{p}");
     }
-    println!("{ok} dashboard(s) ok, {} with mistakes", problems.len());
+    println!(
+        "{} dashboard(s) ok, {} with mistakes ({} in all)",
+        report.ok,
+        report.broken,
+        report.problems.len()
+    );
     let mut checks_ok = true;
     if let Some(file) = &config.checks_file {
         match crate::health::config::ChecksConfig::read(file) {
@@ -56,5 +61,5 @@ pub fn check(cli: &Cli, config: &Config, files: &[PathBuf]) -> bool {
             }
         }
     }
-    problems.is_empty() && checks_ok
+    report.problems.is_empty() && checks_ok
 }

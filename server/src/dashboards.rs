@@ -120,6 +120,17 @@ pub fn built_in() -> Result<Vec<Dashboard>, FileError> {
 pub type ReadFile = (PathBuf, Result<Dashboard, FileError>);
 
 pub fn read_dir(dir: &Path) -> Result<Vec<ReadFile>, FileError> {
+    Ok(toml_files(dir)?
+        .into_iter()
+        .map(|path| {
+            let result = read_one(&path);
+            (path, result)
+        })
+        .collect())
+}
+
+/// The `*.toml` files of a folder, in name order.
+fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, FileError> {
     let entries = std::fs::read_dir(dir).map_err(|e| FileError {
         file: dir.display().to_string(),
         field: "(folder)".into(),
@@ -130,71 +141,77 @@ pub fn read_dir(dir: &Path) -> Result<Vec<ReadFile>, FileError> {
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
     paths.sort();
-    Ok(paths
-        .into_iter()
-        .map(|path| {
-            let result = read_one(&path);
-            (path, result)
-        })
-        .collect())
+    Ok(paths)
 }
 
-/// Reads and parses one file (the checker's unit).
+/// Reads and parses one file (the checker's unit); its first mistake.
 pub fn read_one(path: &Path) -> Result<Dashboard, FileError> {
+    read_one_all(path).map_err(|mut all| all.swap_remove(0))
+}
+
+/// Reads and parses one file, with every mistake found in it.
+fn read_one_all(path: &Path) -> Result<Dashboard, Vec<FileError>> {
     let name = path.display().to_string();
     let id = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
-    let meta = std::fs::metadata(path).map_err(|e| FileError {
-        file: name.clone(),
-        field: "(file)".into(),
-        reason: e.to_string(),
-    })?;
-    if meta.len() > 1024 * 1024 {
-        return Err(FileError {
-            file: name,
+    let unreadable = |reason: String| {
+        vec![FileError {
+            file: name.clone(),
             field: "(file)".into(),
-            reason: "larger than 1 MiB".into(),
-        });
+            reason,
+        }]
+    };
+    let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
+    if meta.len() > 1024 * 1024 {
+        return Err(unreadable("larger than 1 MiB".into()));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| FileError {
-        file: name.clone(),
-        field: "(file)".into(),
-        reason: e.to_string(),
-    })?;
-    file::parse(&name, &id, &text)
+    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+    file::parse_all(&name, &id, &text)
 }
 
-/// `vantage check`: how many files load, and every mistake found.
-pub fn check(dir: Option<&Path>, files: &[PathBuf]) -> (usize, Vec<FileError>) {
-    let mut ok = 0;
-    let mut problems = Vec::new();
-    let mut tally = |result: Result<Dashboard, FileError>| match result {
-        Ok(_) => ok += 1,
-        Err(e) => problems.push(e),
+/// What `vantage check` found in the dashboard files.
+#[derive(Debug, Default)]
+pub struct CheckReport {
+    /// Files that load.
+    pub ok: usize,
+    /// Files (or folders) with at least one mistake.
+    pub broken: usize,
+    /// Every mistake, in file order.
+    pub problems: Vec<FileError>,
+}
+
+/// `vantage check`: the built-in files, `dir` and the files and folders given,
+/// with every mistake of every file.
+pub fn check(dir: Option<&Path>, files: &[PathBuf]) -> CheckReport {
+    let mut report = CheckReport::default();
+    let mut tally = |result: Result<Dashboard, Vec<FileError>>| match result {
+        Ok(_) => report.ok += 1,
+        Err(mut all) => {
+            report.broken += 1;
+            report.problems.append(&mut all);
+        }
     };
     for (id, text) in BUILT_IN {
-        tally(file::parse(&format!("dashboards/{id}.toml"), id, text));
+        tally(file::parse_all(&format!("dashboards/{id}.toml"), id, text));
     }
-    if let Some(dir) = dir {
-        match read_dir(dir) {
-            Ok(found) => found.into_iter().for_each(|(_, r)| tally(r)),
-            Err(e) => tally(Err(e)),
-        }
-    }
-    for f in files {
-        if f.is_dir() {
-            match read_dir(f) {
-                Ok(found) => found.into_iter().for_each(|(_, r)| tally(r)),
-                Err(e) => tally(Err(e)),
+    for path in dir
+        .iter()
+        .map(|d| d.to_path_buf())
+        .chain(files.iter().cloned())
+    {
+        if path.is_dir() {
+            match toml_files(&path) {
+                Ok(found) => found.iter().for_each(|f| tally(read_one_all(f))),
+                Err(e) => tally(Err(vec![e])),
             }
         } else {
-            tally(read_one(f));
+            tally(read_one_all(&path));
         }
     }
-    (ok, problems)
+    report
 }
 
 /// The live set of dashboards, swapped whole on reload.

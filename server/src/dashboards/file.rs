@@ -136,14 +136,22 @@ struct LinkFile {
 }
 
 /// Parses and checks one file. `file` names it in messages; `id` is its stem.
+/// The first mistake, if any (`parse_all` has them all).
 pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
+    parse_all(file, id, text).map_err(|mut all| all.swap_remove(0))
+}
+
+/// Parses and checks one file, with every mistake found (a syntax error
+/// stops the reading, so it comes alone).
+pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<FileError>> {
+    let mut problems: Vec<FileError> = Vec::new();
     let err = |field: &str, reason: String| FileError {
         file: file.to_string(),
         field: field.to_string(),
         reason,
     };
     if !is_id(id) {
-        return Err(err(
+        problems.push(err(
             "(file name)",
             "a dashboard file is named like `my-team.toml`: lowercase letters, digits, - and _"
                 .into(),
@@ -157,19 +165,20 @@ pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
                 format!("line {line}")
             })
             .unwrap_or_else(|| "(syntax)".into());
-        err(&field, e.message().to_string())
+        vec![err(&field, e.message().to_string())]
     })?;
 
-    check_text(&parsed.title, 1, 120).map_err(|r| err("title", r))?;
+    check_text(&parsed.title, 1, 120).unwrap_or_else(|r| problems.push(err("title", r)));
 
     if parsed.variables.len() > MAX_VARIABLES {
-        return Err(err("variables", format!("at most {MAX_VARIABLES}")));
+        problems.push(err("variables", format!("at most {MAX_VARIABLES}")));
     }
     let mut variables = Vec::new();
     for (i, v) in parsed.variables.into_iter().enumerate() {
         let at = |f: &str| format!("variables[{i}].{f}");
+        let known = problems.len();
         if !is_variable_name(&v.name) {
-            return Err(err(
+            problems.push(err(
                 &at("name"),
                 format!(
                     "{:?} is not a variable name (lowercase letters, digits and _)",
@@ -178,34 +187,38 @@ pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
             ));
         }
         if RESERVED.contains(&v.name.as_str()) {
-            return Err(err(&at("name"), format!("{:?} is reserved", v.name)));
+            problems.push(err(&at("name"), format!("{:?} is reserved", v.name)));
         }
         if variables.iter().any(|x: &Variable| x.name == v.name) {
-            return Err(err(&at("name"), format!("{:?} is declared twice", v.name)));
+            problems.push(err(&at("name"), format!("{:?} is declared twice", v.name)));
         }
         let label = v.label.unwrap_or_else(|| v.name.clone());
         if !is_label_name(&label) {
-            return Err(err(&at("label"), format!("{label:?} is not a label name")));
+            problems.push(err(&at("label"), format!("{label:?} is not a label name")));
         }
         if !is_metric_name(&v.values_from) {
-            return Err(err(
+            problems.push(err(
                 &at("values_from"),
                 format!("{:?} is not a metric name", v.values_from),
             ));
         }
-        variables.push(Variable {
-            title: v.title.unwrap_or_else(|| v.name.clone()),
-            name: v.name,
-            label,
-            values_from: v.values_from,
-        });
+        // A broken variable is left out, so the panels' checks do not
+        // report it again.
+        if problems.len() == known {
+            variables.push(Variable {
+                title: v.title.unwrap_or_else(|| v.name.clone()),
+                name: v.name,
+                label,
+                values_from: v.values_from,
+            });
+        }
     }
 
     if parsed.panels.is_empty() {
-        return Err(err("panels", "a dashboard needs at least one panel".into()));
+        problems.push(err("panels", "a dashboard needs at least one panel".into()));
     }
     if parsed.panels.len() > MAX_PANELS {
-        return Err(err("panels", format!("at most {MAX_PANELS}")));
+        problems.push(err("panels", format!("at most {MAX_PANELS}")));
     }
     // A filter on every variable, to prove `$filter` sits where matchers may go.
     let mut probe = Filter::default();
@@ -220,17 +233,17 @@ pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
     for (i, p) in parsed.panels.into_iter().enumerate() {
         let at = |f: &str| format!("panels[{i}].{f}");
         if !is_id(&p.id) {
-            return Err(err(&at("id"), format!("{:?} is not an id", p.id)));
+            problems.push(err(&at("id"), format!("{:?} is not an id", p.id)));
         }
         if !ids.insert(p.id.clone()) {
-            return Err(err(&at("id"), format!("{:?} is used twice", p.id)));
+            problems.push(err(&at("id"), format!("{:?} is used twice", p.id)));
         }
-        check_text(&p.title, 1, 120).map_err(|r| err(&at("title"), r))?;
+        check_text(&p.title, 1, 120).unwrap_or_else(|r| problems.push(err(&at("title"), r)));
         if !(1..=12).contains(&p.width) {
-            return Err(err(&at("width"), "between 1 and 12 grid columns".into()));
+            problems.push(err(&at("width"), "between 1 and 12 grid columns".into()));
         }
         if !(1..=4).contains(&p.height) {
-            return Err(err(&at("height"), "between 1 and 4 grid rows".into()));
+            problems.push(err(&at("height"), "between 1 and 4 grid rows".into()));
         }
         let thresholds = match p.thresholds {
             None => Thresholds::default(),
@@ -244,13 +257,13 @@ pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
                     })
                     .collect();
                 if steps.iter().any(|s| !s.value.is_finite()) {
-                    return Err(err(
+                    problems.push(err(
                         &at("thresholds.steps"),
                         "values must be numbers".into(),
                     ));
                 }
                 if steps.windows(2).any(|w| w[0].value >= w[1].value) {
-                    return Err(err(&at("thresholds.steps"), "values must ascend".into()));
+                    problems.push(err(&at("thresholds.steps"), "values must ascend".into()));
                 }
                 Thresholds {
                     base: t.base,
@@ -260,20 +273,20 @@ pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
         };
         if let (Some(min), Some(max)) = (p.min, p.max) {
             if min.partial_cmp(&max) != Some(std::cmp::Ordering::Less) {
-                return Err(err(&at("max"), "must be above min".into()));
+                problems.push(err(&at("max"), "must be above min".into()));
             }
         }
         if p.queries.is_empty() {
-            return Err(err(
+            problems.push(err(
                 &at("queries"),
                 "a panel needs at least one query".into(),
             ));
         }
         if p.queries.len() > MAX_QUERIES {
-            return Err(err(&at("queries"), format!("at most {MAX_QUERIES}")));
+            problems.push(err(&at("queries"), format!("at most {MAX_QUERIES}")));
         }
         if p.kind == PanelKind::Gauge && p.queries.len() != 1 {
-            return Err(err(
+            problems.push(err(
                 &at("queries"),
                 "a gauge shows exactly one query".into(),
             ));
@@ -282,16 +295,16 @@ pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
         let mut columns = Vec::new();
         for (j, q) in p.queries.into_iter().enumerate() {
             let at = |f: &str| format!("panels[{i}].queries[{j}].{f}");
-            check_template(&q.expr, &probe).map_err(|r| err(&at("expr"), r))?;
+            check_template(&q.expr, &probe).unwrap_or_else(|r| problems.push(err(&at("expr"), r)));
             if let Some(legend) = &q.legend {
-                check_legend(legend).map_err(|r| err(&at("legend"), r))?;
+                check_legend(legend).unwrap_or_else(|r| problems.push(err(&at("legend"), r)));
             }
             if p.kind == PanelKind::Table {
-                let title = q
-                    .title
-                    .clone()
-                    .ok_or_else(|| err(&at("title"), "a table column needs a title".into()))?;
-                check_text(&title, 1, 60).map_err(|r| err(&at("title"), r))?;
+                let title = q.title.clone().unwrap_or_else(|| {
+                    problems.push(err(&at("title"), "a table column needs a title".into()));
+                    "-".into()
+                });
+                check_text(&title, 1, 60).unwrap_or_else(|r| problems.push(err(&at("title"), r)));
                 columns.push(ColumnView {
                     title,
                     unit: q.unit.unwrap_or(p.unit),
@@ -305,16 +318,16 @@ pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
         let mut links = Vec::new();
         for (j, l) in p.links.into_iter().enumerate() {
             let at = |f: &str| format!("panels[{i}].links[{j}].{f}");
-            check_text(&l.title, 1, 60).map_err(|r| err(&at("title"), r))?;
+            check_text(&l.title, 1, 60).unwrap_or_else(|r| problems.push(err(&at("title"), r)));
             if !is_id(&l.dashboard) {
-                return Err(err(
+                problems.push(err(
                     &at("dashboard"),
                     format!("{:?} is not an id", l.dashboard),
                 ));
             }
             if let Some(v) = &l.series_variable {
                 if !is_variable_name(v) {
-                    return Err(err(
+                    problems.push(err(
                         &at("series_variable"),
                         format!("{v:?} is not a variable name"),
                     ));
@@ -360,6 +373,9 @@ pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
             .collect(),
         panels: panels.iter().map(|p| p.view.clone()).collect(),
     };
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     Ok(Dashboard {
         view,
         variables,
