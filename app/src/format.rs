@@ -81,14 +81,10 @@ fn trim(v: f64, digits: usize) -> String {
 /// A Unix time as a clock label (UTC, so server and browser agree): `14:05`,
 /// or `11-21 14:05` when the span covers days.
 pub fn clock(unix: i64, span_seconds: i64) -> String {
-    let days = unix.div_euclid(86_400);
-    let secs = unix.rem_euclid(86_400);
-    let (h, m) = (secs / 3600, (secs % 3600) / 60);
     if span_seconds > 2 * 86_400 {
-        let (_, month, day) = civil_from_days(days);
-        format!("{month:02}-{day:02} {h:02}:{m:02}")
+        utc(unix, "%m-%d %H:%M")
     } else {
-        format!("{h:02}:{m:02}")
+        utc(unix, "%H:%M")
     }
 }
 
@@ -106,51 +102,32 @@ pub fn ago(seconds: i64) -> String {
 }
 
 pub fn clock_seconds(unix: i64) -> String {
-    let secs = unix.rem_euclid(86_400);
-    format!(
-        "{:02}:{:02}:{:02}",
-        secs / 3600,
-        (secs % 3600) / 60,
-        secs % 60
-    )
+    utc(unix, "%H:%M:%S")
 }
 
 /// A Unix time as a `datetime-local` input writes it, in UTC: `2026-11-22T14:05`.
 pub fn datetime_local(unix: i64) -> String {
-    let (y, mo, d) = civil_from_days(unix.div_euclid(86_400));
-    let secs = unix.rem_euclid(86_400);
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}",
-        secs / 3600,
-        (secs % 3600) / 60
-    )
+    utc(unix, "%Y-%m-%dT%H:%M")
 }
 
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
+/// A Unix time in UTC by a `strftime` pattern; a time outside chrono's
+/// range (about 262,000 years) shows as `?`.
+fn utc(unix: i64, pattern: &str) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp(unix, 0)
+        .map(|t| t.format(pattern).to_string())
+        .unwrap_or_else(|| "?".into())
 }
+
+/// Everything but RFC 3986's unreserved characters is escaped in a segment.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// A URL path segment, percent-encoded: ids are plain, but never trust a URL.
 pub fn path_segment(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(text, SEGMENT).to_string()
 }
 
 #[cfg(test)]
@@ -206,6 +183,8 @@ mod tests {
         assert_eq!(clock(t, 3600), "14:05");
         assert_eq!(clock(t, 7 * 86_400), "11-22 14:05");
         assert_eq!(clock_seconds(t), "14:05:09");
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(clock(0, 7 * 86_400), "01-01 00:00");
+        assert_eq!(clock(-1, 60), "23:59");
+        assert_eq!(clock(i64::MAX, 60), "?");
     }
 }

@@ -97,14 +97,6 @@ impl Catalog {
             })
             .collect()
     }
-
-    pub fn len(&self) -> usize {
-        self.dashboards.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.dashboards.is_empty()
-    }
 }
 
 /// The built-in dashboards; a broken one is a bug caught by the tests.

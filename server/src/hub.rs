@@ -58,8 +58,29 @@ pub struct TopicKey {
 #[derive(Debug)]
 pub struct StreamEvent {
     pub id: EventId,
-    pub kind: &'static str,
+    pub kind: EventKind,
     pub json: String,
+}
+
+/// What a topic's event carries; its name is the SSE `event:` field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    /// One panel's data.
+    Panel,
+    /// The view's alert and health-change marks.
+    Annotations,
+    /// The dashboard's file changed: the page loads it again.
+    Dashboard,
+}
+
+impl EventKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Panel => "panel",
+            EventKind::Annotations => "annotations",
+            EventKind::Dashboard => "dashboard",
+        }
+    }
 }
 
 /// A server-made event id, increasing within one run of the server. The run
@@ -219,7 +240,7 @@ impl Hub {
                         Some(seen) => e.id.is_after(seen),
                         // A fresh page already shows the current dashboard;
                         // its data (panels, annotations) is news to it.
-                        None => e.kind != "dashboard",
+                        None => e.kind != EventKind::Dashboard,
                     })
                     .cloned()
                     .collect()
@@ -283,12 +304,12 @@ impl Hub {
         }
         let topic = Topic::new();
         for (slot, json) in events {
-            publish(&self.inner, &topic, "panel", slot, json);
+            publish(&self.inner, &topic, EventKind::Panel, slot, json);
         }
         let newest = publish(
             &self.inner,
             &topic,
-            "annotations",
+            EventKind::Annotations,
             ANNOTATIONS_SLOT,
             marks.clone(),
         );
@@ -409,7 +430,7 @@ async fn refresh_while_watched(
                 let view = board.as_ref().map(|b| b.view.clone());
                 let changed = shown.as_ref().is_some_and(|seen| *seen != view);
                 if changed {
-                    publish(&inner, &topic, "dashboard", DASHBOARD_SLOT, "{}".into());
+                    publish(&inner, &topic, EventKind::Dashboard, DASHBOARD_SLOT, "{}".into());
                 }
                 // A fixed (absolute) range never changes, and refresh off asks
                 // for no more: load once (and again if the dashboard changed),
@@ -435,14 +456,14 @@ async fn refresh_while_watched(
                     in_flight.remove(&panel);
                     let Ok(data) = *loaded else { continue };
                     if let Ok(json) = serde_json::to_string(&data) {
-                        publish(&inner, &topic, "panel", &data.panel.panel, json);
+                        publish(&inner, &topic, EventKind::Panel, &data.panel.panel, json);
                     }
                 }
                 Loaded::Annotations(json) => {
                     in_flight.remove(ANNOTATIONS_SLOT);
                     // Most refreshes change nothing here: send only news.
                     if marks_sent.as_ref() != Some(&json) {
-                        publish(&inner, &topic, "annotations", ANNOTATIONS_SLOT, json.clone());
+                        publish(&inner, &topic, EventKind::Annotations, ANNOTATIONS_SLOT, json.clone());
                         marks_sent = Some(json);
                     }
                 }
@@ -515,7 +536,7 @@ const ANNOTATIONS_SLOT: &str = "#annotations";
 
 /// Sends an event to every watcher and keeps it, as the newest of its `slot`
 /// (a panel id, or the dashboard itself), for newcomers and reconnects.
-fn publish(inner: &Inner, topic: &Topic, kind: &'static str, slot: &str, json: String) -> EventId {
+fn publish(inner: &Inner, topic: &Topic, kind: EventKind, slot: &str, json: String) -> EventId {
     let id = EventId {
         run: inner.run,
         seq: inner.next_seq.fetch_add(1, Ordering::Relaxed),

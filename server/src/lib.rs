@@ -17,12 +17,15 @@ pub mod prometheus;
 pub mod query;
 pub mod site;
 mod ssr_source;
+pub mod state;
 
-use std::{sync::Arc, time::Duration};
+pub use state::{AppState, StartError};
+
+use std::time::Duration;
 
 use axum::{
     body::Body,
-    extract::{FromRef, Path, State},
+    extract::{Path, State},
     http::{header, HeaderName, HeaderValue, Request},
     response::{IntoResponse, Response},
     routing::get,
@@ -30,7 +33,6 @@ use axum::{
 };
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use tokio_util::sync::CancellationToken;
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -39,201 +41,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use crate::{
-    alerts::alertmanager::AlertmanagerClient,
-    annotations::Annotator,
-    config::Config,
-    dashboards::Dashboards,
-    embed::{EmbedKeys, Embeds},
-    health::{
-        checker::AlertTargets,
-        config::ChecksConfig,
-        store::{HealthStore, SqliteStore},
-        Checker,
-    },
-    hub::Hub,
-    metrics::Metrics,
-    panels::PanelService,
-    prometheus::PrometheusClient,
-    site::Site,
-};
-
-/// Everything a request handler may need, cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub prometheus: PrometheusClient,
-    pub dashboards: Dashboards,
-    pub panels: Arc<PanelService>,
-    pub hub: Hub,
-    pub checker: Checker,
-    /// Set when `alertmanager_url` is: its alerts are listed with ours.
-    pub alertmanager: Option<AlertmanagerClient>,
-    /// Alerts and health changes as marks on charts.
-    pub annotator: Arc<Annotator>,
-    pub metrics: Arc<Metrics>,
-    /// Embed tokens' key, revocations and allowed origins.
-    pub embeds: Arc<Embeds>,
-    pub leptos: LeptosOptions,
-    /// The browser bundle and static files.
-    pub site: Site,
-    /// Cancelled on shutdown: ends refreshers and open streams.
-    pub shutdown: CancellationToken,
-}
-
-impl FromRef<AppState> for LeptosOptions {
-    fn from_ref(state: &AppState) -> Self {
-        state.leptos.clone()
-    }
-}
-
-impl AppState {
-    /// Everything the server runs, started: needs a Tokio runtime (the health
-    /// checks begin at once). Everything that can be wrong with the settings
-    /// is found before a file is made; a start that fails after that removes
-    /// what it made, so a failed start leaves nothing behind.
-    pub fn new(config: Config) -> Result<Self, StartError> {
-        let site = Site::from_setting(config.site_root.as_deref())?;
-        let prometheus =
-            PrometheusClient::new(config.prometheus_url.clone(), config.query_timeout())?;
-        let dashboards = Dashboards::load(config.dashboards_dir.clone())?;
-        for problem in &dashboards.catalog().problems {
-            tracing::warn!("{problem}");
-        }
-        if let Some(file) = &config.checks_file {
-            // Read here only to refuse a broken file before the store exists;
-            // the checker reads it again and then follows its changes.
-            ChecksConfig::read(file)?;
-        }
-        let mut made = MadeOnStart::default();
-        let state = Self::start(config, site, prometheus, dashboards, &mut made);
-        if state.is_err() {
-            made.remove();
-        }
-        state
-    }
-
-    fn start(
-        config: Config,
-        site: Site,
-        prometheus: PrometheusClient,
-        dashboards: Dashboards,
-        made: &mut MadeOnStart,
-    ) -> Result<Self, StartError> {
-        let keys = match &config.embed_key_file {
-            Some(path) => {
-                made.note(path);
-                EmbedKeys::open(path)?
-            }
-            None => EmbedKeys::ephemeral(),
-        };
-        let store: Arc<dyn HealthStore> = Arc::new(match &config.store_path {
-            Some(path) => {
-                made.note_database(path);
-                SqliteStore::open(path)?
-            }
-            None => SqliteStore::in_memory()?,
-        });
-        let panels = Arc::new(PanelService::new(prometheus.clone(), dashboards.clone()));
-        let shutdown = CancellationToken::new();
-        let metrics = Arc::new(Metrics::default());
-        let checker = Checker::start(
-            config.checks_file.clone(),
-            store,
-            metrics.health.clone(),
-            AlertTargets {
-                alertmanager: config.alertmanager_url.clone(),
-                webhook: config.alert_webhook_url.clone(),
-            },
-            shutdown.clone(),
-        )?;
-        let alertmanager = config
-            .alertmanager_url
-            .clone()
-            .map(|url| AlertmanagerClient::new(url, config.query_timeout()));
-        let annotator = Annotator::new(checker.clone(), prometheus.clone(), alertmanager.clone());
-        let hub = Hub::new(
-            Arc::clone(&panels),
-            Some(Arc::clone(&annotator)),
-            config.refresh_interval(),
-            shutdown.clone(),
-        );
-        let embeds = Arc::new(Embeds::new(keys, config.embed_origins.clone()));
-        let leptos = LeptosOptions::builder()
-            .output_name("vantage")
-            .site_pkg_dir("pkg")
-            .site_addr(config.listen)
-            .build();
-        Ok(Self {
-            config: Arc::new(config),
-            prometheus,
-            dashboards,
-            panels,
-            hub,
-            checker,
-            alertmanager,
-            annotator,
-            metrics,
-            embeds,
-            leptos,
-            site,
-            shutdown,
-        })
-    }
-}
-
-/// Files that did not exist before this start made them.
-#[derive(Default)]
-struct MadeOnStart(Vec<std::path::PathBuf>);
-
-impl MadeOnStart {
-    fn note(&mut self, path: &std::path::Path) {
-        if !path.exists() {
-            self.0.push(path.to_owned());
-        }
-    }
-
-    /// An SQLite database with its write-ahead log and shared-memory files.
-    fn note_database(&mut self, path: &std::path::Path) {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut name = path.as_os_str().to_owned();
-            name.push(suffix);
-            self.note(std::path::Path::new(&name));
-        }
-    }
-
-    fn remove(&self) {
-        for path in &self.0 {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// Why the server could not start, for the operator; each keeps its cause.
-#[derive(Debug, thiserror::Error)]
-pub enum StartError {
-    #[error(transparent)]
-    Site(#[from] site::SiteError),
-    #[error(transparent)]
-    Prometheus(#[from] prometheus::PrometheusError),
-    #[error(transparent)]
-    Dashboards(#[from] dashboards::file::FileError),
-    #[error(transparent)]
-    Checks(#[from] health::config::ChecksError),
-    #[error(transparent)]
-    Checker(#[from] health::checker::CheckerError),
-    #[error(transparent)]
-    Store(#[from] health::store::StoreError),
-    #[error(transparent)]
-    EmbedKey(#[from] embed::keys::KeyError),
-    #[error("cannot listen on {address}: {source}")]
-    Listen {
-        address: std::net::SocketAddr,
-        source: std::io::Error,
-    },
-    #[error("serving stopped: {0}")]
-    Serve(std::io::Error),
-}
+use crate::config::Config;
 
 /// Longest a plain API request may take; the stream is exempt.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -297,9 +105,13 @@ pub fn router(state: AppState) -> Router {
                 },
             ),
         )
-        .route("/embed/{dashboard}/{panel}/data", get(api::embed::data))
-        .route("/embed/{dashboard}/{panel}/data.csv", get(api::embed::csv))
-        .route("/embed/{dashboard}/{panel}/stream", get(api::embed::stream));
+        .merge(
+            Router::new()
+                .route("/embed/{dashboard}/{panel}/data", get(api::embed::data))
+                .route("/embed/{dashboard}/{panel}/data.csv", get(api::embed::csv))
+                .route("/embed/{dashboard}/{panel}/stream", get(api::embed::stream))
+                .layer(api::embed::cross_origin_reads(&state)),
+        );
     let pages = Router::new()
         .leptos_routes_with_context(
             &state,

@@ -13,6 +13,7 @@ use std::{
 };
 
 use app::model::{Alert, AlertState};
+use backon::{ExponentialBuilder, Retryable};
 use chrono::{DateTime, SecondsFormat};
 use reqwest::Url;
 use serde_json::json;
@@ -130,23 +131,43 @@ impl Targets {
     }
 
     async fn post(&self, target: &str, url: Url, body: &serde_json::Value) {
-        let mut backoff = FIRST_BACKOFF;
-        for attempt in 1..=ATTEMPTS {
-            match self.client.post(url.clone()).json(body).send().await {
-                Ok(r) if r.status().is_success() => {
-                    self.delivered.fetch_add(1, Ordering::Relaxed);
-                    return;
-                }
-                Ok(r) => tracing::warn!(attempt, status = %r.status(), "{target} refused an alert"),
-                Err(e) => tracing::warn!(attempt, "{target} is not reachable: {e}"),
+        // Doubling from FIRST_BACKOFF, with jitter so that senders that failed
+        // together (a restarted Alertmanager) do not all come back in step.
+        let policy = ExponentialBuilder::default()
+            .with_min_delay(FIRST_BACKOFF)
+            .with_max_times(ATTEMPTS as usize - 1)
+            .with_jitter();
+        let sent = (|| async {
+            let response = self
+                .client
+                .post(url.clone())
+                .json(body)
+                .send()
+                .await
+                .map_err(|e| format!("is not reachable: {e}"))?;
+            if response.status().is_success() {
+                Ok(())
+            } else {
+                Err(format!("refused an alert ({})", response.status()))
             }
-            if attempt < ATTEMPTS {
-                tokio::time::sleep(backoff).await;
-                backoff *= 2;
+        })
+        .retry(policy)
+        .sleep(tokio::time::sleep)
+        .notify(|reason: &String, after: Duration| {
+            tracing::warn!(?after, "{target} {reason}; trying again");
+        })
+        .await;
+        match sent {
+            Ok(()) => {
+                self.delivered.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(reason) => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(
+                    "an alert could not be delivered to {target} after {ATTEMPTS} attempts: it {reason}"
+                );
             }
         }
-        self.failed.fetch_add(1, Ordering::Relaxed);
-        tracing::error!("an alert could not be delivered to {target} after {ATTEMPTS} attempts");
     }
 }
 

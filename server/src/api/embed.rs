@@ -5,7 +5,7 @@
 use app::model::{EmbedRequest, IssuedEmbed};
 use axum::{
     extract::{Path, RawQuery, State},
-    http::{header, HeaderMap, HeaderValue},
+    http::{header, HeaderValue},
     response::{sse::Event, IntoResponse, Response},
     Json,
 };
@@ -88,12 +88,11 @@ pub async fn image(
 pub async fn data(
     State(state): State<AppState>,
     Path((dashboard, panel)): Path<(String, String)>,
-    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, EmbedError> {
     let query = EmbedQuery::parse(query.as_deref())?;
     let (data, _) = load_panel(&state.embeds, &state.panels, &dashboard, &panel, &query).await?;
-    Ok(with_cors(&state, &headers, Json(data).into_response()))
+    Ok(Json(data).into_response())
 }
 
 /// `GET /embed/{dashboard}/{panel}/data.csv?token=…`: the same as a table,
@@ -101,7 +100,6 @@ pub async fn data(
 pub async fn csv(
     State(state): State<AppState>,
     Path((dashboard, panel)): Path<(String, String)>,
-    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, EmbedError> {
     let query = EmbedQuery::parse(query.as_deref())?;
@@ -122,7 +120,7 @@ pub async fn csv(
         body,
     )
         .into_response();
-    Ok(with_cors(&state, &headers, response))
+    Ok(response)
 }
 
 /// `GET /embed/{dashboard}/{panel}/stream?token=…`: the panel's live stream.
@@ -130,7 +128,6 @@ pub async fn csv(
 pub async fn stream(
     State(state): State<AppState>,
     Path((dashboard, panel)): Path<(String, String)>,
-    headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, EmbedError> {
     let query = EmbedQuery::parse(query.as_deref())?;
@@ -170,13 +167,13 @@ pub async fn stream(
             .take_until(state.shutdown.clone().cancelled_owned())
             .map(Ok),
     );
-    Ok(with_cors(&state, &headers, sse(events).into_response()))
+    Ok(sse(events).into_response())
 }
 
 /// A hub event as an embed may see it: panel data redacted, anything else
 /// (the dashboard changed) passed on.
 fn redacted(event: &StreamEvent) -> Option<Event> {
-    if event.kind != "panel" {
+    if event.kind != crate::hub::EventKind::Panel {
         return Some(to_sse(event));
     }
     let data: app::model::PanelData = serde_json::from_str(&event.json).ok()?;
@@ -184,26 +181,20 @@ fn redacted(event: &StreamEvent) -> Option<Event> {
     Some(
         Event::default()
             .id(event.id.to_string())
-            .event(event.kind)
+            .event(event.kind.as_str())
             .data(json),
     )
 }
 
-/// Lets an allowed origin's page read the answer (the script-tag embed).
-fn with_cors(state: &AppState, headers: &HeaderMap, mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::VARY, HeaderValue::from_static("Origin"));
-    let origin = headers
-        .get(header::ORIGIN)
-        .and_then(|o| o.to_str().ok())
-        .filter(|o| state.embeds.allows_origin(o));
-    if let Some(origin) = origin.and_then(|o| HeaderValue::from_str(o).ok()) {
-        response
-            .headers_mut()
-            .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-    }
-    response
+/// Lets an allowed origin's page read the embed's data and stream (the
+/// script-tag embed); other origins' pages cannot.
+pub fn cross_origin_reads(state: &AppState) -> tower_http::cors::CorsLayer {
+    let embeds = std::sync::Arc::clone(&state.embeds);
+    tower_http::cors::CorsLayer::new()
+        .allow_methods([axum::http::Method::GET])
+        .allow_origin(tower_http::cors::AllowOrigin::predicate(
+            move |origin: &HeaderValue, _| origin.to_str().is_ok_and(|o| embeds.allows_origin(o)),
+        ))
 }
 
 /// The live page's frame policy: Vantage and the configured origins.

@@ -150,6 +150,6 @@ fn health_stream(state: &AppState, view: HealthView) -> impl IntoResponse {
 pub(crate) fn to_sse(event: &StreamEvent) -> Event {
     Event::default()
         .id(event.id.to_string())
-        .event(event.kind)
+        .event(event.kind.as_str())
         .data(&event.json)
 }

@@ -113,21 +113,14 @@ fn parse_range(text: &str) -> Result<TimeRange, String> {
     parsed.map_err(|e| format!("{text:?}: {e}"))
 }
 
-/// `30d`, `12h`, `90m`, `3600s` in seconds.
+/// `30d`, `12h`, `90m`, `3600s` (or `1d 12h`) in whole seconds.
 pub fn parse_life(text: &str) -> Result<i64, String> {
     let bad = || format!("{text:?}: a duration is a number and s, m, h or d (e.g. 30d)");
-    let unit = text.chars().last().ok_or_else(bad)?;
-    let number: i64 = text[..text.len() - unit.len_utf8()]
-        .parse()
-        .map_err(|_| bad())?;
-    let scale = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3600,
-        'd' => 86_400,
-        _ => return Err(bad()),
-    };
-    number.checked_mul(scale).filter(|n| *n > 0).ok_or_else(bad)
+    let life = humantime::parse_duration(text.trim()).map_err(|_| bad())?;
+    i64::try_from(life.as_secs())
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(bad)
 }
 
 fn describe(claims: &EmbedClaims, token: &str, base: &str) -> String {
@@ -156,7 +149,8 @@ mod tests {
     fn lives_and_ranges_parse() {
         assert_eq!(parse_life("30d"), Ok(30 * 86_400));
         assert_eq!(parse_life("90m"), Ok(5_400));
-        for bad in ["", "d", "30", "-1d", "1y", "99999999999999999d"] {
+        assert_eq!(parse_life("1d 12h"), Ok(129_600));
+        for bad in ["", "d", "30", "-1d", "0s", "forever", "99999999999999999d"] {
             assert!(parse_life(bad).is_err(), "{bad:?}");
         }
         assert!(parse_range("6h").is_ok());

@@ -56,11 +56,6 @@ impl PrometheusClient {
         })
     }
 
-    pub fn with_max_body(mut self, bytes: usize) -> Self {
-        self.max_body = bytes;
-        self
-    }
-
     pub fn base_url(&self) -> &Url {
         &self.base
     }

@@ -25,16 +25,3 @@ pub enum PrometheusError {
     #[error("Prometheus' answer exceeded {limit} bytes")]
     TooLarge { limit: usize },
 }
-
-impl PrometheusError {
-    /// True when Prometheus was reached and judged the query itself.
-    pub fn is_query_error(&self) -> bool {
-        matches!(
-            self,
-            Self::Api {
-                status: 400 | 422,
-                ..
-            }
-        )
-    }
-}

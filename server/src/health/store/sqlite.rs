@@ -51,7 +51,9 @@ struct Writer {
     ids: HashMap<String, i64>,
 }
 
-const SCHEMA: &str = "
+/// The store's first schema. Its `IF NOT EXISTS` lets it adopt a store made
+/// before the schema had versions (same tables, `user_version` 0).
+const SCHEMA_V1: &str = "
 CREATE TABLE IF NOT EXISTS checks (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE
@@ -109,6 +111,12 @@ CREATE TABLE IF NOT EXISTS current (
 );
 ";
 
+/// The schema's versions in order (`PRAGMA user_version` says which a file
+/// has); a change is a new step at the end, never an edit of an old one.
+fn migrations() -> rusqlite_migration::Migrations<'static> {
+    rusqlite_migration::Migrations::new(vec![rusqlite_migration::M::up(SCHEMA_V1)])
+}
+
 fn failed(e: rusqlite::Error) -> StoreError {
     StoreError::Failed(e.to_string())
 }
@@ -124,7 +132,7 @@ impl SqliteStore {
             path: path.display().to_string(),
             reason: e.to_string(),
         };
-        let writer = Connection::open(path).map_err(open_err)?;
+        let mut writer = Connection::open(path).map_err(open_err)?;
         // WAL: readers never wait for the writer; NORMAL sync is durable
         // against a crashed or killed process (not against power loss, which
         // would cost the last moments, never the file).
@@ -136,7 +144,12 @@ impl SqliteStore {
                  PRAGMA foreign_keys = OFF;",
             )
             .map_err(open_err)?;
-        writer.execute_batch(SCHEMA).map_err(open_err)?;
+        migrations()
+            .to_latest(&mut writer)
+            .map_err(|e| StoreError::Open {
+                path: path.display().to_string(),
+                reason: format!("its schema: {e}"),
+            })?;
         let reader = Connection::open(path).map_err(open_err)?;
         reader
             .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
@@ -146,11 +159,13 @@ impl SqliteStore {
 
     /// A store that lives in memory only (tests, or no file wanted).
     pub fn in_memory() -> Result<Self, StoreError> {
-        let writer = Connection::open_in_memory().map_err(|e| StoreError::Open {
+        let mut writer = Connection::open_in_memory().map_err(|e| StoreError::Open {
             path: ":memory:".into(),
             reason: e.to_string(),
         })?;
-        writer.execute_batch(SCHEMA).map_err(failed)?;
+        migrations()
+            .to_latest(&mut writer)
+            .map_err(|e| StoreError::Failed(e.to_string()))?;
         Self::with(writer, None)
     }
 
@@ -634,6 +649,34 @@ mod tests {
         assert_eq!(current.len(), 1);
         assert_eq!(current[0].latest.at_ms, t0 + 119 * 30_000);
         assert_eq!(current[0].since_ms, t0 + 60 * 30_000);
+    }
+
+    #[test]
+    fn a_store_from_before_schema_versions_is_adopted_and_a_newer_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite");
+        {
+            // How stores were made before the schema had versions.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.execute("INSERT INTO checks (name) VALUES ('api')", [])
+                .unwrap();
+        }
+        drop(SqliteStore::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 1);
+        let kept: String = conn
+            .query_row("SELECT name FROM checks", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, "api");
+        // A store written by a newer Vantage is not opened by this one.
+        conn.execute_batch("PRAGMA user_version = 99").unwrap();
+        drop(conn);
+        let err = SqliteStore::open(&path).err().unwrap().to_string();
+        assert!(err.contains("schema"), "{err}");
     }
 
     #[test]
