@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 
 use crate::config::{Cli, Config};
 
+/// A path setting as the commands print it.
+fn shown(path: Option<&Path>) -> String {
+    path.map(|p| p.display().to_string())
+        .unwrap_or_else(|| "(none)".into())
+}
+
 /// One line naming the settings file, the embed key and the health store in use.
 pub fn settings_used(cli: &Cli, config: &Config) -> String {
-    let shown = |p: Option<&Path>| {
-        p.map(|p| p.display().to_string())
-            .unwrap_or_else(|| "(none)".into())
-    };
     format!(
         "config {}, embed key {}, store {}",
         cli.config
@@ -30,16 +32,8 @@ pub fn check(cli: &Cli, config: &Config, files: &[PathBuf]) -> bool {
     eprintln!(
         "vantage: {}; dashboards_dir {}; checks_file {}",
         settings_used(cli, config),
-        config
-            .dashboards_dir
-            .as_deref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "(none)".into()),
-        config
-            .checks_file
-            .as_deref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_else(|| "(none)".into()),
+        shown(config.dashboards_dir.as_deref()),
+        shown(config.checks_file.as_deref()),
     );
     let report = crate::dashboards::check(config.dashboards_dir.as_deref(), files);
     for p in &report.problems {
