@@ -8,15 +8,54 @@ use crate::model::{
     IssuedEmbed, PanelData, ViewQuery,
 };
 
-/// Why data could not be had, in words fit for the page.
+/// What kind of failure a view answered with: the server says it in the body
+/// (`"kind"`), so the page never guesses it from a status code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The request was wrong (a bad range, an unknown key, a bad value).
+    BadRequest,
+    /// No token or login, or one that no longer holds.
+    Unauthorized,
+    /// A valid token or login that does not allow this.
+    Forbidden,
+    /// No such dashboard, panel, check or variable.
+    NotFound,
+    /// The data source did not answer (or Vantage itself could not be reached).
+    Unavailable,
+    /// Vantage failed; the details are in its log, not here.
+    Internal,
+}
+
+/// Why data could not be had, in words fit for the page: the body of every
+/// error answer of the API and embeds (`{"error": …, "kind": …}`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
-pub enum DataError {
-    #[error("not found: {0}")]
-    NotFound(String),
-    #[error("bad request: {0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    Unavailable(String),
+#[error("{}", self.describe())]
+pub struct DataError {
+    pub kind: ErrorKind,
+    #[serde(rename = "error")]
+    pub message: String,
+}
+
+impl DataError {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Unavailable, message)
+    }
+
+    fn describe(&self) -> String {
+        match self.kind {
+            ErrorKind::NotFound => format!("not found: {}", self.message),
+            ErrorKind::BadRequest => format!("bad request: {}", self.message),
+            _ => self.message.clone(),
+        }
+    }
 }
 
 /// A dashboard with every panel's data, as a page first shows it.
@@ -46,9 +85,7 @@ pub async fn fetch_dashboard(id: String, query: ViewQuery) -> Result<DashboardDa
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
         let _ = (id, query);
-        Err(DataError::Unavailable(
-            "built without ssr or hydrate".into(),
-        ))
+        Err(DataError::unavailable("built without ssr or hydrate"))
     }
 }
 
@@ -64,9 +101,7 @@ pub async fn fetch_dashboard_list() -> Result<Vec<DashboardSummary>, DataError> 
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
-        Err(DataError::Unavailable(
-            "built without ssr or hydrate".into(),
-        ))
+        Err(DataError::unavailable("built without ssr or hydrate"))
     }
 }
 
@@ -86,9 +121,7 @@ pub async fn fetch_variable_values(
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
         let _ = (dashboard, variable);
-        Err(DataError::Unavailable(
-            "built without ssr or hydrate".into(),
-        ))
+        Err(DataError::unavailable("built without ssr or hydrate"))
     }
 }
 
@@ -109,9 +142,7 @@ pub async fn fetch_health(query: ViewQuery) -> Result<HealthView, DataError> {
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
         let _ = query;
-        Err(DataError::Unavailable(
-            "built without ssr or hydrate".into(),
-        ))
+        Err(DataError::unavailable("built without ssr or hydrate"))
     }
 }
 
@@ -132,9 +163,7 @@ pub async fn fetch_alerts(query: ViewQuery) -> Result<AlertsView, DataError> {
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
         let _ = query;
-        Err(DataError::Unavailable(
-            "built without ssr or hydrate".into(),
-        ))
+        Err(DataError::unavailable("built without ssr or hydrate"))
     }
 }
 
@@ -165,9 +194,7 @@ pub async fn fetch_embed_panel(
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
         let _ = (base, dashboard, panel, search);
-        Err(DataError::Unavailable(
-            "built without ssr or hydrate".into(),
-        ))
+        Err(DataError::unavailable("built without ssr or hydrate"))
     }
 }
 
@@ -183,9 +210,7 @@ pub async fn fetch_attention() -> Result<Attention, DataError> {
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
-        Err(DataError::Unavailable(
-            "built without ssr or hydrate".into(),
-        ))
+        Err(DataError::unavailable("built without ssr or hydrate"))
     }
 }
 
@@ -198,8 +223,8 @@ pub async fn create_embed(request: EmbedRequest) -> Result<IssuedEmbed, DataErro
     #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
     {
         let _ = request;
-        Err(DataError::Unavailable(
-            "tokens are asked for from the browser".into(),
+        Err(DataError::unavailable(
+            "tokens are asked for from the browser",
         ))
     }
 }
@@ -207,7 +232,7 @@ pub async fn create_embed(request: EmbedRequest) -> Result<IssuedEmbed, DataErro
 #[cfg(feature = "ssr")]
 fn source() -> Result<ssr::SharedPageSource, DataError> {
     leptos::prelude::use_context::<ssr::SharedPageSource>()
-        .ok_or_else(|| DataError::Unavailable("no data source".into()))
+        .ok_or_else(|| DataError::unavailable("no data source"))
 }
 
 #[cfg(feature = "ssr")]
@@ -251,13 +276,8 @@ pub mod browser {
     use futures::future::join_all;
     use serde::de::DeserializeOwned;
 
-    use super::{DashboardData, DataError};
+    use super::{DashboardData, DataError, ErrorKind};
     use crate::model::{Annotation, DashboardSummary, DashboardView, PanelData, ViewQuery};
-
-    #[derive(serde::Deserialize)]
-    struct ApiError {
-        error: String,
-    }
 
     pub async fn get_json<T: DeserializeOwned>(url: &str) -> Result<T, DataError> {
         let response = gloo_net::http::Request::get(url).send().await;
@@ -270,7 +290,7 @@ pub mod browser {
     ) -> Result<T, DataError> {
         let request = gloo_net::http::Request::post(url)
             .json(body)
-            .map_err(|e| DataError::BadRequest(e.to_string()))?;
+            .map_err(|e| DataError::new(ErrorKind::BadRequest, e.to_string()))?;
         read_json(request.send().await).await
     }
 
@@ -279,23 +299,20 @@ pub mod browser {
         response: Result<gloo_net::http::Response, gloo_net::Error>,
     ) -> Result<T, DataError> {
         let response = response
-            .map_err(|e| DataError::Unavailable(format!("Vantage is not reachable: {e}")))?;
+            .map_err(|e| DataError::unavailable(format!("Vantage is not reachable: {e}")))?;
         if response.ok() {
             return response
                 .json::<T>()
                 .await
-                .map_err(|e| DataError::Unavailable(format!("unreadable answer: {e}")));
+                .map_err(|e| DataError::unavailable(format!("unreadable answer: {e}")));
         }
-        let message = response
-            .json::<ApiError>()
+        // Vantage's own answers say their kind; anything else (a proxy's
+        // error page) is Vantage not being reachable through it.
+        let status = response.status();
+        Err(response
+            .json::<DataError>()
             .await
-            .map(|e| e.error)
-            .unwrap_or_else(|_| format!("HTTP {}", response.status()));
-        Err(match response.status() {
-            404 => DataError::NotFound(message),
-            400..=499 => DataError::BadRequest(message),
-            _ => DataError::Unavailable(message),
-        })
+            .unwrap_or_else(|_| DataError::unavailable(format!("HTTP {status}"))))
     }
 
     pub async fn get_dashboard(id: String, query: ViewQuery) -> Result<DashboardData, DataError> {

@@ -1,15 +1,17 @@
-//! Alerts from health checks: rules (in the checks file), the engine that
-//! fires and resolves them with cooldowns, and the notifier that hands them to
-//! Alertmanager and webhooks. Replaces the hand-written alert script.
+//! Alerts from health checks: the engine that fires and resolves the checks
+//! file's rules with cooldowns, fed every committed result by the checker (see
+//! [`Alerting`]), and the notifier that hands alerts to Alertmanager and
+//! webhooks. Replaces the hand-written alert script.
 
+pub mod alerting;
 pub mod alertmanager;
 pub mod engine;
 pub mod notify;
-pub mod rules;
 
+pub use crate::health::rules::{AlertRule, RuleCondition};
+pub use alerting::{AlertTargets, Alerting};
 pub use engine::{AlertChange, Engine};
 pub use notify::Notifier;
-pub use rules::{AlertRule, RuleCondition};
 
 use std::collections::BTreeMap;
 
@@ -20,11 +22,15 @@ use crate::{
     prometheus::{Alert as PrometheusAlert, PrometheusClient},
 };
 
-/// Where alerts come from.
-pub struct AlertSources<'a> {
-    pub checker: &'a Checker,
-    pub prometheus: &'a PrometheusClient,
-    pub alertmanager: Option<&'a alertmanager::AlertmanagerClient>,
+/// Where alerts come from: Vantage's own, Prometheus' rules, Alertmanager.
+#[derive(Clone)]
+pub struct AlertSources {
+    pub alerting: Alerting,
+    /// For the services a filter offers.
+    pub checker: Checker,
+    pub prometheus: PrometheusClient,
+    /// Set when `alertmanager_url` is: its alerts are listed with ours.
+    pub alertmanager: Option<alertmanager::AlertmanagerClient>,
 }
 
 /// Vantage's alerts active at some time in `range` (Unix ms), the firing and
@@ -33,19 +39,19 @@ pub struct AlertSources<'a> {
 /// `services` (empty: all); firing first, worst first, newest first. If
 /// Prometheus does not answer, `problems` says so and the rest is there.
 pub async fn view(
-    sources: &AlertSources<'_>,
+    sources: &AlertSources,
     (from_ms, to_ms): (i64, i64),
     severities: &[Severity],
     services: &[String],
 ) -> Result<AlertsView, StoreError> {
     let held = async {
-        match sources.alertmanager {
+        match &sources.alertmanager {
             Some(am) => Some(am.alerts().await),
             None => None,
         }
     };
     let (own, theirs, held) = tokio::join!(
-        sources.checker.alerts_between(from_ms, to_ms),
+        sources.alerting.alerts_between(from_ms, to_ms),
         sources.prometheus.alerts(),
         held
     );
@@ -140,7 +146,7 @@ fn from_prometheus(p: &PrometheusAlert) -> Option<Alert> {
 /// What is red now: checks down or degraded (from memory) and alerts firing
 /// (Vantage's, Prometheus' and Alertmanager's, each counted once). A source
 /// that does not answer counts nothing rather than failing the page.
-pub async fn attention(sources: &AlertSources<'_>, now_ms: i64) -> app::model::Attention {
+pub async fn attention(sources: &AlertSources, now_ms: i64) -> app::model::Attention {
     let mut attention = app::model::Attention::default();
     for check in sources.checker.summaries() {
         match check.latest.map(|r| r.status) {

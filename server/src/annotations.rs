@@ -7,12 +7,7 @@ use std::sync::Arc;
 
 use app::model::{Alert, AlertState, Annotation, AnnotationKind, HealthStatus, Level, Severity};
 
-use crate::{
-    alerts::{alertmanager::AlertmanagerClient, AlertSources},
-    health::Checker,
-    prometheus::PrometheusClient,
-    query::Filter,
-};
+use crate::{alerts::AlertSources, query::Filter};
 
 /// A chart cannot show more than this legibly; the newest are kept.
 const MAX_ANNOTATIONS: usize = 200;
@@ -23,22 +18,12 @@ pub const SERVICE_LABEL: &str = "service";
 /// Where annotations come from: the health store and every alert source.
 #[derive(Clone)]
 pub struct Annotator {
-    checker: Checker,
-    prometheus: PrometheusClient,
-    alertmanager: Option<AlertmanagerClient>,
+    sources: AlertSources,
 }
 
 impl Annotator {
-    pub fn new(
-        checker: Checker,
-        prometheus: PrometheusClient,
-        alertmanager: Option<AlertmanagerClient>,
-    ) -> Arc<Self> {
-        Arc::new(Self {
-            checker,
-            prometheus,
-            alertmanager,
-        })
+    pub fn new(sources: AlertSources) -> Arc<Self> {
+        Arc::new(Self { sources })
     }
 
     /// The annotations of a dashboard's view: its filter's services, its window
@@ -58,20 +43,16 @@ impl Annotator {
         services: &[String],
         (from_ms, to_ms): (i64, i64),
     ) -> Vec<Annotation> {
-        let sources = AlertSources {
-            checker: &self.checker,
-            prometheus: &self.prometheus,
-            alertmanager: self.alertmanager.as_ref(),
-        };
-        let store = self.checker.store();
+        let store = self.sources.checker.store();
         let changes = tokio::task::spawn_blocking(move || {
             store.transitions_between(from_ms, to_ms, MAX_ANNOTATIONS)
         });
         let (alerts, changes) = tokio::join!(
-            crate::alerts::view(&sources, (from_ms, to_ms), &[], services),
+            crate::alerts::view(&self.sources, (from_ms, to_ms), &[], services),
             changes
         );
         let service_of: std::collections::HashMap<String, String> = self
+            .sources
             .checker
             .summaries()
             .into_iter()

@@ -5,6 +5,5 @@ pub mod checks;
 pub mod embed;
 pub mod ops;
 pub mod panels;
-pub mod query_string;
 pub mod services;
 pub mod stream;

@@ -403,11 +403,7 @@ impl Config {
                 }
             }
         }
-        if let Some(bad) = self
-            .embed_origins
-            .iter()
-            .find(|o| !crate::embed::valid_origin(o))
-        {
+        if let Some(bad) = self.embed_origins.iter().find(|o| !valid_origin(o)) {
             return Err(ConfigError::Invalid(format!(
                 "embed_origins: {bad:?} is not an origin (scheme://host[:port], no path)"
             )));
@@ -432,6 +428,18 @@ impl Config {
     pub fn query_timeout(&self) -> Duration {
         Duration::from_secs(self.query_timeout_seconds)
     }
+}
+
+/// Checks an allowed origin as configured: `scheme://host[:port]`, nothing else
+/// (a path or a wildcard would make the frame and CORS rules mean something
+/// other than what they say).
+pub fn valid_origin(origin: &str) -> bool {
+    let Ok(url) = url::Url::parse(origin) else {
+        return false;
+    };
+    matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some()
+        && url.origin().ascii_serialization() == origin
 }
 
 #[cfg(test)]
@@ -587,5 +595,21 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("/nonexistent/v.toml"), "{err}");
+    }
+
+    #[test]
+    fn origins_are_exact() {
+        assert!(valid_origin("https://portal.example.com"));
+        assert!(valid_origin("http://127.0.0.1:8080"));
+        for bad in [
+            "*",
+            "https://portal.example.com/",
+            "https://portal.example.com/wiki",
+            "portal.example.com",
+            "javascript:alert(1)",
+            "https://a.example.com; script-src *",
+        ] {
+            assert!(!valid_origin(bad), "{bad:?}");
+        }
     }
 }

@@ -15,7 +15,7 @@ use std::{
 use app::model::{DashboardSummary, DashboardView, PanelView};
 use tokio_util::sync::CancellationToken;
 
-pub use file::FileError;
+pub use file::FileProblem;
 
 /// A dashboard as loaded: what pages see, plus what only the server knows.
 #[derive(Debug, Clone)]
@@ -80,7 +80,7 @@ pub struct Catalog {
     /// file name. A handful, so a list beats a map.
     dashboards: Vec<Arc<Dashboard>>,
     /// Files that failed to load, with why; their last good version (if any) serves.
-    pub problems: Vec<FileError>,
+    pub problems: Vec<FileProblem>,
 }
 
 impl Catalog {
@@ -100,7 +100,7 @@ impl Catalog {
 }
 
 /// The built-in dashboards; a broken one is a bug caught by the tests.
-pub fn built_in() -> Result<Vec<Dashboard>, FileError> {
+pub fn built_in() -> Result<Vec<Dashboard>, FileProblem> {
     BUILT_IN
         .iter()
         .map(|(id, text)| file::parse(&format!("dashboards/{id}.toml"), id, text))
@@ -109,9 +109,9 @@ pub fn built_in() -> Result<Vec<Dashboard>, FileError> {
 
 /// Every `*.toml` in `dir`, each parsed on its own: (path, result).
 /// A file of the operator's folder and what reading it gave.
-pub type ReadFile = (PathBuf, Result<Dashboard, FileError>);
+pub type ReadFile = (PathBuf, Result<Dashboard, FileProblem>);
 
-pub fn read_dir(dir: &Path) -> Result<Vec<ReadFile>, FileError> {
+pub fn read_dir(dir: &Path) -> Result<Vec<ReadFile>, FileProblem> {
     Ok(toml_files(dir)?
         .into_iter()
         .map(|path| {
@@ -122,12 +122,9 @@ pub fn read_dir(dir: &Path) -> Result<Vec<ReadFile>, FileError> {
 }
 
 /// The `*.toml` files of a folder, in name order.
-fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, FileError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| FileError {
-        file: dir.display().to_string(),
-        field: "(folder)".into(),
-        reason: e.to_string(),
-    })?;
+fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, FileProblem> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| FileProblem::new(dir.display().to_string(), "(folder)", e.to_string()))?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -137,25 +134,19 @@ fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, FileError> {
 }
 
 /// Reads and parses one file (the checker's unit); its first mistake.
-pub fn read_one(path: &Path) -> Result<Dashboard, FileError> {
+pub fn read_one(path: &Path) -> Result<Dashboard, FileProblem> {
     read_one_all(path).map_err(|mut all| all.swap_remove(0))
 }
 
 /// Reads and parses one file, with every mistake found in it.
-fn read_one_all(path: &Path) -> Result<Dashboard, Vec<FileError>> {
+fn read_one_all(path: &Path) -> Result<Dashboard, Vec<FileProblem>> {
     let name = path.display().to_string();
     let id = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default()
         .to_string();
-    let unreadable = |reason: String| {
-        vec![FileError {
-            file: name.clone(),
-            field: "(file)".into(),
-            reason,
-        }]
-    };
+    let unreadable = |reason: String| vec![FileProblem::new(&name, "(file)", reason)];
     let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
     if meta.len() > 1024 * 1024 {
         return Err(unreadable("larger than 1 MiB".into()));
@@ -172,14 +163,14 @@ pub struct CheckReport {
     /// Files (or folders) with at least one mistake.
     pub broken: usize,
     /// Every mistake, in file order.
-    pub problems: Vec<FileError>,
+    pub problems: Vec<FileProblem>,
 }
 
 /// `vantage check`: the built-in files, `dir` and the files and folders given,
 /// with every mistake of every file.
 pub fn check(dir: Option<&Path>, files: &[PathBuf]) -> CheckReport {
     let mut report = CheckReport::default();
-    let mut tally = |result: Result<Dashboard, Vec<FileError>>| match result {
+    let mut tally = |result: Result<Dashboard, Vec<FileProblem>>| match result {
         Ok(_) => report.ok += 1,
         Err(mut all) => {
             report.broken += 1;
@@ -222,7 +213,7 @@ type Fingerprint = Vec<(PathBuf, u64, Option<std::time::SystemTime>)>;
 impl Dashboards {
     /// Built-ins plus the operator's folder. A broken built-in is an error; a
     /// broken operator file is a problem reported while the rest serves.
-    pub fn load(dir: Option<PathBuf>) -> Result<Self, FileError> {
+    pub fn load(dir: Option<PathBuf>) -> Result<Self, FileProblem> {
         let this = Self {
             current: Arc::new(RwLock::new(Arc::new(Catalog::default()))),
             dir,
@@ -242,7 +233,7 @@ impl Dashboards {
     }
 
     /// Reads everything again and swaps the catalog in one step.
-    pub fn reload(&self) -> Result<(), FileError> {
+    pub fn reload(&self) -> Result<(), FileProblem> {
         let mut catalog = Catalog {
             dashboards: built_in()?.into_iter().map(Arc::new).collect(),
             ..Default::default()

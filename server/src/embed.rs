@@ -40,7 +40,7 @@ impl Embeds {
         range: Option<TimeRange>,
         asked: &[(String, String)],
     ) -> Result<(EmbedClaims, Grant), TokenError> {
-        let claims = token::verify(token, &self.keys.key(), now_seconds())?;
+        let claims = token::verify(token, &self.keys.key(), crate::clock::now_seconds())?;
         if self.keys.is_revoked(&claims.id) {
             return Err(TokenError::Revoked);
         }
@@ -68,18 +68,6 @@ impl Embeds {
     }
 }
 
-/// Checks an allowed origin as configured: `scheme://host[:port]`, nothing else
-/// (a path or a wildcard would make the frame and CORS rules mean something
-/// other than what they say).
-pub fn valid_origin(origin: &str) -> bool {
-    let Ok(url) = url::Url::parse(origin) else {
-        return false;
-    };
-    matches!(url.scheme(), "http" | "https")
-        && url.host_str().is_some()
-        && url.origin().ascii_serialization() == origin
-}
-
 /// The panel as an embed shows it: no drill-down links into Vantage, and the
 /// data source's own messages (which may quote a query) replaced by plain ones.
 pub fn redact(mut data: PanelData) -> PanelData {
@@ -97,32 +85,4 @@ pub fn redact(mut data: PanelData) -> PanelData {
         data.warnings = vec!["the data source answered in part".into()];
     }
     data
-}
-
-pub fn now_seconds() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn origins_are_exact() {
-        assert!(valid_origin("https://portal.example.com"));
-        assert!(valid_origin("http://127.0.0.1:8080"));
-        for bad in [
-            "*",
-            "https://portal.example.com/",
-            "https://portal.example.com/wiki",
-            "portal.example.com",
-            "javascript:alert(1)",
-            "https://a.example.com; script-src *",
-        ] {
-            assert!(!valid_origin(bad), "{bad:?}");
-        }
-    }
 }

@@ -4,11 +4,12 @@
 pub mod checker;
 pub mod config;
 pub mod probe;
+pub mod rules;
 pub mod store;
 
-pub use checker::{Checker, HealthEvent};
+pub use checker::{Checker, CommitListener, HealthEvent};
 
-use app::model::{CheckCard, FileProblem, HealthView, Point};
+use app::model::{CheckCard, HealthView, Point};
 
 /// Every check (of `services`, if any are named) over a range, as the health
 /// page shows it: one short read transaction per check, off the async threads.
@@ -52,14 +53,6 @@ pub async fn view(
         from_ms,
         to_ms,
         checks,
-        problems: checker
-            .problem()
-            .map(|p| FileProblem {
-                file: p.file,
-                field: p.field,
-                reason: p.reason,
-            })
-            .into_iter()
-            .collect(),
+        problems: checker.problem().into_iter().collect(),
     })
 }

@@ -26,7 +26,7 @@ use std::{
         atomic::{AtomicU64, Ordering},
         Arc, Mutex,
     },
-    time::{Duration, SystemTime, UNIX_EPOCH},
+    time::Duration,
 };
 
 use app::model::{Annotation, DashboardView, PanelData, PanelRef, Refresh, TimeRange};
@@ -36,8 +36,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     annotations::Annotator,
+    clock::now_ms,
     dashboards::Dashboard,
-    panels::{now_ms, LoadError, PanelService},
+    panels::{LoadError, PanelService},
     query::Filter,
 };
 
@@ -201,10 +202,7 @@ impl Hub {
                 interval,
                 shutdown,
                 // Start-up time: differs between runs, which is all an id needs.
-                run: SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .map(|d| d.as_millis() as u64)
-                    .unwrap_or(0),
+                run: crate::clock::now_ms() as u64,
                 next_seq: AtomicU64::new(1),
                 slow_clients_dropped: AtomicU64::new(0),
             }),

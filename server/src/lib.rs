@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod annotations;
 pub mod api;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod dashboards;
@@ -18,6 +19,7 @@ pub mod query;
 pub mod site;
 mod ssr_source;
 pub mod state;
+pub mod views;
 
 pub use state::{AppState, StartError};
 
@@ -250,7 +252,7 @@ where
         embed::request::authorize(&state.embeds, &state.panels, &dashboard, &file, &q)
     });
     if let Err(e) = allowed {
-        return e.into_response();
+        return api::embed::EmbedError(e).into_response();
     }
     let mut response = render_page(req).await;
     let headers = response.headers_mut();

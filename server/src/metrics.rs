@@ -20,8 +20,6 @@ use prometheus_client::{
     registry::Registry,
 };
 
-use crate::health::config::CheckSpec;
-
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CheckLabels {
     check: String,
@@ -195,10 +193,10 @@ impl Collector for ProcessFigures {
 }
 
 impl HealthMetrics {
-    pub fn record(&self, spec: &CheckSpec, r: &CheckResult) {
+    pub fn record(&self, check: &str, service: &str, r: &CheckResult) {
         let labels = CheckLabels {
-            check: spec.name.clone(),
-            service: spec.service.clone(),
+            check: check.to_string(),
+            service: service.to_string(),
         };
         for s in STATUSES {
             self.status
@@ -222,13 +220,14 @@ impl HealthMetrics {
         self.schedule_delay.observe(late.as_secs_f64());
     }
 
-    /// Drops the series of checks that are no longer configured.
-    pub fn keep_only(&self, checks: &[CheckSpec]) {
+    /// Drops the series of checks that are no longer configured: `checks`
+    /// are the (check, service) pairs that are.
+    pub fn keep_only<'a>(&self, checks: impl IntoIterator<Item = (&'a str, &'a str)>) {
         let keep: HashSet<CheckLabels> = checks
-            .iter()
-            .map(|c| CheckLabels {
-                check: c.name.clone(),
-                service: c.service.clone(),
+            .into_iter()
+            .map(|(check, service)| CheckLabels {
+                check: check.to_string(),
+                service: service.to_string(),
             })
             .collect();
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());

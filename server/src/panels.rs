@@ -51,6 +51,17 @@ pub enum LoadError {
     Upstream(String),
 }
 
+impl From<LoadError> for crate::error::Error {
+    fn from(e: LoadError) -> Self {
+        match e {
+            LoadError::Upstream(message) => Self::unavailable(message),
+            LoadError::NoDashboard | LoadError::NoPanel | LoadError::NoVariable => {
+                Self::not_found(e.to_string())
+            }
+        }
+    }
+}
+
 /// What the panel service has cost Prometheus, for `/metrics` and benchmarks.
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -215,7 +226,7 @@ impl PanelService {
 
     async fn fetch(&self, spec: &Panel, key: PanelKey) -> PanelData {
         let (panel, range, filter) = (&key.0, key.1, &key.2);
-        let now_ms = now_ms();
+        let now_ms = crate::clock::now_ms();
         let now = now_ms / 1000;
         let window = window_for(range, now, points_for(spec.view.width));
         let placeholders = Placeholders {
@@ -474,13 +485,6 @@ impl PanelService {
     fn last_good(&self, key: &PanelKey) -> Option<PanelData> {
         self.last_good.lock().ok()?.get(key).cloned()
     }
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// A `rate()` window that covers at least two steps and a few scrapes.

@@ -13,45 +13,30 @@ use app::{
 use futures::future::join_all;
 
 use crate::{
-    alerts::alertmanager::AlertmanagerClient,
+    alerts::AlertSources,
     annotations::Annotator,
-    api::{alerts::AlertFilter, checks::services_of, query_string::ViewParams},
+    clock::now_ms,
     embed::{
-        request::{load_panel, EmbedError, EmbedQuery},
+        request::{load_panel, EmbedQuery},
         Embeds,
     },
-    health::{probe::unix_ms, Checker},
+    error::Error,
+    health::Checker,
     hub::{Hub, TopicKey},
-    panels::{LoadError, PanelService},
-    prometheus::PrometheusClient,
+    panels::PanelService,
+    state::AppState,
+    views::{AlertsRequest, DashboardRequest, HealthRequest},
 };
 
-/// The panels, the checker, Prometheus and Alertmanager, for pages.
+/// The panels, the checker and the alerts' sources, for pages.
 struct Source {
     panels: Arc<PanelService>,
     checker: Checker,
-    prometheus: PrometheusClient,
-    alertmanager: Option<AlertmanagerClient>,
+    alerts: AlertSources,
     embeds: Arc<Embeds>,
     annotator: Arc<Annotator>,
     /// Started with what a page loaded, so its stream need not load it again.
     hub: Hub,
-}
-
-/// The page's query string as the API reads it; pages ignore unknown keys.
-fn params_of(query: ViewQuery) -> ViewParams {
-    ViewParams {
-        range: query.range,
-        others: query.vars,
-        ..Default::default()
-    }
-}
-
-fn page_error(e: LoadError) -> DataError {
-    match e {
-        LoadError::Upstream(message) => DataError::Unavailable(message),
-        other => DataError::NotFound(other.to_string()),
-    }
 }
 
 impl PageSource for Source {
@@ -65,20 +50,17 @@ impl PageSource for Source {
         query: ViewQuery,
     ) -> BoxFuture<'_, Result<DashboardData, DataError>> {
         Box::pin(async move {
-            let board = self.panels.dashboard(&id).map_err(page_error)?;
-            let range = query.range;
-            let every = self.hub.every(query.refresh);
-            let params = params_of(query);
+            let board = self.panels.dashboard(&id).map_err(Error::from)?;
+            let view = DashboardRequest::of_page(query);
+            let (range, every) = (view.range, self.hub.every(view.refresh));
             // Pages ignore keys that are not variables: links add their own.
-            let filter = params
-                .filter(&board, false)
-                .map_err(|e| DataError::BadRequest(e.to_string()))?;
+            let filter = view.filter(&board)?;
             // The pickers' values load beside the panels: the picker asks for
             // them once the panels are drawn, and finds them ready.
             let (panels, annotations, ()) = futures::join!(
                 join_all(self.panels.panel_loads(&board, range, &filter)),
                 self.annotator
-                    .for_view(&filter, range.window_ms(crate::panels::now_ms())),
+                    .for_view(&filter, range.window_ms(crate::clock::now_ms())),
                 self.panels.preload_variable_values(&board),
             );
             let panels: Vec<PanelData> = panels.into_iter().filter_map(Result::ok).collect();
@@ -101,33 +83,25 @@ impl PageSource for Source {
 
     fn health(&self, query: ViewQuery) -> BoxFuture<'_, Result<HealthView, DataError>> {
         Box::pin(async move {
-            let params = params_of(query);
-            let services = services_of(&params, false).unwrap_or_default();
-            let (from_ms, to_ms) = params.window_ms(unix_ms());
-            crate::health::view(&self.checker, from_ms, to_ms, &services)
+            let request = HealthRequest::of_page(query);
+            let (from_ms, to_ms) = request.window_ms(now_ms());
+            crate::health::view(&self.checker, from_ms, to_ms, &request.services)
                 .await
-                .map_err(|e| DataError::Unavailable(e.to_string()))
+                .map_err(|e| Error::internal(e).into())
         })
     }
 
     fn alerts(&self, query: ViewQuery) -> BoxFuture<'_, Result<AlertsView, DataError>> {
         Box::pin(async move {
-            let params = params_of(query);
-            let filter = AlertFilter::from_params(&params, false)
-                .map_err(|e| DataError::BadRequest(e.to_string()))?;
-            let sources = crate::alerts::AlertSources {
-                checker: &self.checker,
-                prometheus: &self.prometheus,
-                alertmanager: self.alertmanager.as_ref(),
-            };
+            let filter = AlertsRequest::of_page(query)?;
             crate::alerts::view(
-                &sources,
-                params.window_ms(unix_ms()),
+                &self.alerts,
+                filter.window_ms(now_ms()),
                 &filter.severities,
                 &filter.services,
             )
             .await
-            .map_err(|e| DataError::Unavailable(e.to_string()))
+            .map_err(|e| Error::internal(e).into())
         })
     }
 
@@ -138,28 +112,15 @@ impl PageSource for Source {
         search: String,
     ) -> BoxFuture<'_, Result<PanelData, DataError>> {
         Box::pin(async move {
-            let query = EmbedQuery::parse(Some(search.trim_start_matches('?')))
-                .map_err(|e| DataError::BadRequest(e.to_string()))?;
-            load_panel(&self.embeds, &self.panels, &dashboard, &panel, &query)
-                .await
-                .map(|(data, _)| data)
-                .map_err(|e| match e {
-                    EmbedError::Unavailable => DataError::Unavailable(e.to_string()),
-                    EmbedError::Gone => DataError::NotFound(e.to_string()),
-                    other => DataError::BadRequest(other.to_string()),
-                })
+            let query = EmbedQuery::parse(Some(&search))?;
+            let (data, _) =
+                load_panel(&self.embeds, &self.panels, &dashboard, &panel, &query).await?;
+            Ok(data)
         })
     }
 
     fn attention(&self) -> BoxFuture<'_, Attention> {
-        Box::pin(async move {
-            let sources = crate::alerts::AlertSources {
-                checker: &self.checker,
-                prometheus: &self.prometheus,
-                alertmanager: self.alertmanager.as_ref(),
-            };
-            crate::alerts::attention(&sources, unix_ms()).await
-        })
+        Box::pin(async move { crate::alerts::attention(&self.alerts, now_ms()).await })
     }
 
     fn variable_values(
@@ -172,17 +133,16 @@ impl PageSource for Source {
                 .variable_values(&dashboard, &variable)
                 .await
                 .map(|(values, _)| values)
-                .map_err(page_error)
+                .map_err(|e| Error::from(e).into())
         })
     }
 }
 
-pub fn shared(state: &crate::AppState) -> SharedPageSource {
+pub fn shared(state: &AppState) -> SharedPageSource {
     Arc::new(Source {
         panels: Arc::clone(&state.panels),
         checker: state.checker.clone(),
-        prometheus: state.prometheus.clone(),
-        alertmanager: state.alertmanager.clone(),
+        alerts: state.alerts.clone(),
         embeds: Arc::clone(&state.embeds),
         annotator: Arc::clone(&state.annotator),
         hub: state.hub.clone(),

@@ -8,13 +8,12 @@ use leptos::prelude::LeptosOptions;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    alerts::alertmanager::AlertmanagerClient,
+    alerts::{alertmanager::AlertmanagerClient, AlertSources, AlertTargets, Alerting},
     annotations::Annotator,
     config::Config,
     dashboards::Dashboards,
     embed::{EmbedKeys, Embeds},
     health::{
-        checker::AlertTargets,
         config::ChecksConfig,
         store::{HealthStore, SqliteStore},
         Checker,
@@ -35,8 +34,8 @@ pub struct AppState {
     pub panels: Arc<PanelService>,
     pub hub: Hub,
     pub checker: Checker,
-    /// Set when `alertmanager_url` is: its alerts are listed with ours.
-    pub alertmanager: Option<AlertmanagerClient>,
+    /// Vantage's alerts, Prometheus' and Alertmanager's.
+    pub alerts: AlertSources,
     /// Alerts and health changes as marks on charts.
     pub annotator: Arc<Annotator>,
     pub metrics: Arc<Metrics>,
@@ -105,21 +104,31 @@ impl AppState {
         let panels = Arc::new(PanelService::new(prometheus.clone(), dashboards.clone()));
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
-        let checker = Checker::start(
-            config.checks_file.clone(),
-            store,
-            metrics.health.clone(),
+        let alerting = Alerting::start(
+            Arc::clone(&store),
             AlertTargets {
                 alertmanager: config.alertmanager_url.clone(),
                 webhook: config.alert_webhook_url.clone(),
             },
             shutdown.clone(),
         )?;
-        let alertmanager = config
-            .alertmanager_url
-            .clone()
-            .map(|url| AlertmanagerClient::new(url, config.query_timeout()));
-        let annotator = Annotator::new(checker.clone(), prometheus.clone(), alertmanager.clone());
+        let checker = Checker::start(
+            config.checks_file.clone(),
+            store,
+            metrics.health.clone(),
+            Some(Arc::new(alerting.clone())),
+            shutdown.clone(),
+        )?;
+        let alerts = AlertSources {
+            alerting,
+            checker: checker.clone(),
+            prometheus: prometheus.clone(),
+            alertmanager: config
+                .alertmanager_url
+                .clone()
+                .map(|url| AlertmanagerClient::new(url, config.query_timeout())),
+        };
+        let annotator = Annotator::new(alerts.clone());
         let hub = Hub::new(
             Arc::clone(&panels),
             Some(Arc::clone(&annotator)),
@@ -139,7 +148,7 @@ impl AppState {
             panels,
             hub,
             checker,
-            alertmanager,
+            alerts,
             annotator,
             metrics,
             embeds,
@@ -184,10 +193,9 @@ pub enum StartError {
     Site(#[from] crate::site::SiteError),
     #[error(transparent)]
     Prometheus(#[from] crate::prometheus::PrometheusError),
+    /// A dashboard file or the checks file has a mistake.
     #[error(transparent)]
-    Dashboards(#[from] crate::dashboards::file::FileError),
-    #[error(transparent)]
-    Checks(#[from] crate::health::config::ChecksError),
+    File(#[from] app::model::FileProblem),
     #[error(transparent)]
     Checker(#[from] crate::health::checker::CheckerError),
     #[error(transparent)]

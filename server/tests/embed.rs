@@ -69,7 +69,7 @@ fn assert_reveals_nothing(body: &[u8], prometheus_url: &str) {
 async fn a_token_shows_its_panel_and_refuses_everything_else() {
     let stack = stack().await;
     let state = state_for(&stack.prometheus_url);
-    let now = embed::now_seconds();
+    let now = vantage::clock::now_seconds();
     let one = claims(
         &[("service", "api-gateway")],
         vec![RelativeRange::H1.into(), RelativeRange::H6.into()],
@@ -212,7 +212,7 @@ async fn images_are_real_svg_and_png_of_the_panel() {
         .issue(&claims(
             &[],
             vec![RelativeRange::H1.into()],
-            embed::now_seconds() + 600,
+            vantage::clock::now_seconds() + 600,
         ))
         .unwrap();
     let base = "/embed/overview/request_rate";
@@ -272,7 +272,7 @@ async fn images_are_real_svg_and_png_of_the_panel() {
         .issue(&claims(
             &[],
             vec![RelativeRange::H1.into()],
-            embed::now_seconds() + 600,
+            vantage::clock::now_seconds() + 600,
         ))
         .unwrap();
     let (status, _, body) = fetch(&down, &format!("{base}.svg?token={token}")).await;
@@ -296,7 +296,7 @@ async fn only_embeds_may_be_framed_and_only_by_allowed_origins() {
         .issue(&claims(
             &[("service", "api-gateway")],
             vec![RelativeRange::H1.into()],
-            embed::now_seconds() + 600,
+            vantage::clock::now_seconds() + 600,
         ))
         .unwrap();
 
@@ -372,7 +372,7 @@ async fn the_embed_stream_carries_its_panel_only() {
         .issue(&claims(
             &[("service", "api-gateway")],
             vec![RelativeRange::M15.into()],
-            embed::now_seconds() + 600,
+            vantage::clock::now_seconds() + 600,
         ))
         .unwrap();
     let (addr, server) = serve(state).await;
@@ -509,7 +509,7 @@ async fn the_share_dialog_gets_a_working_token_and_mistakes_are_refused() {
     let (status, body) = post(asked.clone(), "application/json").await;
     assert_eq!(status, 200, "{body}");
     let issued: app::model::IssuedEmbed = serde_json::from_str(&body).unwrap();
-    assert!((issued.expires_at - embed::now_seconds() - 7 * 86_400).abs() < 60);
+    assert!((issued.expires_at - vantage::clock::now_seconds() - 7 * 86_400).abs() < 60);
     let (status, _, body) = fetch(&state, &issued.png).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     let (status, headers, body) = fetch(&state, &issued.csv).await;

@@ -142,17 +142,68 @@ pub struct HealthView {
     pub problems: Vec<FileProblem>,
 }
 
-/// A mistake in a file, by field.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A mistake in a file: which file, where (the line, when the reader knows
+/// it: syntax errors), which field, and what is wrong. Dashboards, the checks
+/// file, `vantage check` and the API all say a mistake in this one shape.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
 pub struct FileProblem {
     pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// `checks[2].url`, or a word in parentheses for the whole file:
+    /// `(syntax)`, `(file)`, `(folder)`, `(file name)`.
     pub field: String,
     pub reason: String,
 }
 
+impl FileProblem {
+    pub fn new(
+        file: impl Into<String>,
+        field: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            file: file.into(),
+            line: None,
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A syntax error at byte `at` of `text`.
+    pub fn syntax(
+        file: impl Into<String>,
+        text: &str,
+        at: Option<usize>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self {
+            line: at.map(|at| text[..at.min(text.len())].lines().count().max(1)),
+            ..Self::new(file, "(syntax)", reason)
+        }
+    }
+
+    /// The same mistake, its file named by its name alone (what the API
+    /// shows: where the server keeps its files is its own business).
+    pub fn file_name_only(&self) -> Self {
+        let name = self.file.rsplit('/').next().unwrap_or_default().to_string();
+        Self {
+            file: name,
+            ..self.clone()
+        }
+    }
+}
+
 impl std::fmt::Display for FileProblem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}: {}", self.file, self.field, self.reason)
+        match self.line {
+            Some(line) => write!(
+                f,
+                "{}: line {line}: {}: {}",
+                self.file, self.field, self.reason
+            ),
+            None => write!(f, "{}: {}: {}", self.file, self.field, self.reason),
+        }
     }
 }
 

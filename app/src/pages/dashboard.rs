@@ -6,7 +6,7 @@ use crate::{
         page_loading::PageLoading, panel_card::PanelCard, range_picker::RangePicker,
         refresh_picker::RefreshPicker, variable_picker::VariablePicker,
     },
-    data::{fetch_dashboard, DataError},
+    data::{fetch_dashboard, DataError, ErrorKind},
     live::{provide_annotations, use_live_stream},
     model::ViewQuery,
     timing,
@@ -103,7 +103,7 @@ pub fn DashboardPage() -> impl IntoView {
 /// A dashboard that could not be loaded at all says why.
 #[component]
 fn DashboardFailure(error: DataError) -> impl IntoView {
-    let not_found = matches!(error, DataError::NotFound(_));
+    let not_found = error.kind == ErrorKind::NotFound;
     view! {
         <section class="page__problem" data-testid="dashboard-error" role="alert">
             <h1 class="page__title">

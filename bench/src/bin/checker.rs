@@ -21,8 +21,8 @@ use std::{
 
 use app::model::{CheckResult, HealthStatus};
 use vantage::{
+    alerts::{AlertTargets, Alerting},
     health::{
-        checker::AlertTargets,
         store::{HealthStore, Retention, SqliteStore},
         Checker,
     },
@@ -133,11 +133,18 @@ async fn capacity(targets: usize, window: Duration) {
         Arc::new(SqliteStore::open(&dir.path().join("health.sqlite")).unwrap());
     let metrics = Metrics::default();
     let shutdown = tokio_util::sync::CancellationToken::new();
+    // The alerts judge every result, as in the server.
+    let alerting = Alerting::start(
+        Arc::clone(&store),
+        AlertTargets::default(),
+        shutdown.clone(),
+    )
+    .unwrap();
     let checker = Checker::start(
         Some(file),
         store,
         metrics.health.clone(),
-        AlertTargets::default(),
+        Some(Arc::new(alerting)),
         shutdown.clone(),
     )
     .unwrap();

@@ -101,7 +101,7 @@ async fn main() {
             panel: "request_rate".into(),
             vars: Default::default(),
             ranges: vec![RelativeRange::H1.into()],
-            exp: vantage::embed::now_seconds() + 3600,
+            exp: vantage::clock::now_seconds() + 3600,
         })
         .expect("an in-memory key signs");
     println!(

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use app::model::{Alert, AlertSource, AlertState, CheckResult, HealthStatus};
 
-use super::rules::{AlertRule, RuleCondition};
+use super::{AlertRule, RuleCondition};
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum AlertChange {

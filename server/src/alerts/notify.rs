@@ -182,7 +182,7 @@ fn alertmanager_alert(alert: &Alert) -> serde_json::Value {
     let ends = match alert.ended_ms {
         Some(ended) => ended,
         // Firing: ends by itself unless repeated.
-        None => crate::health::probe::unix_ms() + (RESEND * 4).as_millis() as i64,
+        None => crate::clock::now_ms() + (RESEND * 4).as_millis() as i64,
     };
     json!({
         "labels": alert.labels,

@@ -6,11 +6,11 @@ use axum::{
     Json,
 };
 
-use super::query_string::ViewParams;
 use crate::{
-    error::{ApiError, ApiResult},
-    health::probe::unix_ms,
-    AppState,
+    clock::now_ms,
+    error::{Error, Result},
+    state::AppState,
+    views::{Api, HealthRequest, HistoryRequest},
 };
 
 /// Every check with its newest result, uptime, response times and latest
@@ -20,32 +20,13 @@ use crate::{
 pub async fn list(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
-) -> ApiResult<Json<HealthView>> {
-    let params = ViewParams::parse(query.as_deref())?;
-    let services = services_of(&params, true)?;
-    let (from_ms, to_ms) = params.window_ms(unix_ms());
-    crate::health::view(&state.checker, from_ms, to_ms, &services)
+) -> Result<Json<HealthView>> {
+    let request = HealthRequest::<Api>::parse(query.as_deref())?;
+    let (from_ms, to_ms) = request.window_ms(now_ms());
+    crate::health::view(&state.checker, from_ms, to_ms, &request.services)
         .await
         .map(Json)
-        .map_err(|e| ApiError::Internal(e.to_string()))
-}
-
-/// `service=` values; strict (the API) refuses other keys.
-pub fn services_of(params: &ViewParams, strict: bool) -> Result<Vec<String>, ApiError> {
-    let mut services = Vec::new();
-    for (key, value) in &params.others {
-        match key.as_str() {
-            "service" => services.push(value.clone()),
-            other if strict => {
-                let other: String = other.chars().take(40).collect();
-                return Err(ApiError::BadRequest(format!(
-                    "unknown parameter {other:?}: checks take range=, from=, to= and service="
-                )));
-            }
-            _ => {}
-        }
-    }
-    Ok(services)
+        .map_err(Error::internal)
 }
 
 /// One check's history over `range=` or `from=`/`to=`, as the dashboards take them.
@@ -53,14 +34,8 @@ pub async fn history(
     State(state): State<AppState>,
     Path(check): Path<String>,
     RawQuery(query): RawQuery,
-) -> ApiResult<Json<CheckHistory>> {
-    let params = ViewParams::parse(query.as_deref())?;
-    if let Some((key, _)) = params.others.first() {
-        let key: String = key.chars().take(40).collect();
-        return Err(ApiError::BadRequest(format!(
-            "unknown parameter {key:?}: history takes range= or from= and to="
-        )));
-    }
+) -> Result<Json<CheckHistory>> {
+    let params = HistoryRequest::parse(query.as_deref())?;
     if !state
         .checker
         .config()
@@ -68,13 +43,13 @@ pub async fn history(
         .iter()
         .any(|c| c.name == check)
     {
-        return Err(ApiError::NotFound("no such check".into()));
+        return Err(Error::not_found("no such check"));
     }
-    let (from_ms, to_ms) = params.window_ms(unix_ms());
+    let (from_ms, to_ms) = params.range.window_ms(now_ms());
     let store = state.checker.store();
     let history = tokio::task::spawn_blocking(move || store.history(&check, from_ms, to_ms))
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        .map_err(Error::internal)?
+        .map_err(Error::internal)?;
     Ok(Json(history))
 }

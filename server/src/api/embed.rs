@@ -16,11 +16,33 @@ use super::stream::{sse, to_sse, EventStream, RETRY};
 use crate::{
     embed::{
         image,
-        request::{authorize, load_panel, EmbedError, EmbedQuery},
+        request::{authorize, load_panel, EmbedQuery},
     },
+    error::Error,
     hub::{StreamEvent, TopicKey},
-    AppState,
+    state::AppState,
 };
+
+/// An embed's failure: the views' error, answered as the API answers it but
+/// never cached, since it depends on the token.
+#[derive(Debug)]
+pub struct EmbedError(pub Error);
+
+impl From<Error> for EmbedError {
+    fn from(e: Error) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for EmbedError {
+    fn into_response(self) -> Response {
+        let mut response = self.0.into_response();
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+}
 
 /// Which image format a path asks for, if it names one: `request_rate.svg`.
 pub fn image_format(file: &str) -> Option<(&str, ImageFormat)> {
@@ -56,8 +78,8 @@ pub async fn image(
         ImageFormat::Png => image::png(&data, size, theme),
     })
     .await
-    .map_err(|e| EmbedError::Internal(e.to_string()))?
-    .map_err(|e| EmbedError::Internal(e.to_string()))?;
+    .map_err(Error::internal)?
+    .map_err(Error::internal)?;
     // A moving range is news after one refresh; a fixed one hardly changes.
     let max_age = if grant.range.is_relative() {
         state.config.refresh_seconds
@@ -131,17 +153,7 @@ pub async fn stream(
     RawQuery(query): RawQuery,
 ) -> Result<Response, EmbedError> {
     let query = EmbedQuery::parse(query.as_deref())?;
-    let grant = authorize(&state.embeds, &state.panels, &dashboard, &panel, &query)?;
-    let board = state
-        .panels
-        .dashboard(&dashboard)
-        .map_err(|_| EmbedError::Gone)?;
-    let filter = super::query_string::ViewParams {
-        others: grant.vars,
-        ..Default::default()
-    }
-    .filter(&board, true)
-    .map_err(|_| EmbedError::Gone)?;
+    let (grant, filter) = authorize(&state.embeds, &state.panels, &dashboard, &panel, &query)?;
     let subscription = state.hub.subscribe(
         TopicKey {
             dashboard,
@@ -214,9 +226,8 @@ pub fn frame_policy(state: &AppState) -> HeaderValue {
 pub async fn issue(
     State(state): State<AppState>,
     Json(request): Json<EmbedRequest>,
-) -> Result<Json<IssuedEmbed>, crate::error::ApiError> {
-    use crate::error::ApiError;
-    let life = crate::embed::cli::parse_life(&request.expires).map_err(ApiError::BadRequest)?;
+) -> crate::error::Result<Json<IssuedEmbed>> {
+    let life = crate::embed::cli::parse_life(&request.expires).map_err(Error::bad_request)?;
     let vars: Vec<String> = request
         .vars
         .iter()
@@ -230,11 +241,8 @@ pub async fn issue(
         &vars,
         life,
     )
-    .map_err(ApiError::BadRequest)?;
-    let token = state
-        .embeds
-        .issue(&claims)
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .map_err(Error::bad_request)?;
+    let token = state.embeds.issue(&claims).map_err(Error::internal)?;
     let path = format!("/embed/{}/{}", claims.dashboard, claims.panel);
     Ok(Json(IssuedEmbed {
         id: claims.id,

@@ -8,7 +8,7 @@ use axum::{
 };
 use serde_json::{json, Value};
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// `GET /healthz`: the process is up.
 pub async fn healthz() -> &'static str {

@@ -1,27 +1,24 @@
 //! Dashboards and panels as JSON: the same parameters as the pages.
 
-use app::model::{Annotation, DashboardSummary, DashboardView, PanelData, PanelRef};
+use app::model::{Annotation, DashboardSummary, DashboardView, FileProblem, PanelData, PanelRef};
 use axum::{
     extract::{Path, RawQuery, State},
     Json,
 };
 use serde::Serialize;
 
-use super::query_string::ViewParams;
-use crate::{error::ApiResult, panels::downsample, AppState};
+use crate::{
+    error::Result,
+    panels::downsample,
+    state::AppState,
+    views::{Api, DashboardRequest},
+};
 
 #[derive(Serialize)]
 pub struct DashboardList {
     dashboards: Vec<DashboardSummary>,
-    /// Operator files that failed to load: file (name only), field and reason.
-    problems: Vec<Problem>,
-}
-
-#[derive(Serialize)]
-struct Problem {
-    file: String,
-    field: String,
-    reason: String,
+    /// Operator files that failed to load.
+    problems: Vec<FileProblem>,
 }
 
 /// `GET /api/dashboards`: every dashboard, and the files that failed to load.
@@ -32,15 +29,7 @@ pub async fn list(State(state): State<AppState>) -> Json<DashboardList> {
         problems: catalog
             .problems
             .iter()
-            .map(|p| Problem {
-                // The name only: where the server keeps its files is its business.
-                file: std::path::Path::new(&p.file)
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                field: p.field.clone(),
-                reason: p.reason.clone(),
-            })
+            .map(FileProblem::file_name_only)
             .collect(),
     })
 }
@@ -49,7 +38,7 @@ pub async fn list(State(state): State<AppState>) -> Json<DashboardList> {
 pub async fn get(
     State(state): State<AppState>,
     Path(dashboard): Path<String>,
-) -> ApiResult<Json<DashboardView>> {
+) -> Result<Json<DashboardView>> {
     Ok(Json(state.panels.dashboard(&dashboard)?.view.clone()))
 }
 
@@ -58,10 +47,10 @@ pub async fn get_panel(
     State(state): State<AppState>,
     Path((dashboard, panel)): Path<(String, String)>,
     RawQuery(query): RawQuery,
-) -> ApiResult<Json<PanelData>> {
-    let params = ViewParams::parse(query.as_deref())?;
+) -> Result<Json<PanelData>> {
+    let params = DashboardRequest::<Api>::parse(query.as_deref())?;
     let board = state.panels.dashboard(&dashboard)?;
-    let filter = params.filter(&board, true)?;
+    let filter = params.filter(&board)?;
     let panel = PanelRef { dashboard, panel };
     let mut data = state.panels.load(&panel, params.range, &filter).await?;
     // Narrower than the panel's own resolution: keep what a line of that width shows.
@@ -80,11 +69,11 @@ pub async fn annotations(
     State(state): State<AppState>,
     Path(dashboard): Path<String>,
     RawQuery(query): RawQuery,
-) -> ApiResult<Json<Vec<Annotation>>> {
-    let params = ViewParams::parse(query.as_deref())?;
+) -> Result<Json<Vec<Annotation>>> {
+    let params = DashboardRequest::<Api>::parse(query.as_deref())?;
     let board = state.panels.dashboard(&dashboard)?;
-    let filter = params.filter(&board, true)?;
-    let window = params.window_ms(crate::panels::now_ms());
+    let filter = params.filter(&board)?;
+    let window = params.window_ms(crate::clock::now_ms());
     Ok(Json(state.annotator.for_view(&filter, window).await))
 }
 
@@ -99,7 +88,7 @@ pub struct Values {
 pub async fn variable_values(
     State(state): State<AppState>,
     Path((dashboard, name)): Path<(String, String)>,
-) -> ApiResult<Json<Values>> {
+) -> Result<Json<Values>> {
     let (values, warnings) = state.panels.variable_values(&dashboard, &name).await?;
     Ok(Json(Values { values, warnings }))
 }

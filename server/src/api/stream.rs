@@ -11,12 +11,12 @@ use axum::{
 use futures::{future, stream, Stream, StreamExt};
 use tokio_stream::wrappers::{BroadcastStream, ReceiverStream};
 
-use super::query_string::ViewParams;
 use crate::{
-    error::{ApiError, ApiResult},
+    error::Result,
     health::HealthEvent,
     hub::{EventId, StreamEvent, TopicKey},
-    AppState,
+    state::AppState,
+    views::StreamRequest,
 };
 
 /// How long a browser waits before reconnecting.
@@ -37,39 +37,36 @@ pub async fn stream(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
-) -> ApiResult<impl IntoResponse> {
-    let params = ViewParams::parse(query.as_deref())?;
-    if let Some((_, view)) = params.others.iter().find(|(k, _)| k == "view") {
-        let view = match view.as_str() {
-            "health" => HealthView::Health,
-            "alerts" => HealthView::Alerts,
-            _ => return Err(ApiError::BadRequest("view= is health or alerts".into())),
-        };
-        return Ok(health_stream(&state, view).into_response());
-    }
-    let dashboard = params
-        .dashboard
-        .clone()
-        .ok_or_else(|| ApiError::BadRequest("dashboard= is required".into()))?;
+) -> Result<impl IntoResponse> {
+    let (dashboard, view, since) = match StreamRequest::parse(query.as_deref())? {
+        StreamRequest::Health => {
+            return Ok(health_stream(&state, HealthView::Health).into_response())
+        }
+        StreamRequest::Alerts => {
+            return Ok(health_stream(&state, HealthView::Alerts).into_response())
+        }
+        StreamRequest::Dashboard {
+            dashboard,
+            view,
+            since,
+        } => (dashboard, view, since),
+    };
     let board = state.panels.dashboard(&dashboard)?;
     // Lenient like the pages it serves: a page's URL may carry keys of its own.
-    let filter = params.filter(&board, false)?;
+    let filter = view.filter(&board)?;
     // The browser's own reconnect says what it saw last; a page's first
     // connection says which event its server-rendered data is (`since=`).
     let seen = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .or_else(|| {
-            let (_, since) = params.others.iter().find(|(k, _)| k == "since")?;
-            Some(since.as_str())
-        })
+        .or(since.as_deref())
         .and_then(EventId::parse);
     let subscription = state.hub.subscribe(
         TopicKey {
             dashboard,
-            range: params.range,
+            range: view.range,
             filter,
-            every: state.hub.every(params.refresh),
+            every: state.hub.every(view.refresh),
             panel: None,
         },
         seen,
@@ -120,24 +117,30 @@ fn health_stream(state: &AppState, view: HealthView) -> impl IntoResponse {
     let hello = stream::once(future::ready(
         Event::default().event("hello").retry(RETRY).data("{}"),
     ));
-    let live = BroadcastStream::new(state.checker.events())
+    // `None` for an event this view does not show; an error for a client
+    // that fell behind either channel, which is cut off (and reconnects).
+    let checks = BroadcastStream::new(state.checker.events()).map(move |e| {
+        e.map(|e| match (view, e) {
+            (HealthView::Health, HealthEvent::Result(r)) => {
+                Event::default().event("check").json_data(&r).ok()
+            }
+            (HealthView::Health, HealthEvent::Transition(t)) => {
+                Event::default().event("transition").json_data(&t).ok()
+            }
+            (HealthView::Alerts, _) => None,
+        })
+    });
+    let alerts = BroadcastStream::new(state.alerts.alerting.events()).map(|e| {
+        e.map(|change| {
+            Event::default()
+                .event("alert")
+                .json_data(change.alert())
+                .ok()
+        })
+    });
+    let live = stream::select(checks, alerts)
         .take_while(|e| future::ready(e.is_ok()))
-        .filter_map(move |e| {
-            let event = match (view, e.ok()) {
-                (HealthView::Health, Some(HealthEvent::Result(r))) => {
-                    Event::default().event("check").json_data(&r).ok()
-                }
-                (HealthView::Health, Some(HealthEvent::Transition(t))) => {
-                    Event::default().event("transition").json_data(&t).ok()
-                }
-                (_, Some(HealthEvent::Alert(change))) => Event::default()
-                    .event("alert")
-                    .json_data(change.alert())
-                    .ok(),
-                _ => None,
-            };
-            future::ready(event)
-        });
+        .filter_map(|e| future::ready(e.ok().flatten()));
     let events: EventStream = Box::pin(
         hello
             .chain(live)

@@ -15,14 +15,7 @@ use serde::Deserialize;
 use super::{Dashboard, Panel, QueryTemplate, Variable};
 use crate::query::{self, Filter, FilterValues, Placeholders};
 
-/// A mistake in a dashboard file.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}: {field}: {reason}")]
-pub struct FileError {
-    pub file: String,
-    pub field: String,
-    pub reason: String,
-}
+pub use app::model::FileProblem;
 
 /// Query-string keys that are not variables.
 pub use app::model::RESERVED_KEYS as RESERVED;
@@ -137,19 +130,15 @@ struct LinkFile {
 
 /// Parses and checks one file. `file` names it in messages; `id` is its stem.
 /// The first mistake, if any (`parse_all` has them all).
-pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileError> {
+pub fn parse(file: &str, id: &str, text: &str) -> Result<Dashboard, FileProblem> {
     parse_all(file, id, text).map_err(|mut all| all.swap_remove(0))
 }
 
 /// Parses and checks one file, with every mistake found (a syntax error
 /// stops the reading, so it comes alone).
-pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<FileError>> {
-    let mut problems: Vec<FileError> = Vec::new();
-    let err = |field: &str, reason: String| FileError {
-        file: file.to_string(),
-        field: field.to_string(),
-        reason,
-    };
+pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<FileProblem>> {
+    let mut problems: Vec<FileProblem> = Vec::new();
+    let err = |field: &str, reason: String| FileProblem::new(file, field, reason);
     if !is_id(id) {
         problems.push(err(
             "(file name)",
@@ -158,14 +147,12 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
         ));
     }
     let parsed: DashboardFile = toml::from_str(text).map_err(|e| {
-        let field = e
-            .span()
-            .map(|s| {
-                let line = text[..s.start.min(text.len())].lines().count().max(1);
-                format!("line {line}")
-            })
-            .unwrap_or_else(|| "(syntax)".into());
-        vec![err(&field, e.message().to_string())]
+        vec![FileProblem::syntax(
+            file,
+            text,
+            e.span().map(|s| s.start),
+            e.message(),
+        )]
     })?;
 
     check_text(&parsed.title, 1, 120).unwrap_or_else(|r| problems.push(err("title", r)));
@@ -502,7 +489,7 @@ expr = 'sum by (service) (rate(http_requests_total{$filter}[$rate_interval]))'
 legend = "{{service}}"
 "#;
 
-    fn error(text: &str) -> FileError {
+    fn error(text: &str) -> FileProblem {
         parse("team.toml", "team", text).unwrap_err()
     }
 
@@ -518,7 +505,8 @@ legend = "{{service}}"
     fn mistakes_name_the_file_field_and_reason() {
         let e = error(&GOOD.replace("kind = \"time_series\"", "kind = \"pie\""));
         assert_eq!(e.file, "team.toml");
-        assert!(e.field.starts_with("line "), "{e}");
+        assert_eq!(e.field, "(syntax)", "{e}");
+        assert!(e.line.is_some() && e.to_string().contains(": line "), "{e}");
         assert!(e.reason.contains("pie"), "{e}");
 
         let e = error(&GOOD.replace("title = \"Rate\"", "title = \"Rate\"\ncolour = 1"));

@@ -101,7 +101,7 @@ pub fn claims_for(
         panel: panel.to_string(),
         vars: allowed,
         ranges,
-        exp: super::now_seconds() + life_seconds,
+        exp: crate::clock::now_seconds() + life_seconds,
     })
 }
 

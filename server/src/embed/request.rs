@@ -1,22 +1,23 @@
-//! One embed request: its query string, the token check, the panel's data,
-//! and the errors an embed answers with.
+//! One embed request: its query string, the token check and the panel's data.
+//! Its failures are the views' [`Error`]s, as the token or the panel's loading
+//! said them: never a query, an address or a data source's own message.
 
 use app::model::{PanelData, PanelRef, Refresh, TimeRange};
-use axum::{
-    http::{header, StatusCode},
-    response::{IntoResponse, Response},
-    Json,
+
+use super::{image, redact, Embeds, Grant};
+use crate::{
+    error::{Error, Result},
+    panels::{LoadError, PanelService},
+    views::{
+        dashboard::granted_filter,
+        query_string::{self, RangeKeys},
+    },
 };
-
-use super::{image, redact, Embeds, Grant, TokenError};
-use crate::{api::query_string::ViewParams, panels::PanelService};
-
-/// Longest query string accepted (a token is a few hundred bytes).
-const MAX_QUERY_LEN: usize = 8 * 1024;
 
 /// What an embed's URL may say: `token=`, a range (`range=` or `from=`/`to=`,
 /// among those the token allows), variable values (among the token's),
 /// `theme=light|dark|auto`, `refresh=`, and for images `width=`/`height=`.
+/// Any other key is a variable, which the token then refuses unless it allows it.
 #[derive(Debug, Default, Clone)]
 pub struct EmbedQuery {
     pub token: String,
@@ -28,53 +29,46 @@ pub struct EmbedQuery {
 }
 
 impl EmbedQuery {
-    pub fn parse(raw: Option<&str>) -> Result<Self, EmbedError> {
-        let raw = raw.unwrap_or("");
-        if raw.len() > MAX_QUERY_LEN {
-            return Err(EmbedError::BadRequest("query string too long".into()));
-        }
+    pub fn parse(raw: Option<&str>) -> Result<Self> {
         let mut query = EmbedQuery::default();
-        let (mut range, mut from, mut to) = (None, None, None);
+        let mut range = RangeKeys::default();
         let (mut width, mut height) = (None, None);
-        for (key, value) in form_urlencoded::parse(raw.as_bytes()) {
-            match key.as_ref() {
-                "token" => query.token = value.into_owned(),
-                "range" => range = Some(value.into_owned()),
-                "from" => from = Some(value.into_owned()),
-                "to" => to = Some(value.into_owned()),
+        for (key, value) in query_string::pairs(raw)? {
+            if range.take(&key, &value) {
+                continue;
+            }
+            match key.as_str() {
+                "token" => query.token = value,
                 "theme" => {
-                    query.theme = match value.as_ref() {
-                        "auto" => None,
-                        v => Some(image::Theme::parse(v).ok_or_else(|| {
-                            EmbedError::BadRequest("theme= is light, dark or auto".into())
-                        })?),
-                    }
+                    query.theme =
+                        match value.as_str() {
+                            "auto" => None,
+                            v => Some(image::Theme::parse(v).ok_or_else(|| {
+                                Error::bad_request("theme= is light, dark or auto")
+                            })?),
+                        }
                 }
                 "width" => {
-                    width = Some(pixels(&value, image::MIN_WIDTH, image::MAX_WIDTH, "width")?)
+                    width = Some(query_string::pixels(
+                        &value,
+                        image::MIN_WIDTH,
+                        image::MAX_WIDTH,
+                        "width",
+                    )?)
                 }
                 "height" => {
-                    height = Some(pixels(
+                    height = Some(query_string::pixels(
                         &value,
                         image::MIN_HEIGHT,
                         image::MAX_HEIGHT,
                         "height",
                     )?)
                 }
-                "refresh" => {
-                    query.refresh = Some(Refresh::parse(&value).ok_or_else(|| {
-                        EmbedError::BadRequest("refresh= is one of 5s, 10s, 30s, 1m, off".into())
-                    })?)
-                }
-                _ => query.vars.push((key.into_owned(), value.into_owned())),
+                "refresh" => query.refresh = Some(query_string::refresh(&value)?),
+                _ => query.vars.push((key, value)),
             }
         }
-        if range.is_some() || from.is_some() || to.is_some() {
-            query.range = Some(
-                TimeRange::from_params(range.as_deref(), from.as_deref(), to.as_deref())
-                    .map_err(|e| EmbedError::BadRequest(e.to_string()))?,
-            );
-        }
+        query.range = range.range_if_given()?;
         if width.is_some() || height.is_some() {
             query.size = Some((
                 width.unwrap_or(image::DEFAULT_SIZE.0),
@@ -85,12 +79,9 @@ impl EmbedQuery {
     }
 }
 
-fn pixels(value: &str, min: u32, max: u32, name: &str) -> Result<u32, EmbedError> {
-    value
-        .parse::<u32>()
-        .ok()
-        .filter(|v| (min..=max).contains(v))
-        .ok_or_else(|| EmbedError::BadRequest(format!("{name}= is {min} to {max} pixels")))
+/// The token's panel is gone from its file (or its variables from the dashboard).
+fn gone() -> Error {
+    Error::not_found("this panel no longer exists")
 }
 
 /// Checks the token, then loads what it allows: the panel's data, redacted.
@@ -100,86 +91,36 @@ pub async fn load_panel(
     dashboard: &str,
     panel: &str,
     query: &EmbedQuery,
-) -> Result<(PanelData, Grant), EmbedError> {
-    let grant = authorize(embeds, panels, dashboard, panel, query)?;
-    let board = panels.dashboard(dashboard).map_err(|_| EmbedError::Gone)?;
-    let filter = ViewParams {
-        others: grant.vars.clone(),
-        ..Default::default()
-    }
-    .filter(&board, true)
-    .map_err(|_| EmbedError::Gone)?;
+) -> Result<(PanelData, Grant)> {
+    let (grant, filter) = authorize(embeds, panels, dashboard, panel, query)?;
     let panel_ref = PanelRef {
         dashboard: dashboard.to_string(),
         panel: panel.to_string(),
     };
     match panels.load(&panel_ref, grant.range, &filter).await {
         Ok(data) => Ok((redact(data), grant)),
-        Err(crate::panels::LoadError::Upstream(_)) => Err(EmbedError::Unavailable),
-        Err(_) => Err(EmbedError::Gone),
+        Err(LoadError::Upstream(_)) => Err(Error::unavailable("the data source is not answering")),
+        Err(_) => Err(gone()),
     }
 }
 
-/// The token check alone (a stream checks it before subscribing).
+/// The token check alone (a stream checks it before subscribing): what it
+/// grants, and the filter its variables set on the dashboard.
 pub fn authorize(
     embeds: &Embeds,
     panels: &PanelService,
     dashboard: &str,
     panel: &str,
     query: &EmbedQuery,
-) -> Result<Grant, EmbedError> {
+) -> Result<(Grant, crate::query::Filter)> {
     let (_, grant) = embeds.authorize(&query.token, dashboard, panel, query.range, &query.vars)?;
     // A token for a panel that was since removed from its file.
-    let board = panels.dashboard(dashboard).map_err(|_| EmbedError::Gone)?;
+    let board = panels.dashboard(dashboard).map_err(|_| gone())?;
     if !board.panels.iter().any(|p| p.view.id == panel) {
-        return Err(EmbedError::Gone);
+        return Err(gone());
     }
-    Ok(grant)
-}
-
-/// What an embed answers when it cannot show the panel. Never a query, an
-/// address or a data source's own message.
-#[derive(Debug, thiserror::Error)]
-pub enum EmbedError {
-    #[error(transparent)]
-    Token(#[from] TokenError),
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("this panel no longer exists")]
-    Gone,
-    #[error("the data source is not answering")]
-    Unavailable,
-    #[error("internal error")]
-    Internal(String),
-}
-
-impl EmbedError {
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Token(e) if e.is_forbidden() => StatusCode::FORBIDDEN,
-            Self::Token(_) => StatusCode::UNAUTHORIZED,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Gone => StatusCode::NOT_FOUND,
-            Self::Unavailable => StatusCode::BAD_GATEWAY,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-impl IntoResponse for EmbedError {
-    fn into_response(self) -> Response {
-        if let Self::Internal(detail) = &self {
-            tracing::error!(%detail, "embed failed");
-        }
-        let body = serde_json::json!({ "error": self.to_string() });
-        (
-            self.status(),
-            // Answers depend on the token: never cached.
-            [(header::CACHE_CONTROL, "no-store")],
-            Json(body),
-        )
-            .into_response()
-    }
+    let filter = granted_filter(&board, &grant.vars).map_err(|_| gone())?;
+    Ok((grant, filter))
 }
 
 #[cfg(test)]
@@ -204,8 +145,8 @@ mod tests {
             "refresh=1ms",
         ] {
             let e = EmbedQuery::parse(Some(bad)).unwrap_err();
-            assert_eq!(e.status(), StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(e.kind(), crate::error::ErrorKind::BadRequest, "{bad}");
         }
-        assert!(EmbedQuery::parse(Some(&"a".repeat(MAX_QUERY_LEN + 1))).is_err());
+        assert!(EmbedQuery::parse(Some(&"a".repeat(query_string::MAX_QUERY_LEN + 1))).is_err());
     }
 }

@@ -68,6 +68,18 @@ impl TokenError {
     }
 }
 
+impl From<TokenError> for crate::error::Error {
+    fn from(e: TokenError) -> Self {
+        use crate::error::ErrorKind;
+        let kind = if e.is_forbidden() {
+            ErrorKind::Forbidden
+        } else {
+            ErrorKind::Unauthorized
+        };
+        Self::new(kind, e.to_string())
+    }
+}
+
 type HmacSha256 = Hmac<Sha256>;
 
 fn mac(key: &[u8]) -> HmacSha256 {

@@ -7,15 +7,15 @@
 //! a target that never answers holds one permit for one timeout at most.
 //!
 //! Results go through a bounded queue to one writer, which commits them in
-//! batches; only then do they count (the API, `/metrics`, the stream), so
-//! whatever was shown survives a crash.
+//! batches; only then do they count (the API, `/metrics`, the stream, and the
+//! [`CommitListener`]: the alerts), so whatever was shown survives a crash.
 
 use std::{
     collections::HashMap,
     path::PathBuf,
     sync::{
         atomic::{AtomicU64, Ordering},
-        Arc, Mutex, RwLock,
+        Arc, RwLock,
     },
     time::Duration,
 };
@@ -26,14 +26,11 @@ use tokio::sync::{broadcast, mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    config::{CheckSpec, ChecksConfig, ChecksError},
+    config::{CheckSpec, ChecksConfig, FileProblem},
     probe::Prober,
     store::{HealthStore, Retention},
 };
-use crate::{
-    alerts::{AlertChange, Engine, Notifier},
-    metrics::HealthMetrics,
-};
+use crate::metrics::HealthMetrics;
 
 /// Results waiting for the writer, at most; a full queue slows the checks down
 /// instead of growing memory.
@@ -49,14 +46,16 @@ const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 pub enum HealthEvent {
     Result(CheckResult),
     Transition(Transition),
-    Alert(AlertChange),
 }
 
-/// Where alerts go besides the store.
-#[derive(Clone, Debug, Default)]
-pub struct AlertTargets {
-    pub alertmanager: Option<reqwest::Url>,
-    pub webhook: Option<reqwest::Url>,
+/// Who hears of every committed batch of results, in order, and of every
+/// version of the checks file applied: the alerts. The narrow way from the
+/// checker to what acts on its results; it must not block.
+pub trait CommitListener: Send + Sync {
+    /// Results just committed (of checks in `config`, which says their services).
+    fn committed(&self, config: &ChecksConfig, results: &[CheckResult]);
+    /// `config`'s checks and rules now run (at start, and after each edit).
+    fn applied(&self, config: &ChecksConfig);
 }
 
 #[derive(Clone)]
@@ -71,13 +70,12 @@ struct Inner {
     /// The newest committed result and since-when of every check.
     state: RwLock<HashMap<String, (CheckResult, i64)>>,
     /// The checks file's last mistake, while the last good version runs.
-    problem: RwLock<Option<ChecksError>>,
+    problem: RwLock<Option<FileProblem>>,
     results: mpsc::Sender<CheckResult>,
     committed: AtomicU64,
     events: broadcast::Sender<HealthEvent>,
     metrics: HealthMetrics,
-    engine: Arc<Mutex<Engine>>,
-    notifier: Notifier,
+    listener: Option<Arc<dyn CommitListener>>,
     /// Cancels the running generation of check tasks (on reload).
     generation: RwLock<CancellationToken>,
     shutdown: CancellationToken,
@@ -86,7 +84,7 @@ struct Inner {
 #[derive(Debug, thiserror::Error)]
 pub enum CheckerError {
     #[error(transparent)]
-    File(#[from] ChecksError),
+    File(#[from] FileProblem),
     #[error(transparent)]
     Store(#[from] super::store::StoreError),
     #[error("cannot make the HTTP client for checks: {0}")]
@@ -100,7 +98,7 @@ impl Checker {
         file: Option<PathBuf>,
         store: Arc<dyn HealthStore>,
         metrics: HealthMetrics,
-        alert_targets: AlertTargets,
+        listener: Option<Arc<dyn CommitListener>>,
         shutdown: CancellationToken,
     ) -> Result<Self, CheckerError> {
         // Stamped before reading: an edit made meanwhile is seen as a change.
@@ -114,21 +112,8 @@ impl Checker {
             .into_iter()
             .map(|c| (c.latest.check.clone(), (c.latest, c.since_ms)))
             .collect();
-        let engine = Arc::new(Mutex::new(Engine::new(
-            config.alerts.clone(),
-            store.firing_alerts()?,
-        )));
         let (results, queue) = mpsc::channel(RESULT_QUEUE);
         let (events, _) = broadcast::channel(1024);
-        let notifier = {
-            let engine = Arc::clone(&engine);
-            Notifier::start(
-                alert_targets.alertmanager,
-                alert_targets.webhook,
-                move || engine.lock().map(|e| e.firing()).unwrap_or_default(),
-                shutdown.clone(),
-            )
-        };
         let checker = Checker {
             inner: Arc::new(Inner {
                 store,
@@ -140,8 +125,7 @@ impl Checker {
                 committed: AtomicU64::new(0),
                 events,
                 metrics,
-                engine,
-                notifier,
+                listener,
                 generation: RwLock::new(shutdown.child_token()),
                 shutdown,
             }),
@@ -172,7 +156,12 @@ impl Checker {
         {
             let mut state = self.inner.state.write().unwrap_or_else(|e| e.into_inner());
             state.retain(|name, _| config.check(name).is_some());
-            self.inner.metrics.keep_only(&config.checks);
+            self.inner.metrics.keep_only(
+                config
+                    .checks
+                    .iter()
+                    .map(|c| (c.name.as_str(), c.service.as_str())),
+            );
         }
         for spec in &config.checks {
             tokio::spawn(run_check(
@@ -185,37 +174,11 @@ impl Checker {
             ));
         }
         tracing::info!(checks = config.checks.len(), "health checks running");
-        let changes = self
-            .inner
-            .engine
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .set_rules(
-                config.alerts.clone(),
-                |name| config.check(name).is_some(),
-                super::probe::unix_ms(),
-            );
+        if let Some(listener) = &self.inner.listener {
+            listener.applied(&config);
+        }
         *self.inner.config.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(config);
-        let inner = Arc::clone(&self.inner);
-        tokio::spawn(async move { publish_alert_changes(&inner, changes).await });
         Ok(())
-    }
-
-    /// Alerts of health checks active at some time in the range, newest first.
-    pub async fn alerts_between(
-        &self,
-        from_ms: i64,
-        to_ms: i64,
-    ) -> Result<Vec<app::model::Alert>, super::store::StoreError> {
-        let store = Arc::clone(&self.inner.store);
-        tokio::task::spawn_blocking(move || store.alerts_between(from_ms, to_ms))
-            .await
-            .map_err(|e| super::store::StoreError::Failed(e.to_string()))?
-    }
-
-    /// Alert notifications delivered, and given up on after every retry.
-    pub fn notifications(&self) -> (u64, u64) {
-        self.inner.notifier.counts()
     }
 
     /// Every check with its newest committed result, in the file's order.
@@ -248,7 +211,7 @@ impl Checker {
     }
 
     /// The checks file's mistake, if the last edit had one.
-    pub fn problem(&self) -> Option<ChecksError> {
+    pub fn problem(&self) -> Option<FileProblem> {
         self.inner
             .problem
             .read()
@@ -301,7 +264,7 @@ impl Checker {
     async fn prune_now_and_then(self) {
         loop {
             let store = Arc::clone(&self.inner.store);
-            let now = super::probe::unix_ms();
+            let now = crate::clock::now_ms();
             match tokio::task::spawn_blocking(move || store.prune(now, Retention::default())).await
             {
                 Ok(Ok(n)) if n > 0 => tracing::info!(removed = n, "old health history dropped"),
@@ -404,12 +367,10 @@ async fn write_results(inner: Arc<Inner>, mut queue: mpsc::Receiver<CheckResult>
         inner
             .committed
             .fetch_add(results.len() as u64, Ordering::Relaxed);
-        // One pass: the newest state, the metrics, and what the alert rules make of it.
-        let changes: Vec<AlertChange> = {
-            let config = inner.config.read().unwrap_or_else(|e| e.into_inner());
+        // One pass: the newest state and the metrics; then the listener.
+        let config = Arc::clone(&inner.config.read().unwrap_or_else(|e| e.into_inner()));
+        {
             let mut state = inner.state.write().unwrap_or_else(|e| e.into_inner());
-            let mut engine = inner.engine.lock().unwrap_or_else(|e| e.into_inner());
-            let mut changes = Vec::new();
             for r in &results {
                 // A check removed while its result was being written.
                 let Some(spec) = config.check(&r.check) else {
@@ -419,13 +380,13 @@ async fn write_results(inner: Arc<Inner>, mut queue: mpsc::Receiver<CheckResult>
                     Some((old, since)) if old.status == r.status => *since,
                     _ => r.at_ms,
                 };
-                inner.metrics.record(spec, r);
+                inner.metrics.record(&spec.name, &spec.service, r);
                 state.insert(r.check.clone(), (r.clone(), since));
-                changes.extend(engine.observe(&spec.service, r));
             }
-            changes
-        };
-        publish_alert_changes(&inner, changes).await;
+        }
+        if let Some(listener) = &inner.listener {
+            listener.committed(&config, &results);
+        }
         for t in transitions {
             tracing::info!(check = %t.check, from = ?t.from, to = ?t.to, "health changed");
             let _ = inner.events.send(HealthEvent::Transition(t));
@@ -433,33 +394,5 @@ async fn write_results(inner: Arc<Inner>, mut queue: mpsc::Receiver<CheckResult>
         for r in results {
             let _ = inner.events.send(HealthEvent::Result(r));
         }
-    }
-}
-
-/// Keeps alert changes in the store, then tells Alertmanager, the webhook and
-/// the stream.
-async fn publish_alert_changes(inner: &Arc<Inner>, changes: Vec<AlertChange>) {
-    if changes.is_empty() {
-        return;
-    }
-    let store = Arc::clone(&inner.store);
-    let alerts: Vec<_> = changes.iter().map(|c| c.alert().clone()).collect();
-    match tokio::task::spawn_blocking(move || store.save_alerts(&alerts)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::error!("{e}; alert history misses a change"),
-        Err(_) => {}
-    }
-    for change in changes {
-        let alert = change.alert();
-        match &change {
-            AlertChange::Fired(_) => {
-                tracing::warn!(alert = %alert.name, severity = alert.severity.as_str(), "{}", alert.summary)
-            }
-            AlertChange::Resolved(_) => {
-                tracing::info!(alert = %alert.name, "resolved: {}", alert.summary)
-            }
-        }
-        inner.notifier.send(alert.clone());
-        let _ = inner.events.send(HealthEvent::Alert(change));
     }
 }

@@ -10,7 +10,7 @@ use std::{
 use reqwest::{Method, Url};
 use serde::Deserialize;
 
-use crate::alerts::{rules::AlertRuleFile, AlertRule};
+use super::rules::{AlertRule, AlertRuleFile};
 
 /// A checks file as written.
 #[derive(Debug, Default, Deserialize)]
@@ -137,14 +137,7 @@ impl Default for ChecksConfig {
     }
 }
 
-/// What is wrong with a checks file, by field.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{file}: {field}: {reason}")]
-pub struct ChecksError {
-    pub file: String,
-    pub field: String,
-    pub reason: String,
-}
+pub use app::model::FileProblem;
 
 const DEFAULT_INTERVAL: f64 = 30.0;
 const DEFAULT_TIMEOUT: f64 = 10.0;
@@ -172,34 +165,20 @@ impl ChecksConfig {
         self.index.get(name).map(|i| &self.checks[*i])
     }
 
-    pub fn read(path: &Path) -> Result<Self, ChecksError> {
+    pub fn read(path: &Path) -> Result<Self, FileProblem> {
         let file = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let text = std::fs::read_to_string(path).map_err(|e| ChecksError {
-            file: file.clone(),
-            field: "(file)".into(),
-            reason: e.kind().to_string(),
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| FileProblem::new(&file, "(file)", e.kind().to_string()))?;
         Self::parse(&file, &text)
     }
 
-    pub fn parse(file: &str, text: &str) -> Result<Self, ChecksError> {
-        let err = |field: String, reason: String| ChecksError {
-            file: file.to_string(),
-            field,
-            reason,
-        };
-        let raw: ChecksFile = toml::from_str(text).map_err(|e| {
-            err(
-                "(syntax)".into(),
-                e.message().to_string()
-                    + &e.span()
-                        .map(|s| format!(" (at byte {})", s.start))
-                        .unwrap_or_default(),
-            )
-        })?;
+    pub fn parse(file: &str, text: &str) -> Result<Self, FileProblem> {
+        let err = |field: String, reason: String| FileProblem::new(file, field, reason);
+        let raw: ChecksFile = toml::from_str(text)
+            .map_err(|e| FileProblem::syntax(file, text, e.span().map(|s| s.start), e.message()))?;
         let settings = CheckerSettings {
             max_concurrent: raw.settings.max_concurrent.unwrap_or(256),
             allow_link_local: raw.settings.allow_link_local.unwrap_or(false),
@@ -384,7 +363,7 @@ impl ChecksConfig {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<ChecksConfig, ChecksError> {
+    fn parse(text: &str) -> Result<ChecksConfig, FileProblem> {
         ChecksConfig::parse("checks.toml", text)
     }
 

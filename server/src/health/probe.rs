@@ -8,7 +8,7 @@
 use std::{
     net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr},
     sync::Arc,
-    time::{Instant, SystemTime, UNIX_EPOCH},
+    time::Instant,
 };
 
 use app::model::{CheckResult, ComponentResult, HealthStatus};
@@ -136,7 +136,7 @@ impl Prober {
     /// Runs `check` once. Never fails and never outlives its timeout: whatever
     /// goes wrong is a `Down` result that says what.
     pub async fn probe(&self, check: &CheckSpec) -> CheckResult {
-        let at_ms = unix_ms();
+        let at_ms = crate::clock::now_ms();
         let started = Instant::now();
         let outcome = if self.guard.refuses_url(&check.url) {
             Err(Forbidden.to_string())
@@ -329,13 +329,6 @@ fn describe(e: reqwest::Error) -> String {
     } else {
         "the request failed".into()
     }
-}
-
-pub fn unix_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -1,5 +1,7 @@
-//! Alert rules: when a check's results raise an alert, how bad it is, and for
-//! which services. The defaults are the ones teams run today.
+//! Alert rules, the `[[alerts]]` tables of the checks file: when a check's
+//! results raise an alert, how bad it is, and for which services. The defaults
+//! are the ones teams run today. They are read with the checks they judge; the
+//! alerts part (`crate::alerts`) runs them.
 
 use std::time::Duration;
 
