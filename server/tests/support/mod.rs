@@ -131,3 +131,140 @@ pub fn values_of(panel: &serde_json::Value) -> usize {
         .unwrap_or(0);
     points + cells
 }
+
+/// The one stack of a test binary, started by its first test that asks and
+/// shared by the rest (run them with `cargo test`, which runs a binary's tests
+/// as threads of one process). Each test stays isolated by its own app state,
+/// files and ports; tests that count Prometheus' queries take the stack
+/// alone ([`shared_stack_alone`]). Stopped, and its folder removed, when the
+/// test binary exits.
+pub struct SharedStack {
+    pub prometheus_url: String,
+}
+
+impl SharedStack {
+    /// Requests Prometheus has served for `handler` (see `Stack::requests_served`).
+    pub async fn requests_served(&self, handler: &str) -> f64 {
+        let Ok(response) = reqwest::get(format!("{}/metrics", self.prometheus_url)).await else {
+            return f64::NAN;
+        };
+        let needle = format!("handler=\"{handler}\"");
+        let text = response.text().await.unwrap_or_default();
+        text.lines()
+            .filter(|l| l.starts_with("prometheus_http_requests_total{") && l.contains(&needle))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+}
+
+/// A test's use of the shared stack: shared with other tests, or alone.
+pub struct Lease {
+    stack: &'static SharedStack,
+    _turn: Turn,
+}
+
+enum Turn {
+    Shared(#[allow(dead_code)] tokio::sync::RwLockReadGuard<'static, ()>),
+    Alone(#[allow(dead_code)] tokio::sync::RwLockWriteGuard<'static, ()>),
+}
+
+impl std::ops::Deref for Lease {
+    type Target = SharedStack;
+    fn deref(&self) -> &SharedStack {
+        self.stack
+    }
+}
+
+static SHARED: std::sync::OnceLock<SharedStack> = std::sync::OnceLock::new();
+static TURNS: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+/// Tells the stack's thread to stop it, and waits for it (at exit).
+static STOP: std::sync::Mutex<Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>> =
+    std::sync::Mutex::new(None);
+
+/// The binary's shared stack (fleet with 20 minutes of history; PostgreSQL
+/// and Redis too when `databases`: the first caller decides).
+pub async fn shared_stack_with(databases: bool) -> Lease {
+    let turn = Turn::Shared(TURNS.read().await);
+    Lease {
+        stack: shared(databases),
+        _turn: turn,
+    }
+}
+
+pub async fn shared_stack() -> Lease {
+    shared_stack_with(false).await
+}
+
+/// The shared stack with no other test of this binary using it meanwhile: for
+/// tests that count the queries Prometheus serves.
+pub async fn shared_stack_alone() -> Lease {
+    let turn = Turn::Alone(TURNS.write().await);
+    let stack = shared(false);
+    // A test that just ended may have a refresh in flight as its runtime stops.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Lease { stack, _turn: turn }
+}
+
+fn shared(databases: bool) -> &'static SharedStack {
+    SHARED.get_or_init(|| {
+        let (started, url) = std::sync::mpsc::channel();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        // Its own thread and runtime: the fleet's tasks outlive every test's.
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let stack = stack_with(databases).await;
+                let _ = started.send(stack.prometheus_url.clone());
+                let _ = tokio::task::spawn_blocking(move || stopped.recv()).await;
+                drop(stack);
+            });
+        });
+        let prometheus_url = url.recv().expect("the shared stack starts");
+        *STOP.lock().unwrap() = Some((stop, thread));
+        extern "C" fn stop_at_exit() {
+            if let Some((stop, thread)) = STOP.lock().ok().and_then(|mut s| s.take()) {
+                let _ = stop.send(());
+                let _ = thread.join();
+            }
+        }
+        // SAFETY: registers a plain function without arguments.
+        unsafe { libc::atexit(stop_at_exit) };
+        SharedStack { prometheus_url }
+    })
+}
+
+/// Waits until the hub refreshes nothing; fails with `why` after `within`.
+pub async fn until_no_topics(hub: &vantage::hub::Hub, within: Duration, why: &str) {
+    let deadline = tokio::time::Instant::now() + within;
+    while hub.active_topics() > 0 {
+        assert!(tokio::time::Instant::now() < deadline, "{why}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The `id:` of every event in SSE `text`, in order.
+pub fn event_ids(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Everything `body` sends within `window` (for "nothing more came").
+pub async fn read_for(
+    body: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
+    window: Duration,
+) -> String {
+    let mut text = String::new();
+    let _ = tokio::time::timeout(window, async {
+        while let Some(Ok(chunk)) = body.next().await {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await;
+    text
+}
