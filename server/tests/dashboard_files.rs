@@ -38,7 +38,7 @@ async fn dashboard_files_reload_and_a_broken_edit_keeps_the_last_good_one() {
     let mut tab = reqwest::get(format!("http://{addr}/api/stream?dashboard=team"))
         .await
         .unwrap()
-        .bytes_stream();
+        .events();
     read_panels(&mut tab, 1, Duration::from_secs(10)).await;
 
     // A broken edit: still served as it was, and the API says what is wrong.

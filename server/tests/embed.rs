@@ -381,7 +381,7 @@ async fn the_embed_stream_carries_its_panel_only() {
     ))
     .await
     .unwrap()
-    .bytes_stream();
+    .events();
     // Two refreshes (1 s apart): every event is this panel, for its service only.
     let text = read_panels(&mut body, 2, Duration::from_secs(20)).await;
     let events: Vec<serde_json::Value> = text

@@ -27,7 +27,7 @@ async fn the_stream_pushes_fresh_panel_data() {
     .unwrap();
     assert_eq!(response.headers()["content-type"], "text/event-stream");
     assert_eq!(response.headers()["x-accel-buffering"], "no");
-    let mut body = response.bytes_stream();
+    let mut body = response.events();
     let mut text = String::new();
     // Every panel comes once per refresh: wait for one panel's second event.
     let updated = |text: &str| -> Vec<i64> {
@@ -40,12 +40,12 @@ async fn the_stream_pushes_fresh_panel_data() {
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while updated(&text).len() < 2 {
-        let chunk = tokio::time::timeout_at(deadline, body.next())
+        let event = tokio::time::timeout_at(deadline, body.next())
             .await
             .expect("two request_rate events within 20 s")
             .unwrap()
             .unwrap();
-        text.push_str(&String::from_utf8_lossy(&chunk));
+        text.push_str(&text_of(&event));
     }
     assert!(
         text.starts_with("event: hello\n") || text.contains("event: hello"),
@@ -123,7 +123,7 @@ async fn a_reconnect_with_last_event_id_gets_only_what_it_missed() {
             if let Some(id) = last_event_id {
                 request = request.header("Last-Event-ID", id);
             }
-            request.send().await.unwrap().bytes_stream()
+            request.send().await.unwrap().events()
         }
     };
 
@@ -174,7 +174,7 @@ async fn refresh_off_loads_once_and_is_a_topic_of_its_own() {
     let (addr, server) = serve(state).await;
     let open = |refresh: &str| {
         let url = format!("http://{addr}/api/stream?dashboard=overview&range=15m{refresh}");
-        async move { reqwest::get(url).await.unwrap().bytes_stream() }
+        async move { reqwest::get(url).await.unwrap().events() }
     };
 
     // Off: every panel once, then nothing while several intervals (1 s) pass.
@@ -236,7 +236,7 @@ async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again()
     let mut page_stream = reqwest::get(stream_url(&format!("&since={since}")))
         .await
         .unwrap()
-        .bytes_stream();
+        .events();
     let text = read_for(&mut page_stream, Duration::from_millis(1500)).await;
     assert!(text.contains("event: hello"), "{text}");
     assert!(
@@ -252,7 +252,7 @@ async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again()
 
     // Another tab of the same view gets the page's data at once, also without
     // new queries; the same page with a different range is another topic.
-    let mut other_tab = reqwest::get(stream_url("")).await.unwrap().bytes_stream();
+    let mut other_tab = reqwest::get(stream_url("")).await.unwrap().events();
     let text = read_panels(&mut other_tab, panels, Duration::from_millis(500)).await;
     assert!(text.contains(r#""panel":"request_rate""#), "{text}");
     assert_eq!(queries().await, after_page);
@@ -265,7 +265,7 @@ async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again()
     let mut reloaded = reqwest::get(stream_url(&format!("&since={again}")))
         .await
         .unwrap()
-        .bytes_stream();
+        .events();
     let text = read_for(&mut reloaded, Duration::from_millis(500)).await;
     assert!(text.contains("event: hello"), "{text}");
     assert!(!text.contains("event: panel"), "{text}");

@@ -90,21 +90,58 @@ pub async fn serve(state: AppState) -> (std::net::SocketAddr, tokio::task::JoinH
     (addr, server)
 }
 
-/// Reads SSE text from `body` until it holds `n` panel events.
-pub async fn read_panels(
-    body: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
-    n: usize,
-    within: Duration,
-) -> String {
+/// A stream's events, read by a real SSE parser (eventsource-stream): comments
+/// (heartbeats) and line breaks in data are the parser's business, not a
+/// substring's.
+pub type Events = std::pin::Pin<
+    Box<dyn futures::Stream<Item = Result<eventsource_stream::Event, String>> + Send>,
+>;
+
+pub trait EventsOf {
+    fn events(self) -> Events;
+}
+
+impl EventsOf for reqwest::Response {
+    fn events(self) -> Events {
+        use eventsource_stream::Eventsource;
+        Box::pin(
+            self.bytes_stream()
+                .eventsource()
+                .map(|e| e.map_err(|e| e.to_string())),
+        )
+    }
+}
+
+/// One event as the server's fields say it, in the wire's own words (for
+/// assertions on what it carried).
+pub fn text_of(event: &eventsource_stream::Event) -> String {
     let mut text = String::new();
+    if let Some(retry) = event.retry {
+        text.push_str(&format!("retry: {}\n", retry.as_millis()));
+    }
+    if !event.id.is_empty() {
+        text.push_str(&format!("id: {}\n", event.id));
+    }
+    text.push_str(&format!("event: {}\n", event.event));
+    for line in event.data.lines() {
+        text.push_str(&format!("data: {line}\n"));
+    }
+    text + "\n"
+}
+
+/// Reads events until `n` panel events came; returns them all as text.
+pub async fn read_panels(events: &mut Events, n: usize, within: Duration) -> String {
+    let mut text = String::new();
+    let mut panels = 0;
     let deadline = tokio::time::Instant::now() + within;
-    while text.matches("event: panel").count() < n {
-        let chunk = tokio::time::timeout_at(deadline, body.next())
+    while panels < n {
+        let event = tokio::time::timeout_at(deadline, events.next())
             .await
             .unwrap_or_else(|_| panic!("{n} panel event(s) within {within:?}; got {text}"))
-            .unwrap()
-            .unwrap();
-        text.push_str(&String::from_utf8_lossy(&chunk));
+            .expect("the stream stays open")
+            .expect("the stream is well-formed SSE");
+        panels += usize::from(event.event == "panel");
+        text.push_str(&text_of(&event));
     }
     text
 }
@@ -254,15 +291,12 @@ pub fn event_ids(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Everything `body` sends within `window` (for "nothing more came").
-pub async fn read_for(
-    body: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
-    window: Duration,
-) -> String {
+/// Every event that comes within `window` (for "nothing more came").
+pub async fn read_for(events: &mut Events, window: Duration) -> String {
     let mut text = String::new();
     let _ = tokio::time::timeout(window, async {
-        while let Some(Ok(chunk)) = body.next().await {
-            text.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(Ok(event)) = events.next().await {
+            text.push_str(&text_of(&event));
         }
     })
     .await;
