@@ -15,6 +15,8 @@ use std::{
 use app::model::{DashboardSummary, DashboardView, PanelView};
 use tokio_util::sync::CancellationToken;
 
+use crate::file_watch::FileChanges;
+
 pub use file::FileProblem;
 
 /// A dashboard as loaded: what pages see, plus what only the server knows.
@@ -275,17 +277,28 @@ impl Dashboards {
         Ok(())
     }
 
-    /// Polls the operator's folder and reloads when a file changed, appeared or
-    /// went away. Polling (every `every`) works on every file system, including
-    /// network and container mounts where change notifications do not.
+    /// Follows the operator's folder (looking every `every`, see
+    /// [`FileChanges`]) and reloads when a file changed, appeared or went away.
     pub async fn watch(self, every: Duration, shutdown: CancellationToken) {
         let Some(dir) = self.dir.clone() else {
             return;
         };
+        let mut changes = match FileChanges::watch(&dir, every) {
+            Ok(changes) => changes,
+            Err(e) => {
+                tracing::error!(dir = %dir.display(), "{e}; dashboard edits are not followed");
+                return;
+            }
+        };
+        // The first round compares with what was read at start: an edit made
+        // before the watcher began is not missed.
+        let mut first = true;
         loop {
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = shutdown.cancelled() => return,
+            if !std::mem::take(&mut first) {
+                tokio::select! {
+                    changed = changes.changed() => if changed.is_none() { return },
+                    _ = shutdown.cancelled() => return,
+                }
             }
             let changed =
                 fingerprint(&dir) != *self.read_as.lock().unwrap_or_else(|e| e.into_inner());

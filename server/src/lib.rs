@@ -10,6 +10,7 @@ pub mod config;
 pub mod dashboards;
 pub mod embed;
 pub mod error;
+pub mod file_watch;
 pub mod health;
 pub mod hub;
 pub mod metrics;

@@ -30,7 +30,7 @@ use super::{
     probe::Prober,
     store::{HealthStore, Retention},
 };
-use crate::metrics::HealthMetrics;
+use crate::{file_watch::FileChanges, metrics::HealthMetrics};
 
 /// Results waiting for the writer, at most; a full queue slows the checks down
 /// instead of growing memory.
@@ -232,10 +232,22 @@ impl Checker {
         let Some(path) = self.inner.file.clone() else {
             return;
         };
+        let mut changes = match FileChanges::watch(&path, FILE_POLL) {
+            Ok(changes) => changes,
+            Err(e) => {
+                tracing::error!(file = %path.display(), "{e}; edits of the checks file are not followed");
+                return;
+            }
+        };
+        // The first round compares with the stamp taken before the start's
+        // read: an edit made before the watcher began is not missed.
+        let mut first = true;
         loop {
-            tokio::select! {
-                _ = tokio::time::sleep(FILE_POLL) => {}
-                _ = self.inner.shutdown.cancelled() => return,
+            if !std::mem::take(&mut first) {
+                tokio::select! {
+                    changed = changes.changed() => if changed.is_none() { return },
+                    _ = self.inner.shutdown.cancelled() => return,
+                }
             }
             let now = file_stamp(&path);
             if now == seen {
