@@ -72,37 +72,45 @@ pub struct DashboardData {
     pub stream_since: Option<String>,
 }
 
+/// Where a page's data comes from, said once: on the server, the services
+/// themselves (`server`, given the page source); hydrated in the browser, the
+/// public API (`browser`). `unused` names the arguments a build with neither
+/// feature leaves unused.
+macro_rules! from_server_or_browser {
+    (unused: ($($arg:ident),*), server: |$source:ident| $server:expr, browser: $browser:expr $(,)?) => {{
+        #[cfg(feature = "ssr")]
+        {
+            let $source = source()?;
+            $server
+        }
+        #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+        {
+            send_wrapper::SendWrapper::new($browser).await
+        }
+        #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
+        {
+            let _ = ($($arg,)*);
+            Err(DataError::unavailable("built without ssr or hydrate"))
+        }
+    }};
+}
+
 /// A dashboard and all its panels for a view.
 pub async fn fetch_dashboard(id: String, query: ViewQuery) -> Result<DashboardData, DataError> {
-    #[cfg(feature = "ssr")]
-    {
-        source()?.dashboard(id, query).await
-    }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        send_wrapper::SendWrapper::new(browser::get_dashboard(id, query)).await
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        let _ = (id, query);
-        Err(DataError::unavailable("built without ssr or hydrate"))
-    }
+    from_server_or_browser!(
+        unused: (id, query),
+        server: |source| source.dashboard(id, query).await,
+        browser: browser::get_dashboard(id, query),
+    )
 }
 
 /// The dashboards to offer in the navigation.
 pub async fn fetch_dashboard_list() -> Result<Vec<DashboardSummary>, DataError> {
-    #[cfg(feature = "ssr")]
-    {
-        Ok(source()?.dashboards())
-    }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        send_wrapper::SendWrapper::new(browser::get_dashboard_list()).await
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        Err(DataError::unavailable("built without ssr or hydrate"))
-    }
+    from_server_or_browser!(
+        unused: (),
+        server: |source| Ok(source.dashboards()),
+        browser: browser::get_dashboard_list(),
+    )
 }
 
 /// The values a dashboard's variable may take (for its picker).
@@ -110,61 +118,29 @@ pub async fn fetch_variable_values(
     dashboard: String,
     variable: String,
 ) -> Result<Vec<String>, DataError> {
-    #[cfg(feature = "ssr")]
-    {
-        source()?.variable_values(dashboard, variable).await
-    }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        send_wrapper::SendWrapper::new(browser::get_variable_values(dashboard, variable)).await
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        let _ = (dashboard, variable);
-        Err(DataError::unavailable("built without ssr or hydrate"))
-    }
+    from_server_or_browser!(
+        unused: (dashboard, variable),
+        server: |source| source.variable_values(dashboard, variable).await,
+        browser: browser::get_variable_values(dashboard, variable),
+    )
 }
 
 /// Every health check over the view's range (`service=` narrows it).
 pub async fn fetch_health(query: ViewQuery) -> Result<HealthView, DataError> {
-    #[cfg(feature = "ssr")]
-    {
-        source()?.health(query).await
-    }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        send_wrapper::SendWrapper::new(browser::get_json(&format!(
-            "/api/checks?{}",
-            query.to_query()
-        )))
-        .await
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        let _ = query;
-        Err(DataError::unavailable("built without ssr or hydrate"))
-    }
+    from_server_or_browser!(
+        unused: (query),
+        server: |source| source.health(query).await,
+        browser: browser::get_json(&format!("/api/checks?{}", query.to_query())),
+    )
 }
 
 /// Alerts of the view's range (`severity=`, `service=` narrow them).
 pub async fn fetch_alerts(query: ViewQuery) -> Result<AlertsView, DataError> {
-    #[cfg(feature = "ssr")]
-    {
-        source()?.alerts(query).await
-    }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        send_wrapper::SendWrapper::new(browser::get_json(&format!(
-            "/api/alerts?{}",
-            query.to_query()
-        )))
-        .await
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        let _ = query;
-        Err(DataError::unavailable("built without ssr or hydrate"))
-    }
+    from_server_or_browser!(
+        unused: (query),
+        server: |source| source.alerts(query).await,
+        browser: browser::get_json(&format!("/api/alerts?{}", query.to_query())),
+    )
 }
 
 /// One embedded panel: `search` is the embed's whole query string (its token,
@@ -176,42 +152,28 @@ pub async fn fetch_embed_panel(
     panel: String,
     search: String,
 ) -> Result<PanelData, DataError> {
-    #[cfg(feature = "ssr")]
-    {
-        let _ = base;
-        source()?.embed_panel(dashboard, panel, search).await
-    }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        send_wrapper::SendWrapper::new(browser::get_json(&format!(
+    from_server_or_browser!(
+        unused: (base, dashboard, panel, search),
+        server: |source| {
+            let _ = base;
+            source.embed_panel(dashboard, panel, search).await
+        },
+        browser: browser::get_json(&format!(
             "{base}/embed/{}/{}/data?{}",
             browser::encode(&dashboard),
             browser::encode(&panel),
             search.trim_start_matches('?')
-        )))
-        .await
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        let _ = (base, dashboard, panel, search);
-        Err(DataError::unavailable("built without ssr or hydrate"))
-    }
+        )),
+    )
 }
 
 /// What is red now, for the navigation.
 pub async fn fetch_attention() -> Result<Attention, DataError> {
-    #[cfg(feature = "ssr")]
-    {
-        Ok(source()?.attention().await)
-    }
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        send_wrapper::SendWrapper::new(browser::get_json("/api/attention")).await
-    }
-    #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
-    {
-        Err(DataError::unavailable("built without ssr or hydrate"))
-    }
+    from_server_or_browser!(
+        unused: (),
+        server: |source| Ok(source.attention().await),
+        browser: browser::get_json("/api/attention"),
+    )
 }
 
 /// Asks the server for an embed token (the share dialog; only the browser asks).
