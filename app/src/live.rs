@@ -24,7 +24,9 @@ pub enum StreamState {
 
 #[derive(Clone, Copy)]
 pub struct LiveStream {
-    panels: RwSignal<HashMap<String, PanelData>>,
+    /// One cell per panel: a push re-runs its own panel's memo, not every
+    /// panel's (a dashboard has dozens; a refresh changes a few).
+    panels: StoredValue<HashMap<String, ArcRwSignal<Option<PanelData>>>>,
     /// The view's annotations, once the stream sent any.
     annotations: RwSignal<Option<Vec<Annotation>>>,
     state: RwSignal<StreamState>,
@@ -32,7 +34,7 @@ pub struct LiveStream {
 
 pub fn provide_live_stream() -> LiveStream {
     let stream = LiveStream {
-        panels: RwSignal::new(HashMap::new()),
+        panels: StoredValue::new(HashMap::new()),
         annotations: RwSignal::new(None),
         state: RwSignal::new(StreamState::Connecting),
     };
@@ -68,20 +70,31 @@ pub fn use_stream_state() -> Signal<StreamState> {
 impl LiveStream {
     /// A panel's data: what the page loaded, replaced by newer pushed data.
     pub fn panel(&self, initial: PanelData) -> Signal<PanelData> {
-        let stream = *self;
-        let id = initial.panel.panel.clone();
-        // A memo, not a derived signal: the map changes whenever any panel
-        // arrives, and a card must redraw only when its own data changed (a
-        // new tab's snapshot repeats what the page already shows).
+        let pushed = self.cell(&initial.panel.panel);
+        // A memo, not a derived signal: a card must redraw only when its data
+        // changed (a new tab's snapshot repeats what the page already shows).
         Memo::new(move |_| {
-            stream.panels.with(|p| {
-                p.get(&id)
+            pushed.with(|pushed| {
+                pushed
+                    .as_ref()
                     .filter(|pushed| pushed.updated_at_ms >= initial.updated_at_ms)
                     .cloned()
                     .unwrap_or_else(|| initial.clone())
             })
         })
         .into()
+    }
+
+    /// The cell of panel `id`, made when first asked for.
+    fn cell(&self, id: &str) -> ArcRwSignal<Option<PanelData>> {
+        self.panels
+            .try_update_value(|cells| {
+                cells
+                    .entry(id.to_string())
+                    .or_insert_with(|| ArcRwSignal::new(None))
+                    .clone()
+            })
+            .unwrap_or_else(|| ArcRwSignal::new(None))
     }
 
     /// The view's annotations: what the page loaded, replaced by newer pushed ones.
@@ -120,7 +133,9 @@ impl LiveStream {
                 handle.abort();
             }
             let url = url.get();
-            stream.panels.set(HashMap::new());
+            stream
+                .panels
+                .with_value(|cells| cells.values().for_each(|cell| cell.set(None)));
             stream.annotations.set(None);
             let Some(url) = url else {
                 stream.state.set(StreamState::Paused);
@@ -148,9 +163,7 @@ impl LiveStream {
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
     fn accept(&self, data: PanelData) {
         self.go_live();
-        self.panels.update(|p| {
-            p.insert(data.panel.panel.clone(), data);
-        });
+        self.cell(&data.panel.panel).set(Some(data));
     }
 }
 

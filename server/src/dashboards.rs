@@ -290,16 +290,7 @@ impl Dashboards {
                 return;
             }
         };
-        // The first round compares with what was read at start: an edit made
-        // before the watcher began is not missed.
-        let mut first = true;
-        loop {
-            if !std::mem::take(&mut first) {
-                tokio::select! {
-                    changed = changes.changed() => if changed.is_none() { return },
-                    _ = shutdown.cancelled() => return,
-                }
-            }
+        while changes.next_round(&shutdown).await {
             let changed =
                 fingerprint(&dir) != *self.read_as.lock().unwrap_or_else(|e| e.into_inner());
             if changed {

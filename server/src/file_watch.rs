@@ -10,11 +10,14 @@ use std::{path::Path, time::Duration};
 
 use notify::{PollWatcher, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
 pub struct FileChanges {
     // Polls on its own thread until dropped.
     _watcher: PollWatcher,
     changed: mpsc::Receiver<()>,
+    /// Whether the first round is still to come.
+    first: bool,
 }
 
 impl FileChanges {
@@ -44,7 +47,21 @@ impl FileChanges {
         Ok(Self {
             _watcher: watcher,
             changed,
+            first: true,
         })
+    }
+
+    /// Waits for the next round of looking at the file: at once the first
+    /// time (for what changed since it was read, before the watcher began),
+    /// then at each change. False once `shutdown` is cancelled.
+    pub async fn next_round(&mut self, shutdown: &CancellationToken) -> bool {
+        if std::mem::take(&mut self.first) {
+            return true;
+        }
+        tokio::select! {
+            changed = self.changed() => changed.is_some(),
+            () = shutdown.cancelled() => false,
+        }
     }
 
     /// Waits for the next change (`None` once the watcher has stopped).

@@ -30,6 +30,18 @@ async fn fetch(state: &AppState, uri: &str) -> (u16, axum::http::HeaderMap, Vec<
     (status, headers, body.to_vec())
 }
 
+/// A token for the overview's request rate over the last hour, for ten minutes.
+fn ten_minute_token(state: &AppState) -> String {
+    state
+        .embeds
+        .issue(&claims(
+            &[],
+            vec![RelativeRange::H1.into()],
+            vantage::clock::now_seconds() + 600,
+        ))
+        .unwrap()
+}
+
 fn claims(vars: &[(&str, &str)], ranges: Vec<app::model::TimeRange>, exp: i64) -> EmbedClaims {
     let mut allowed: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (k, v) in vars {
@@ -207,14 +219,7 @@ async fn a_token_shows_its_panel_and_refuses_everything_else() {
 async fn images_are_real_svg_and_png_of_the_panel() {
     let stack = stack().await;
     let state = state_for(&stack.prometheus_url);
-    let token = state
-        .embeds
-        .issue(&claims(
-            &[],
-            vec![RelativeRange::H1.into()],
-            vantage::clock::now_seconds() + 600,
-        ))
-        .unwrap();
+    let token = ten_minute_token(&state);
     let base = "/embed/overview/request_rate";
 
     let (status, headers, body) = fetch(&state, &format!("{base}.svg?token={token}")).await;
@@ -267,14 +272,7 @@ async fn images_are_real_svg_and_png_of_the_panel() {
     // the data source's (which name its address).
     let dead = format!("http://127.0.0.1:{}", stack::free_port().unwrap());
     let down = state_for(&dead);
-    let token = down
-        .embeds
-        .issue(&claims(
-            &[],
-            vec![RelativeRange::H1.into()],
-            vantage::clock::now_seconds() + 600,
-        ))
-        .unwrap();
+    let token = ten_minute_token(&down);
     let (status, _, body) = fetch(&down, &format!("{base}.svg?token={token}")).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     assert!(String::from_utf8_lossy(&body).contains("the data source could not answer"));

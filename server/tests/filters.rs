@@ -12,12 +12,7 @@ async fn a_service_filter_narrows_the_series_and_hostile_values_never_widen_it()
     let names = |body: &str| -> Vec<String> {
         let v: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(v["status"]["kind"], "live", "{body}");
-        v["series"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["name"].as_str().unwrap().to_string())
-            .collect()
+        series_names(body)
     };
     let base = "/api/dashboards/overview/panels/request_rate?range=15m";
 
@@ -80,15 +75,7 @@ async fn a_service_filter_narrows_the_series_and_hostile_values_never_widen_it()
 async fn filters_narrow_every_variable_and_bad_input_never_reaches_prometheus() {
     let stack = shared_stack_alone().await;
     let state = state_for(&stack.prometheus_url);
-    let names = |body: &str| -> Vec<String> {
-        let v: serde_json::Value = serde_json::from_str(body).unwrap();
-        v["series"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s["name"].as_str().unwrap().to_string())
-            .collect()
-    };
+    let names = series_names;
     let base = "/api/dashboards/api/panels/rate_by_endpoint?range=15m";
     let (_, all) = get(&state, base).await;
     assert!(names(&all).len() > 20, "{all}");

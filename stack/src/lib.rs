@@ -540,14 +540,20 @@ impl Stack {
     /// `/api/v1/query_range`), from its own `prometheus_http_requests_total`, read
     /// from its `/metrics` so there is no scrape lag.
     pub async fn requests_served(&self, handler: &str) -> f64 {
-        let Ok(response) = reqwest::get(format!("{}/metrics", self.prometheus_url)).await else {
-            return f64::NAN;
-        };
-        let needle = format!("handler=\"{handler}\"");
-        let text = response.text().await.unwrap_or_default();
-        text.lines()
-            .filter(|l| l.starts_with("prometheus_http_requests_total{") && l.contains(&needle))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
+        requests_served(&self.prometheus_url, handler).await
     }
+}
+
+/// Requests the Prometheus at `prometheus_url` has served for `handler`
+/// (`/api/v1/query_range`): from its own metrics; NaN if it does not answer.
+pub async fn requests_served(prometheus_url: &str, handler: &str) -> f64 {
+    let Ok(response) = reqwest::get(format!("{prometheus_url}/metrics")).await else {
+        return f64::NAN;
+    };
+    let needle = format!("handler=\"{handler}\"");
+    let text = response.text().await.unwrap_or_default();
+    text.lines()
+        .filter(|l| l.starts_with("prometheus_http_requests_total{") && l.contains(&needle))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
 }

@@ -239,16 +239,8 @@ impl Checker {
                 return;
             }
         };
-        // The first round compares with the stamp taken before the start's
-        // read: an edit made before the watcher began is not missed.
-        let mut first = true;
-        loop {
-            if !std::mem::take(&mut first) {
-                tokio::select! {
-                    changed = changes.changed() => if changed.is_none() { return },
-                    _ = self.inner.shutdown.cancelled() => return,
-                }
-            }
+        // The first round compares with the stamp taken before the start's read.
+        while changes.next_round(&self.inner.shutdown).await {
             let now = file_stamp(&path);
             if now == seen {
                 continue;

@@ -146,6 +146,17 @@ pub async fn read_panels(events: &mut Events, n: usize, within: Duration) -> Str
     text
 }
 
+/// The names of a panel's series, as the API answered them.
+pub fn series_names(body: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    v["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// How many numbers a panel holds: points of its series and cells of its rows.
 pub fn values_of(panel: &serde_json::Value) -> usize {
     let points = panel["series"]
@@ -182,15 +193,7 @@ pub struct SharedStack {
 impl SharedStack {
     /// Requests Prometheus has served for `handler` (see `Stack::requests_served`).
     pub async fn requests_served(&self, handler: &str) -> f64 {
-        let Ok(response) = reqwest::get(format!("{}/metrics", self.prometheus_url)).await else {
-            return f64::NAN;
-        };
-        let needle = format!("handler=\"{handler}\"");
-        let text = response.text().await.unwrap_or_default();
-        text.lines()
-            .filter(|l| l.starts_with("prometheus_http_requests_total{") && l.contains(&needle))
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
+        stack::requests_served(&self.prometheus_url, handler).await
     }
 }
 
