@@ -88,9 +88,12 @@ struct CachedRange {
 pub struct PanelService {
     prometheus: PrometheusClient,
     dashboards: Dashboards,
-    last_good: Mutex<HashMap<PanelKey, PanelData>>,
+    /// The last good answer of each view of a panel, bounded in count.
+    last_good: moka::sync::Cache<PanelKey, PanelData>,
     /// Loads under way: a second caller for the same key waits for the first
-    /// one's answer instead of sending the same queries again.
+    /// one's answer instead of sending the same queries again. Not a moka
+    /// cache: it keeps nothing once a load is done (the next refresh must ask
+    /// Prometheus again), and moka's `get_with` would keep the answer.
     in_flight: Mutex<HashMap<PanelKey, Arc<OnceCell<PanelData>>>>,
     ranges: Mutex<HashMap<String, CachedRange>>,
     /// Each variable's values (and Prometheus' warnings), or why they could
@@ -112,7 +115,7 @@ impl PanelService {
         Self {
             prometheus,
             dashboards,
-            last_good: Mutex::new(HashMap::new()),
+            last_good: moka::sync::Cache::new(MAX_LAST_GOOD as u64),
             in_flight: Mutex::new(HashMap::new()),
             ranges: Mutex::new(HashMap::new()),
             variable_values: moka::future::Cache::builder()
@@ -468,22 +471,11 @@ impl PanelService {
     }
 
     fn remember(&self, key: PanelKey, data: &PanelData) {
-        if let Ok(mut map) = self.last_good.lock() {
-            if map.len() >= MAX_LAST_GOOD && !map.contains_key(&key) {
-                if let Some(oldest) = map
-                    .iter()
-                    .min_by_key(|(_, d)| d.updated_at_ms)
-                    .map(|(k, _)| k.clone())
-                {
-                    map.remove(&oldest);
-                }
-            }
-            map.insert(key, data.clone());
-        }
+        self.last_good.insert(key, data.clone());
     }
 
     fn last_good(&self, key: &PanelKey) -> Option<PanelData> {
-        self.last_good.lock().ok()?.get(key).cloned()
+        self.last_good.get(key)
     }
 }
 

@@ -79,7 +79,7 @@ fn assert_reveals_nothing(body: &[u8], prometheus_url: &str) {
 
 #[tokio::test]
 async fn a_token_shows_its_panel_and_refuses_everything_else() {
-    let stack = stack().await;
+    let stack = shared_stack().await;
     let state = state_for(&stack.prometheus_url);
     let now = vantage::clock::now_seconds();
     let one = claims(
@@ -217,7 +217,7 @@ async fn a_token_shows_its_panel_and_refuses_everything_else() {
 
 #[tokio::test]
 async fn images_are_real_svg_and_png_of_the_panel() {
-    let stack = stack().await;
+    let stack = shared_stack().await;
     let state = state_for(&stack.prometheus_url);
     let token = ten_minute_token(&state);
     let base = "/embed/overview/request_rate";
@@ -281,7 +281,7 @@ async fn images_are_real_svg_and_png_of_the_panel() {
 
 #[tokio::test]
 async fn only_embeds_may_be_framed_and_only_by_allowed_origins() {
-    let stack = stack().await;
+    let stack = shared_stack().await;
     let config = Config {
         prometheus_url: stack.prometheus_url.parse().unwrap(),
         refresh_seconds: 1,
@@ -363,7 +363,7 @@ async fn only_embeds_may_be_framed_and_only_by_allowed_origins() {
 
 #[tokio::test]
 async fn the_embed_stream_carries_its_panel_only() {
-    let stack = stack().await;
+    let stack = shared_stack().await;
     let state = state_for(&stack.prometheus_url);
     let token = state
         .embeds
@@ -406,7 +406,7 @@ async fn the_embed_stream_carries_its_panel_only() {
 
 #[tokio::test]
 async fn the_cli_issues_revokes_and_rotates() {
-    let stack = stack().await;
+    let stack = shared_stack().await;
     let dir = tempfile::tempdir().unwrap();
     let config = Config {
         prometheus_url: stack.prometheus_url.parse().unwrap(),
@@ -481,7 +481,7 @@ async fn the_cli_issues_revokes_and_rotates() {
 
 #[tokio::test]
 async fn the_share_dialog_gets_a_working_token_and_mistakes_are_refused() {
-    let stack = stack().await;
+    let stack = shared_stack().await;
     let state = state_for(&stack.prometheus_url);
     let post = |body: serde_json::Value, content_type: &'static str| {
         let state = state.clone();

@@ -1,6 +1,7 @@
 //! Server-rendered pages and the JSON API's panels on the demo fleet (with
 //! PostgreSQL and Redis and their exporters), and the clear errors of bad
-//! input and a dead Prometheus; one stack for all.
+//! input and a dead Prometheus. Run by nextest, a process a test (see
+//! scripts/test), each test starts the shared stack of its own process.
 
 mod support;
 

@@ -14,7 +14,10 @@ pub const MAX_QUERY_LEN: usize = 8 * 1024;
 pub const MIN_WIDTH: u32 = 40;
 pub const MAX_WIDTH: u32 = 4000;
 
-/// The decoded keys and values, in order (a key may repeat).
+/// The decoded keys and values, in order (a key may repeat). The typed
+/// requests read these pairs rather than deriving serde (serde_html_form): a
+/// dashboard's keys are its variables, known only at run time, and the range
+/// is three keys read together, so a derive would still leave both by hand.
 pub fn pairs(raw: Option<&str>) -> Result<Vec<(String, String)>> {
     let raw = raw.unwrap_or("").trim_start_matches('?');
     if raw.len() > MAX_QUERY_LEN {
