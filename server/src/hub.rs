@@ -27,7 +27,7 @@ use std::{
     time::Duration,
 };
 
-use app::model::{Refresh, TimeRange};
+use app::model::{Annotation, DashboardView, PanelData, Refresh};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -35,43 +35,19 @@ mod event;
 mod fan_out;
 mod refresh;
 mod seed;
+mod topic;
 
 pub use event::{EventId, EventKind, StreamEvent};
-use fan_out::{fill_client_queue, Topic};
+use fan_out::fill_client_queue;
 use refresh::refresh_while_watched;
+use topic::{Inner, Topic};
+pub use topic::{TopicKey, CLIENT_QUEUE};
 
-use crate::{annotations::Annotator, panels::PanelService, query::Filter};
+use crate::{annotations::Annotator, panels::PanelService};
 
-/// What a stream shows.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct TopicKey {
-    pub dashboard: String,
-    pub range: TimeRange,
-    pub filter: Filter,
-    /// How often panels reload; `None` loads them once (refresh off). Made by
-    /// [`Hub::every`], so choices that come to the same period share a topic.
-    pub every: Option<Duration>,
-    /// One panel only (an embed); `None` is every panel of the dashboard.
-    pub panel: Option<String>,
-}
-
-/// Events one client may have waiting: several refreshes of a large dashboard.
-/// A client further behind than this is not reading; it is disconnected.
-pub const CLIENT_QUEUE: usize = 64;
 #[derive(Clone)]
 pub struct Hub {
     inner: Arc<Inner>,
-}
-
-struct Inner {
-    topics: Mutex<HashMap<TopicKey, Arc<Topic>>>,
-    panels: Arc<PanelService>,
-    annotator: Option<Arc<Annotator>>,
-    interval: Duration,
-    shutdown: CancellationToken,
-    run: u64,
-    next_seq: AtomicU64,
-    slow_clients_dropped: AtomicU64,
 }
 
 pub struct Subscription {
@@ -151,6 +127,25 @@ impl Hub {
         Subscription { snapshot, events }
     }
 
+    /// Starts `key`'s topic with what a page just loaded for it. Its first
+    /// refresh then comes a period later, as if it had loaded this itself. A
+    /// topic nobody comes for ends at its first refresh, or `CLAIM_WITHIN`
+    /// after it began if that is sooner.
+    ///
+    /// Returns the event the page's data is: its stream, connecting with it
+    /// (`since=`), gets nothing it already shows. For a topic that is being
+    /// refreshed already, that is the newest event it sent: the page's data
+    /// was loaded after it.
+    pub fn seed(
+        &self,
+        key: TopicKey,
+        view: &DashboardView,
+        panels: &[PanelData],
+        annotations: &[Annotation],
+    ) -> Option<EventId> {
+        seed::seed(&self.inner, key, view, panels, annotations)
+    }
+
     /// The period a viewer's refresh choice comes to: never shorter than the
     /// server's interval (which protects Prometheus), `None` for off; no choice
     /// is the server's interval.
@@ -177,7 +172,9 @@ impl Hub {
 
 #[cfg(test)]
 mod tests {
-    use app::model::RelativeRange;
+    use app::model::{RelativeRange, TimeRange};
+
+    use crate::query::Filter;
 
     use super::{seed::MAX_TOPICS_TO_SEED, *};
     use crate::{dashboards::Dashboards, prometheus::PrometheusClient};

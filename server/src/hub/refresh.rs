@@ -7,9 +7,11 @@ use app::model::{PanelData, PanelRef};
 use futures::{future::BoxFuture, stream::FuturesUnordered, FutureExt, StreamExt};
 
 use super::{
-    fan_out::{is_watched, publish, Topic, ANNOTATIONS_SLOT, DASHBOARD_SLOT},
-    seed::{Seeded, CLAIM_WITHIN},
-    EventKind, Inner, TopicKey,
+    event::EventKind,
+    topic::{
+        is_watched, publish, Inner, Seeded, Topic, TopicKey, ANNOTATIONS_SLOT, CLAIM_WITHIN,
+        DASHBOARD_SLOT,
+    },
 };
 use crate::{
     annotations::Annotator,
