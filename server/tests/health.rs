@@ -11,7 +11,7 @@ use std::{
 };
 
 use fleet::{Fleet, FleetOptions, ServiceMode};
-use support::get;
+use support::{get, text_of, Events, EventsOf};
 use tokio::io::AsyncReadExt;
 use vantage::{config::Config, AppState};
 
@@ -477,21 +477,17 @@ fn vantage_check_also_checks_the_checks_file() {
     );
 }
 
-/// Reads SSE text from `body` into `text` until it contains `wanted`.
-async fn read_until(
-    text: &mut String,
-    body: &mut (impl futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin),
-    wanted: &str,
-) {
+/// Reads the stream's events into `text` until it contains `wanted`.
+async fn read_until(text: &mut String, events: &mut Events, wanted: &str) {
     use futures::StreamExt;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     while !text.contains(wanted) {
-        let chunk = tokio::time::timeout_at(deadline, body.next())
+        let event = tokio::time::timeout_at(deadline, events.next())
             .await
             .unwrap_or_else(|_| panic!("{wanted:?} within 15 s: {text}"))
-            .unwrap()
-            .unwrap();
-        text.push_str(&String::from_utf8_lossy(&chunk));
+            .expect("the stream stays open")
+            .expect("the stream is well-formed SSE");
+        text.push_str(&text_of(&event));
     }
 }
 
@@ -513,7 +509,7 @@ async fn the_health_stream_pushes_results_and_changes_as_they_commit() {
     let mut body = reqwest::get(format!("http://{addr}/api/stream?view=health"))
         .await
         .unwrap()
-        .bytes_stream();
+        .events();
     let mut text = String::new();
     read_until(&mut text, &mut body, "event: check").await;
     assert!(text.starts_with("event: hello"), "{text}");

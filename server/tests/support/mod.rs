@@ -115,14 +115,13 @@ impl EventsOf for reqwest::Response {
 /// One event as the server's fields say it, in the wire's own words (for
 /// assertions on what it carried).
 pub fn text_of(event: &eventsource_stream::Event) -> String {
-    let mut text = String::new();
-    if let Some(retry) = event.retry {
-        text.push_str(&format!("retry: {}\n", retry.as_millis()));
-    }
+    let mut text = format!("event: {}\n", event.event);
     if !event.id.is_empty() {
         text.push_str(&format!("id: {}\n", event.id));
     }
-    text.push_str(&format!("event: {}\n", event.event));
+    if let Some(retry) = event.retry {
+        text.push_str(&format!("retry: {}\n", retry.as_millis()));
+    }
     for line in event.data.lines() {
         text.push_str(&format!("data: {line}\n"));
     }
