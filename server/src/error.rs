@@ -71,20 +71,18 @@ impl Error {
     pub fn public(&self) -> DataError {
         DataError::new(self.kind, self.message.clone())
     }
+
+    fn log(&self) {
+        if let Some(detail) = &self.detail {
+            tracing::error!(%detail, "internal error");
+        }
+    }
 }
 
 impl From<Error> for DataError {
     fn from(e: Error) -> Self {
         e.log();
         e.public()
-    }
-}
-
-impl Error {
-    fn log(&self) {
-        if let Some(detail) = &self.detail {
-            tracing::error!(%detail, "internal error");
-        }
     }
 }
 

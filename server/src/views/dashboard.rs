@@ -55,17 +55,8 @@ impl<K: Keys> DashboardRequest<K> {
             match key.as_str() {
                 "refresh" => request.refresh = Some(query_string::refresh(&value)?),
                 "width" => {
-                    request.width = Some(
-                        value
-                            .parse::<u32>()
-                            .ok()
-                            .filter(|w| (MIN_WIDTH..=MAX_WIDTH).contains(w))
-                            .ok_or_else(|| {
-                                Error::bad_request(format!(
-                                    "width= is a number of pixels from {MIN_WIDTH} to {MAX_WIDTH}"
-                                ))
-                            })?,
-                    )
+                    request.width =
+                        Some(query_string::pixels(&value, MIN_WIDTH, MAX_WIDTH, "width")?)
                 }
                 _ => request.vars.push((key, value)),
             }
