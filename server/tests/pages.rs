@@ -1,7 +1,8 @@
 //! Server-rendered pages and the JSON API's panels on the demo fleet (with
 //! PostgreSQL and Redis and their exporters), and the clear errors of bad
-//! input and a dead Prometheus. Run by nextest, a process a test (see
-//! scripts/test), each test starts the shared stack of its own process.
+//! input and a dead Prometheus. Its tests run one at a time (`alone`): as
+//! threads of one process, two rendering at once hung under load (see
+//! scripts/test). Run by nextest, a process a test.
 
 mod support;
 
@@ -11,7 +12,7 @@ use support::*;
 
 #[tokio::test]
 async fn the_overview_is_server_rendered_with_the_real_chart() {
-    let stack = shared_stack_with(true).await;
+    let stack = shared_stack_alone_with(true).await;
     let state = state_for(&stack.prometheus_url);
     let (status, html) = get(&state, "/").await;
     assert_eq!(status, 200);
@@ -51,6 +52,7 @@ async fn the_overview_is_server_rendered_with_the_real_chart() {
 
 #[tokio::test]
 async fn a_dead_prometheus_is_an_error_state_on_the_page_not_a_crash() {
+    let _alone = alone().await;
     let state = state_for(&format!("http://127.0.0.1:{}", stack::free_port().unwrap()));
     let (status, html) = get(&state, "/").await;
     assert_eq!(status, 200);
@@ -77,6 +79,7 @@ async fn a_dead_prometheus_is_an_error_state_on_the_page_not_a_crash() {
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_json_error() {
+    let _alone = alone().await;
     let state = state_for("http://127.0.0.1:9");
     for (uri, code, words) in [
         (
@@ -136,7 +139,7 @@ async fn bad_input_gets_a_clear_json_error() {
 /// Every finite value a panel's JSON holds (series points and table cells).
 #[tokio::test]
 async fn every_panel_of_the_built_in_dashboards_has_data() {
-    let stack = shared_stack_with(true).await;
+    let stack = shared_stack_alone_with(true).await;
     let state = state_for(&stack.prometheus_url);
     let (status, list) = get(&state, "/api/dashboards").await;
     assert_eq!(status, 200);
@@ -194,7 +197,7 @@ async fn every_panel_of_the_built_in_dashboards_has_data() {
 
 #[tokio::test]
 async fn absolute_ranges_cover_history_within_the_point_limit() {
-    let stack = shared_stack_with(true).await;
+    let stack = shared_stack_alone_with(true).await;
     let state = state_for(&stack.prometheus_url);
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -202,7 +202,7 @@ pub struct Lease {
     _turn: Turn,
 }
 
-enum Turn {
+pub enum Turn {
     Shared(#[allow(dead_code)] tokio::sync::RwLockReadGuard<'static, ()>),
     Alone(#[allow(dead_code)] tokio::sync::RwLockWriteGuard<'static, ()>),
 }
@@ -237,11 +237,22 @@ pub async fn shared_stack() -> Lease {
 /// The shared stack with no other test of this binary using it meanwhile: for
 /// tests that count the queries Prometheus serves.
 pub async fn shared_stack_alone() -> Lease {
+    shared_stack_alone_with(false).await
+}
+
+/// The same, with PostgreSQL and Redis when `databases` (the first caller decides).
+pub async fn shared_stack_alone_with(databases: bool) -> Lease {
+    let turn = alone().await;
+    let stack = shared(databases);
+    Lease { stack, _turn: turn }
+}
+
+/// No other test of this binary runs meanwhile (whether it uses the stack or not).
+pub async fn alone() -> Turn {
     let turn = Turn::Alone(TURNS.write().await);
-    let stack = shared(false);
     // A test that just ended may have a refresh in flight as its runtime stops.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    Lease { stack, _turn: turn }
+    turn
 }
 
 fn shared(databases: bool) -> &'static SharedStack {
