@@ -5,7 +5,7 @@
 // browser bundle (an installed vantage has no source tree beside it).
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -25,6 +25,20 @@ export default async function globalSetup() {
   mkdirSync(alone);
   copyFileSync(join(root, "target", profile, "vantage"), join(alone, "vantage"));
   process.env.VANTAGE_BINARY = join(alone, "vantage");
+  // A team's hundred dashboards in ten folders (many-dashboards.spec.ts), and
+  // a folder of the tests' own edits.
+  const boards = join(dir, "dashboards");
+  for (let f = 0; f < 10; f++) {
+    mkdirSync(join(boards, `team-${f}`), { recursive: true });
+    for (let n = 0; n < 10; n++) {
+      writeFileSync(
+        join(boards, `team-${f}`, `team${f}-board${n}.toml`),
+        `title = "Team ${f} board ${n}"\n[[panels]]\nid = "up"\ntitle = "Targets up"\nkind = "stat"\n[[panels.queries]]\nexpr = 'sum(up)'\n`,
+      );
+    }
+  }
+  mkdirSync(join(boards, "edits"));
+  process.env.VANTAGE_DASHBOARDS_DIR = boards;
   const child = spawn(
     binary,
     [

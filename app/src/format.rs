@@ -1,6 +1,6 @@
 //! Numbers and times the way people read them: 1.2k req/s, 340 ms, 4.1 GiB, 97.3 %.
 
-use crate::model::Unit;
+use crate::{live::time_zone::Zone, model::Unit};
 
 /// A value with its unit, short enough for an axis label.
 pub fn value(v: f64, unit: Unit) -> String {
@@ -78,13 +78,13 @@ fn trim(v: f64, digits: usize) -> String {
     }
 }
 
-/// A Unix time as a clock label (UTC, so server and browser agree): `14:05`,
-/// or `11-21 14:05` when the span covers days.
-pub fn clock(unix: i64, span_seconds: i64) -> String {
+/// A Unix time as a clock label in `zone`: `14:05`, or `11-21 14:05` when the
+/// span covers days.
+pub fn clock(unix: i64, span_seconds: i64, zone: Zone) -> String {
     if span_seconds > 2 * 86_400 {
-        utc(unix, "%m-%d %H:%M")
+        wall(unix, zone, "%m-%d %H:%M")
     } else {
-        utc(unix, "%H:%M")
+        wall(unix, zone, "%H:%M")
     }
 }
 
@@ -101,13 +101,19 @@ pub fn ago(seconds: i64) -> String {
     }
 }
 
-pub fn clock_seconds(unix: i64) -> String {
-    utc(unix, "%H:%M:%S")
+/// A Unix time as `HH:MM:SS` in `zone`.
+pub fn clock_seconds(unix: i64, zone: Zone) -> String {
+    wall(unix, zone, "%H:%M:%S")
 }
 
 /// A Unix time as a `datetime-local` input writes it, in UTC: `2026-11-22T14:05`.
 pub fn datetime_local(unix: i64) -> String {
     utc(unix, "%Y-%m-%dT%H:%M")
+}
+
+/// A Unix time on the wall clock of `zone` by a `strftime` pattern.
+fn wall(unix: i64, zone: Zone, pattern: &str) -> String {
+    utc(unix.saturating_add(zone.offset_seconds(unix)), pattern)
 }
 
 /// A Unix time in UTC by a `strftime` pattern; a time outside chrono's
@@ -180,11 +186,11 @@ mod tests {
     fn clocks_are_utc_and_show_dates_for_long_spans() {
         // 2026-11-22T14:05:09Z
         let t = 1_795_356_309;
-        assert_eq!(clock(t, 3600), "14:05");
-        assert_eq!(clock(t, 7 * 86_400), "11-22 14:05");
-        assert_eq!(clock_seconds(t), "14:05:09");
-        assert_eq!(clock(0, 7 * 86_400), "01-01 00:00");
-        assert_eq!(clock(-1, 60), "23:59");
-        assert_eq!(clock(i64::MAX, 60), "?");
+        assert_eq!(clock(t, 3600, Zone::Utc), "14:05");
+        assert_eq!(clock(t, 7 * 86_400, Zone::Utc), "11-22 14:05");
+        assert_eq!(clock_seconds(t, Zone::Utc), "14:05:09");
+        assert_eq!(clock(0, 7 * 86_400, Zone::Utc), "01-01 00:00");
+        assert_eq!(clock(-1, 60, Zone::Utc), "23:59");
+        assert_eq!(clock(i64::MAX, 60, Zone::Utc), "?");
     }
 }

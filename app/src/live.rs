@@ -12,6 +12,7 @@ use crate::model::{Annotation, PanelData, Refresh, ViewQuery};
 
 pub mod clock;
 pub mod health_feed;
+pub mod time_zone;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StreamState {

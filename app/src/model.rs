@@ -13,14 +13,14 @@ pub use alert::{Alert, AlertSource, AlertState, Severity};
 pub use annotation::{Annotation, AnnotationKind};
 pub use dashboard::{
     ColumnView, DashboardSummary, DashboardView, DrillDown, Level, PanelKind, PanelView,
-    ThresholdStep, Thresholds, VariableView,
+    ThresholdStep, Thresholds, VariableView, BROKEN_FILE,
 };
 pub use embed::{EmbedRequest, IssuedEmbed};
 pub use health::{
     AlertsView, Attention, CheckCard, CheckHistory, CheckResult, CheckSummary, ComponentResult,
     FileProblem, HealthStatus, HealthView, HistoryPoint, Transition,
 };
-pub use panel::{PanelData, PanelRef, PanelStatus, Point, Row, Series, Unit};
+pub use panel::{MissingMetric, PanelData, PanelRef, PanelStatus, Point, Row, Series, Unit};
 pub use time_range::{
     RangeError, RangeWindow, RelativeRange, TimeRange, UnknownRange, MAX_SPAN_SECONDS,
     MIN_SPAN_SECONDS,

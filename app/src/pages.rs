@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod dashboard;
+pub mod dashboards;
 pub mod embed;
 pub mod health;
 pub mod not_found;

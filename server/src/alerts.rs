@@ -146,6 +146,21 @@ fn from_prometheus(p: &PrometheusAlert) -> Option<Alert> {
 /// What is red now: checks down or degraded (from memory) and alerts firing
 /// (Vantage's, Prometheus' and Alertmanager's, each counted once). A source
 /// that does not answer counts nothing rather than failing the page.
+/// How many alerts fire now about `services` (empty: all), as the Alerts
+/// page lists them: the navigation's badge and `source = "alerts"` panels.
+pub async fn firing_now(
+    sources: &AlertSources,
+    now_ms: i64,
+    services: &[String],
+) -> Result<usize, StoreError> {
+    let alerts = view(sources, (now_ms, now_ms), &[], services).await?;
+    Ok(alerts
+        .alerts
+        .iter()
+        .filter(|a| a.state == AlertState::Firing)
+        .count())
+}
+
 pub async fn attention(sources: &AlertSources, now_ms: i64) -> app::model::Attention {
     let mut attention = app::model::Attention::default();
     for check in sources.checker.summaries() {
@@ -155,12 +170,8 @@ pub async fn attention(sources: &AlertSources, now_ms: i64) -> app::model::Atten
             _ => {}
         }
     }
-    if let Ok(alerts) = view(sources, (now_ms, now_ms), &[], &[]).await {
-        attention.alerts_firing = alerts
-            .alerts
-            .iter()
-            .filter(|a| a.state == AlertState::Firing)
-            .count();
+    if let Ok(firing) = firing_now(sources, now_ms, &[]).await {
+        attention.alerts_firing = firing;
     }
     attention
 }

@@ -1,19 +1,16 @@
-//! Marks for time-series charts: the alerts and the health-check changes of the
-//! services a view is filtered to (every service when it is not), over its
-//! window. Pages get them with the dashboard; the stream sends them again on
+//! Marks for time-series charts: the alerts and the health-check changes a
+//! dashboard says it marks (by its service variable, by alert labels, all or
+//! none), over its window. Pages get them with the dashboard; the stream sends them again on
 //! every refresh.
 
 use std::sync::Arc;
 
 use app::model::{Alert, AlertState, Annotation, AnnotationKind, HealthStatus, Level, Severity};
 
-use crate::{alerts::AlertSources, query::Filter};
+use crate::{alerts::AlertSources, dashboards::AnnotationRule, query::Filter};
 
 /// A chart cannot show more than this legibly; the newest are kept.
 const MAX_ANNOTATIONS: usize = 200;
-
-/// The dashboards' label that names a service, as health checks name it.
-pub const SERVICE_LABEL: &str = "service";
 
 /// Where annotations come from: the health store and every alert source.
 #[derive(Clone)]
@@ -28,12 +25,46 @@ impl Annotator {
 
     /// The annotations of a dashboard's view: its filter's services, its window
     /// (Unix ms). A source that fails adds nothing; the charts still draw.
-    pub async fn for_view(&self, filter: &Filter, window_ms: (i64, i64)) -> Vec<Annotation> {
-        let services = filter
-            .get(SERVICE_LABEL)
-            .map(|v| v.values().to_vec())
-            .unwrap_or_default();
-        self.between(&services, window_ms).await
+    pub async fn for_view(
+        &self,
+        rule: &AnnotationRule,
+        filter: &Filter,
+        window_ms: (i64, i64),
+    ) -> Vec<Annotation> {
+        match rule {
+            AnnotationRule::None => Vec::new(),
+            AnnotationRule::All => self.between(&[], window_ms).await,
+            AnnotationRule::ByService { label } => {
+                let services = filter
+                    .get(label)
+                    .map(|v| v.values().to_vec())
+                    .unwrap_or_default();
+                self.between(&services, window_ms).await
+            }
+            AnnotationRule::Labels(labels) => {
+                let mut marks = self.alerts_between(&[], window_ms).await;
+                marks.retain(|(alert, _)| {
+                    labels.iter().all(|(k, v)| alert.labels.get(k) == Some(v))
+                });
+                marks.into_iter().map(|(_, mark)| mark).collect()
+            }
+        }
+    }
+
+    /// The alerts active in the window about `services` (empty: all), each
+    /// with its mark.
+    async fn alerts_between(
+        &self,
+        services: &[String],
+        (from_ms, to_ms): (i64, i64),
+    ) -> Vec<(Alert, Annotation)> {
+        crate::alerts::view(&self.sources, (from_ms, to_ms), &[], services)
+            .await
+            .map(|v| v.alerts)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|a| from_alert(&a).map(|mark| (a, mark)))
+            .collect()
     }
 
     /// Alerts active in the window and check changes within it, about

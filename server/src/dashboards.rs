@@ -15,7 +15,7 @@ use std::{
 use app::model::{DashboardSummary, DashboardView, PanelView};
 use tokio_util::sync::CancellationToken;
 
-use crate::file_watch::FileChanges;
+use crate::{config::BuiltinDashboards, file_watch::FileChanges};
 
 pub use file::FileProblem;
 
@@ -25,6 +25,26 @@ pub struct Dashboard {
     pub view: DashboardView,
     pub variables: Vec<Variable>,
     pub panels: Vec<Panel>,
+    /// Which alerts and health changes its charts mark.
+    pub annotations: AnnotationRule,
+    /// The subfolder of the operator's folder its file is in, if any.
+    pub folder: Option<String>,
+}
+
+/// Which alerts and health-check changes a dashboard's charts mark
+/// (`annotations` in its file; docs/dashboards.md).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum AnnotationRule {
+    /// None: a dashboard about hosts has no business with every service's alerts.
+    #[default]
+    None,
+    /// Those of the services the view is narrowed to by the variable on this
+    /// label (every service when it is not narrowed).
+    ByService { label: String },
+    /// Alerts whose labels include all of these (health changes have none).
+    Labels(std::collections::BTreeMap<String, String>),
+    /// Every alert and every health change.
+    All,
 }
 
 impl Dashboard {
@@ -62,6 +82,18 @@ pub struct QueryTemplate {
 pub struct Panel {
     pub view: PanelView,
     pub queries: Vec<QueryTemplate>,
+    pub source: PanelSource,
+}
+
+/// Where a panel's numbers come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PanelSource {
+    /// Its queries, sent to Prometheus.
+    #[default]
+    Prometheus,
+    /// The number of firing alerts as the Alerts page (and the navigation's
+    /// badge) counts them: Vantage's, Prometheus' rules' and Alertmanager's.
+    Alerts,
 }
 
 /// The built-in dashboards, compiled in so the binary needs no files at run time.
@@ -90,12 +122,22 @@ impl Catalog {
         self.dashboards.iter().find(|d| d.id() == id).cloned()
     }
 
+    /// The mistake of the file that would be dashboard `id` (file named
+    /// without its folder), if it has one.
+    pub fn problem_of(&self, id: &str) -> Option<FileProblem> {
+        self.problems
+            .iter()
+            .find(|p| Path::new(&p.file).file_stem().and_then(|s| s.to_str()) == Some(id))
+            .map(FileProblem::file_name_only)
+    }
+
     pub fn summaries(&self) -> Vec<DashboardSummary> {
         self.dashboards
             .iter()
             .map(|d| DashboardSummary {
                 id: d.view.id.clone(),
                 title: d.view.title.clone(),
+                folder: d.folder.clone(),
             })
             .collect()
     }
@@ -123,16 +165,41 @@ pub fn read_dir(dir: &Path) -> Result<Vec<ReadFile>, FileProblem> {
         .collect())
 }
 
-/// The `*.toml` files of a folder, in name order.
+/// The `*.toml` files of a folder and of its subfolders (one level: a
+/// subfolder is a folder in the navigation), the folder's own first, each
+/// group in name order.
 fn toml_files(dir: &Path) -> Result<Vec<PathBuf>, FileProblem> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| FileProblem::new(dir.display().to_string(), "(folder)", e.to_string()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    paths.sort();
-    Ok(paths)
+    let (mut files, mut folders) = (Vec::new(), Vec::new());
+    for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
+        if path.is_dir() {
+            folders.push(path);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    folders.sort();
+    for folder in folders {
+        let mut inside: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        inside.sort();
+        files.extend(inside);
+    }
+    Ok(files)
+}
+
+/// The folder a dashboard file of `dir` is in, when it is a subfolder's.
+fn folder_of(dir: &Path, path: &Path) -> Option<String> {
+    let parent = path.parent()?;
+    (parent != dir)
+        .then(|| parent.file_name()?.to_str().map(str::to_string))
+        .flatten()
 }
 
 /// Reads and parses one file (the checker's unit); its first mistake.
@@ -204,6 +271,7 @@ pub fn check(dir: Option<&Path>, files: &[PathBuf]) -> CheckReport {
 pub struct Dashboards {
     current: Arc<RwLock<Arc<Catalog>>>,
     dir: Option<PathBuf>,
+    builtins: BuiltinDashboards,
     /// The last good version of each of the operator's files.
     last_good: Arc<std::sync::Mutex<HashMap<PathBuf, Arc<Dashboard>>>>,
     /// The folder as it was when last read, to notice changes.
@@ -216,9 +284,31 @@ impl Dashboards {
     /// Built-ins plus the operator's folder. A broken built-in is an error; a
     /// broken operator file is a problem reported while the rest serves.
     pub fn load(dir: Option<PathBuf>) -> Result<Self, FileProblem> {
+        Self::load_with(dir, &BuiltinDashboards::All)
+    }
+
+    /// As [`Dashboards::load`], showing only the built-ins `builtins` keeps.
+    pub fn load_with(
+        dir: Option<PathBuf>,
+        builtins: &BuiltinDashboards,
+    ) -> Result<Self, FileProblem> {
+        if let BuiltinDashboards::Only(ids) = builtins {
+            let known: Vec<&str> = BUILT_IN.iter().map(|(id, _)| *id).collect();
+            if let Some(bad) = ids.iter().find(|id| !known.contains(&id.as_str())) {
+                return Err(FileProblem::new(
+                    "the settings",
+                    "builtin_dashboards",
+                    format!(
+                        "{bad:?} is not a built-in dashboard (they are {})",
+                        known.join(", ")
+                    ),
+                ));
+            }
+        }
         let this = Self {
             current: Arc::new(RwLock::new(Arc::new(Catalog::default()))),
             dir,
+            builtins: builtins.clone(),
             last_good: Default::default(),
             read_as: Default::default(),
         };
@@ -237,7 +327,11 @@ impl Dashboards {
     /// Reads everything again and swaps the catalog in one step.
     pub fn reload(&self) -> Result<(), FileProblem> {
         let mut catalog = Catalog {
-            dashboards: built_in()?.into_iter().map(Arc::new).collect(),
+            dashboards: built_in()?
+                .into_iter()
+                .filter(|d| self.builtins.keeps(d.id()))
+                .map(Arc::new)
+                .collect(),
             ..Default::default()
         };
         if let Some(dir) = &self.dir {
@@ -250,6 +344,24 @@ impl Dashboards {
                     let present: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
                     last_good.retain(|p, _| present.contains(p));
                     for (path, result) in files {
+                        let result = result.map(|mut d| {
+                            d.folder = folder_of(dir, &path);
+                            d
+                        });
+                        // Ids are file names, unique across folders (only a
+                        // file of the folder itself may replace a built-in).
+                        let result = match result {
+                            Ok(d) if d.folder.is_some()
+                                && catalog.dashboards.iter().any(|x| x.id() == d.id()) =>
+                            {
+                                Err(FileProblem::new(
+                                    path.display().to_string(),
+                                    "(file name)",
+                                    format!("another file is dashboard {:?} already: ids are file names, unique across folders", d.id()),
+                                ))
+                            }
+                            other => other,
+                        };
                         let dashboard = match result {
                             Ok(d) => {
                                 let d = Arc::new(d);
@@ -258,8 +370,14 @@ impl Dashboards {
                             }
                             Err(e) => {
                                 tracing::warn!("{e}; the last good version (if any) keeps serving");
+                                // The page of the last good version says what broke.
+                                let serving = last_good.get(&path).map(|good| {
+                                    let mut shown = Dashboard::clone(good);
+                                    shown.view.problem = Some(e.file_name_only());
+                                    Arc::new(shown)
+                                });
                                 catalog.problems.push(e);
-                                last_good.get(&path).cloned()
+                                serving
                             }
                         };
                         if let Some(d) = dashboard {
@@ -305,13 +423,12 @@ impl Dashboards {
 
 /// What identifies the folder's state: each file's name, size and mtime.
 fn fingerprint(dir: &Path) -> Fingerprint {
-    let mut out: Vec<_> = std::fs::read_dir(dir)
+    let mut out: Vec<_> = toml_files(dir)
+        .unwrap_or_default()
         .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let meta = e.metadata().ok()?;
-            Some((e.path(), meta.len(), meta.modified().ok()))
+        .filter_map(|path| {
+            let meta = std::fs::metadata(&path).ok()?;
+            Some((path, meta.len(), meta.modified().ok()))
         })
         .collect();
     out.sort();
@@ -349,6 +466,58 @@ mod tests {
             dashboards.get("overview").unwrap().view.title,
             "Our overview"
         );
+    }
+
+    #[test]
+    fn builtin_dashboards_keeps_only_those_chosen() {
+        let some = Dashboards::load_with(
+            None,
+            &BuiltinDashboards::Only(vec!["system".into(), "overview".into()]),
+        )
+        .unwrap();
+        let ids: Vec<String> = some
+            .catalog()
+            .summaries()
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        assert_eq!(ids, ["overview", "system"]);
+        let none = Dashboards::load_with(None, &BuiltinDashboards::Only(Vec::new())).unwrap();
+        assert!(none.catalog().summaries().is_empty());
+        let typo = Dashboards::load_with(None, &BuiltinDashboards::Only(vec!["overveiw".into()]));
+        let problem = typo.err().unwrap().to_string();
+        assert!(
+            problem.contains("builtin_dashboards") && problem.contains("overveiw"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn subfolders_are_folders_and_ids_stay_unique() {
+        let dir = tempfile::tempdir().unwrap();
+        let board = |title: &str| {
+            format!("title = \"{title}\"\n[[panels]]\nid = \"up\"\ntitle = \"Up\"\nkind = \"stat\"\n[[panels.queries]]\nexpr = 'up'\n")
+        };
+        std::fs::create_dir(dir.path().join("payments")).unwrap();
+        std::fs::write(dir.path().join("team.toml"), board("Team")).unwrap();
+        std::fs::write(dir.path().join("payments/checkout.toml"), board("Checkout")).unwrap();
+        std::fs::write(dir.path().join("payments/team.toml"), board("Twice")).unwrap();
+        let dashboards = Dashboards::load(Some(dir.path().to_owned())).unwrap();
+        let catalog = dashboards.catalog();
+        let summaries = catalog.summaries();
+        let of = |id: &str| {
+            summaries
+                .iter()
+                .find(|d| d.id == id)
+                .unwrap()
+                .folder
+                .clone()
+        };
+        assert_eq!(of("checkout"), Some("payments".into()));
+        assert_eq!(of("team"), None);
+        assert_eq!(dashboards.get("team").unwrap().view.title, "Team");
+        assert_eq!(catalog.problems.len(), 1, "{:?}", catalog.problems);
+        assert!(catalog.problems[0].reason.contains("unique across folders"));
     }
 
     #[test]

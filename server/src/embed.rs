@@ -68,8 +68,8 @@ impl Embeds {
     }
 }
 
-/// The panel as an embed shows it: no drill-down links into Vantage, and the
-/// data source's own messages (which may quote a query) replaced by plain ones.
+/// The panel as an embed shows it: no drill-down links into Vantage, no list
+/// of missing metrics, and the data source's own messages (which may quote a query) replaced by plain ones.
 pub fn redact(mut data: PanelData) -> PanelData {
     data.view.links.clear();
     data.status = match data.status {
@@ -84,5 +84,7 @@ pub fn redact(mut data: PanelData) -> PanelData {
     if !data.warnings.is_empty() {
         data.warnings = vec!["the data source answered in part".into()];
     }
+    // Which metrics the data source lacks is for the team, not the portal.
+    data.missing.clear();
     data
 }

@@ -43,7 +43,12 @@ impl FileChanges {
             Some(parent) if !path.is_dir() && !parent.as_os_str().is_empty() => parent,
             _ => path,
         };
-        watcher.watch(folder, RecursiveMode::NonRecursive)?;
+        // A folder is followed with its subfolders (dashboards keep folders).
+        let mode = match path.is_dir() {
+            true => RecursiveMode::Recursive,
+            false => RecursiveMode::NonRecursive,
+        };
+        watcher.watch(folder, mode)?;
         Ok(Self {
             _watcher: watcher,
             changed,

@@ -59,8 +59,11 @@ impl PageSource for Source {
             // them once the panels are drawn, and finds them ready.
             let (panels, annotations, ()) = futures::join!(
                 join_all(self.panels.panel_loads(&board, range, &filter)),
-                self.annotator
-                    .for_view(&filter, range.window_ms(crate::clock::now_ms())),
+                self.annotator.for_view(
+                    &board.annotations,
+                    &filter,
+                    range.window_ms(crate::clock::now_ms())
+                ),
                 self.panels.preload_variable_values(&board),
             );
             let panels: Vec<PanelData> = panels.into_iter().filter_map(Result::ok).collect();

@@ -63,7 +63,8 @@ impl AppState {
         let site = Site::from_setting(config.site_root.as_deref())?;
         let prometheus =
             PrometheusClient::new(config.prometheus_url.clone(), config.query_timeout())?;
-        let dashboards = Dashboards::load(config.dashboards_dir.clone())?;
+        let dashboards =
+            Dashboards::load_with(config.dashboards_dir.clone(), &config.builtin_dashboards)?;
         for problem in &dashboards.catalog().problems {
             tracing::warn!("{problem}");
         }
@@ -101,7 +102,17 @@ impl AppState {
             }
             None => SqliteStore::in_memory()?,
         });
-        let panels = Arc::new(PanelService::new(prometheus.clone(), dashboards.clone()));
+        let panels = Arc::new(
+            PanelService::new(prometheus.clone(), dashboards.clone())
+                .with_service_label(config.service_label.clone()),
+        );
+        // The first look at what Prometheus holds, before the first page asks.
+        tokio::spawn({
+            let panels = Arc::clone(&panels);
+            async move {
+                panels.discovered().await;
+            }
+        });
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
         let alerting = Alerting::start(
@@ -128,6 +139,7 @@ impl AppState {
                 .clone()
                 .map(|url| AlertmanagerClient::new(url, config.query_timeout())),
         };
+        panels.count_alerts_with(Arc::new(AlertCount(alerts.clone())));
         let annotator = Annotator::new(alerts.clone());
         let hub = Hub::new(
             Arc::clone(&panels),
@@ -209,4 +221,21 @@ pub enum StartError {
     },
     #[error("serving stopped: {0}")]
     Serve(std::io::Error),
+}
+
+/// The alert sources counting for panels (`source = "alerts"`): here, where
+/// both are known, so neither module imports the other.
+struct AlertCount(AlertSources);
+
+impl crate::panels::FiringAlerts for AlertCount {
+    fn count<'a>(
+        &'a self,
+        services: &'a [String],
+    ) -> futures::future::BoxFuture<'a, Result<usize, String>> {
+        Box::pin(async move {
+            crate::alerts::firing_now(&self.0, crate::clock::now_ms(), services)
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
 }

@@ -399,6 +399,27 @@ async fn annotations_mark_the_filtered_services_alerts_and_health_changes() {
         },
     )
     .await;
+    // The overview's "Active alerts" and the navigation's badge are one count.
+    let (_, attention) = get(&state, "/api/attention").await;
+    let attention: serde_json::Value = serde_json::from_str(&attention).unwrap();
+    let (_, panel) = get(&state, "/api/dashboards/overview/panels/active_alerts").await;
+    let panel: serde_json::Value = serde_json::from_str(&panel).unwrap();
+    let shown = panel["series"][0]["points"][0][1].as_f64().unwrap();
+    assert!(
+        attention["alerts_firing"].as_u64().unwrap() >= 1,
+        "{attention}"
+    );
+    assert_eq!(
+        shown,
+        attention["alerts_firing"].as_f64().unwrap(),
+        "{panel}"
+    );
+    let (_, narrowed) = get(
+        &state,
+        "/api/dashboards/overview/panels/active_alerts?service=frontend",
+    )
+    .await;
+    assert!(narrowed.contains(r#""name":"firing""#), "{narrowed}");
     let alert = seen.iter().find(|m| m["kind"] == "alert").unwrap();
     assert_eq!(alert["level"], "critical");
     assert!(alert.get("end_ms").is_none(), "still firing: {alert}");
@@ -411,6 +432,9 @@ async fn annotations_mark_the_filtered_services_alerts_and_health_changes() {
     assert_eq!(titled(&other, "auth-service"), 0, "{other:?}");
     let all = marks("range=15m").await;
     assert!(titled(&all, "auth-service") >= 2, "{all:?}");
+    // A dashboard about hosts (no service variable) marks none of them.
+    let (status, body) = get(&state, "/api/dashboards/system/annotations?range=15m").await;
+    assert_eq!((status, body.as_str()), (200, "[]"));
     // Like every API of a dashboard, keys that are not its variables are refused.
     let (status, body) = get(&state, "/api/dashboards/overview/annotations?nope=1").await;
     assert_eq!(status, 400, "{body}");

@@ -58,15 +58,66 @@ async fn dashboard_files_reload_and_a_broken_edit_keeps_the_last_good_one() {
         !listed.contains(&dir.path().display().to_string()),
         "no server paths"
     );
-    assert!(get(&state, "/api/dashboards/team")
-        .await
-        .1
-        .contains("Targets up"));
-    let meanwhile = read_for(&mut tab, Duration::from_secs(2)).await;
-    assert!(
-        !meanwhile.contains("event: dashboard"),
-        "a broken edit changes nothing on screen: {meanwhile}"
+    let (_, view) = get(&state, "/api/dashboards/team").await;
+    let view: serde_json::Value = serde_json::from_str(&view).unwrap();
+    assert_eq!(
+        view["panels"][0]["title"], "Targets up",
+        "the last good version"
     );
+    assert_eq!(view["problem"]["file"], "team.toml", "{view}");
+    assert_eq!(
+        view["problem"]["field"], "panels[0].queries[0].expr",
+        "{view}"
+    );
+    // The tab is told, and the page shows the notice above its panels.
+    let meanwhile = read_for(&mut tab, Duration::from_secs(3)).await;
+    assert!(
+        meanwhile.contains("event: dashboard"),
+        "the tab reloads to show the notice: {meanwhile}"
+    );
+    let (status, html) = get(&state, "/d/team").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("data-testid=\"file-problem\""), "{html}");
+    assert!(
+        html.contains("team.toml: panels[0].queries[0].expr: query template does not parse"),
+        "names the file, the field and the mistake"
+    );
+    assert!(
+        html.contains("Targets up"),
+        "and still shows the last good panels"
+    );
+
+    // A new file with a mistake says so on its page, instead of "No such dashboard".
+    std::fs::write(
+        dir.path().join("fresh.toml"),
+        "title = \"Fresh\"\n[[panels]]\nid = 1\n",
+    )
+    .unwrap();
+    let mut page = String::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        page = get(&state, "/d/fresh").await.1;
+        if page.contains("fresh.toml") {
+            break;
+        }
+    }
+    assert!(
+        page.contains("This dashboard&#x27;s file has a mistake")
+            || page.contains("This dashboard's file has a mistake"),
+        "{page}"
+    );
+    assert!(page.contains("fresh.toml: line 3"), "{page}");
+    assert!(
+        !page.contains(&dir.path().display().to_string()),
+        "no server paths"
+    );
+    let (status, body) = get(&state, "/api/dashboards/fresh").await;
+    assert_eq!(status, 404);
+    assert!(
+        body.contains("its file has a mistake: fresh.toml"),
+        "{body}"
+    );
+    std::fs::remove_file(dir.path().join("fresh.toml")).unwrap();
 
     // A good edit replaces it without a restart.
     std::fs::write(&file, good.replace("Targets up", "Scrape targets up")).unwrap();

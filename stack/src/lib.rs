@@ -9,6 +9,7 @@
 mod config_files;
 mod databases;
 pub mod fault;
+mod otel_app;
 pub mod process;
 
 use std::{
@@ -75,6 +76,49 @@ pub struct StackOptions {
     pub fleet: Option<FleetOptions>,
     /// More OpenMetrics history to backfill with promtool before Prometheus starts.
     pub extra_history: Option<String>,
+    /// What the scrape jobs are called.
+    pub jobs: JobNames,
+    /// A small web app instrumented by the OpenTelemetry SDK (stack/otel-app,
+    /// from the virtual environment `scripts/setup --tests` makes), scraped as
+    /// job `shop`.
+    pub otel_app: bool,
+}
+
+/// The scrape jobs' names: the demo's, or others, as a team's own Prometheus
+/// would have them (Vantage must recognise exporters by their metrics).
+#[derive(Debug, Clone)]
+pub struct JobNames {
+    pub node: String,
+    pub process: String,
+    pub postgres: String,
+    pub redis: String,
+}
+
+impl JobNames {
+    pub fn demo() -> Self {
+        Self {
+            node: "node".into(),
+            process: "process".into(),
+            postgres: "postgres".into(),
+            redis: "redis".into(),
+        }
+    }
+
+    /// Names seen in the wild (Helm charts, hand-written configs).
+    pub fn others() -> Self {
+        Self {
+            node: "node-exporter".into(),
+            process: "processes".into(),
+            postgres: "pg".into(),
+            redis: "cache".into(),
+        }
+    }
+}
+
+impl Default for JobNames {
+    fn default() -> Self {
+        Self::demo()
+    }
 }
 
 impl Default for StackOptions {
@@ -88,6 +132,8 @@ impl Default for StackOptions {
             databases: false,
             fleet: Some(FleetOptions::default()),
             extra_history: None,
+            jobs: JobNames::demo(),
+            otel_app: false,
         }
     }
 }
@@ -155,7 +201,10 @@ impl Stack {
                 .args(["--no-collector.systemd", "--no-collector.hwmon"]);
             stack.spawn("node-exporter", cmd, None)?;
             stack.node_exporter_addr = Some(loopback(port));
-            targets.push(config_files::ScrapeJob::single("node", loopback(port)));
+            targets.push(config_files::ScrapeJob::single(
+                &options.jobs.node,
+                loopback(port),
+            ));
         }
 
         if options.process_exporter {
@@ -170,7 +219,10 @@ impl Stack {
                 .arg(format!("-config.path={}", config.display()))
                 .args(["-threads=false", "-gather-smaps=false"]);
             stack.spawn("process-exporter", cmd, None)?;
-            targets.push(config_files::ScrapeJob::single("process", loopback(port)));
+            targets.push(config_files::ScrapeJob::single(
+                &options.jobs.process,
+                loopback(port),
+            ));
         }
 
         if options.alertmanager {
@@ -196,19 +248,24 @@ impl Stack {
         if options.databases {
             let pg = databases::start_postgres(&mut stack).await?;
             targets.push(config_files::ScrapeJob::single(
-                "postgres",
+                &options.jobs.postgres,
                 pg.exporter_addr,
             ));
             stack.postgres = Some(pg);
             let redis = databases::start_redis(&mut stack).await?;
             targets.push(config_files::ScrapeJob::single(
-                "redis",
+                &options.jobs.redis,
                 redis.exporter_addr,
             ));
             stack
                 .background
                 .push(tokio::spawn(databases::cache_workload(redis.addr)));
             stack.redis = Some(redis);
+        }
+
+        if options.otel_app {
+            let metrics = otel_app::start(&mut stack).await?;
+            targets.push(config_files::ScrapeJob::single("shop", metrics));
         }
 
         // Prometheus last: its targets exist, and history is backfilled first.

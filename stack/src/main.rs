@@ -3,6 +3,9 @@
 //!   vantage-stack            Prometheus :9090 + exporters + Alertmanager + demo
 //!                            fleet with 6 h of history + Vantage :3000
 //!   vantage-stack --free-ports --info-file F   the same on free ports, for tests
+//!   vantage-stack --plain    a Prometheus like a team's own: no demo fleet,
+//!                            exporters under other job names, and a web app
+//!                            instrumented by OpenTelemetry (scripts/setup --tests)
 
 use std::{path::PathBuf, time::Duration};
 
@@ -32,6 +35,12 @@ struct Args {
     /// dashboard's database panels then stay empty).
     #[arg(long)]
     no_databases: bool,
+    /// A Prometheus like a team's own instead of the demo's: no fleet, the
+    /// exporters under other job names (node-exporter, processes, pg, cache)
+    /// and a web app instrumented by the OpenTelemetry SDK (job shop; its
+    /// Python packages come from scripts/setup --tests).
+    #[arg(long)]
+    plain: bool,
     /// Don't start Vantage (only the stack).
     #[arg(long)]
     no_vantage: bool,
@@ -82,10 +91,15 @@ async fn run(args: Args) -> Result<(), String> {
         scrape_interval: Duration::from_secs(args.scrape_seconds),
         prometheus_port,
         databases: !args.no_databases,
-        fleet: Some(FleetOptions {
+        fleet: (!args.plain).then(|| FleetOptions {
             history,
             ..FleetOptions::default()
         }),
+        jobs: match args.plain {
+            true => stack::JobNames::others(),
+            false => stack::JobNames::demo(),
+        },
+        otel_app: args.plain,
         ..StackOptions::default()
     })
     .await
@@ -127,10 +141,13 @@ async fn run(args: Args) -> Result<(), String> {
         info["pids"] = stack.pids().into();
     }
 
-    // Wait for the first scrape of the fleet so the first page has live data.
-    let _ = stack
-        .wait_for_data("up{job=\"fleet\"} == 1", Duration::from_secs(30))
-        .await;
+    // Wait for the first scrape of the fleet (or the app) so the first page
+    // has live data.
+    let first = match args.plain {
+        true => "up{job=\"shop\"} == 1",
+        false => "up{job=\"fleet\"} == 1",
+    };
+    let _ = stack.wait_for_data(first, Duration::from_secs(30)).await;
 
     println!();
     if let Some(url) = info["vantage"].as_str() {

@@ -3,6 +3,7 @@ use plotters::prelude::*;
 use super::{palette::ChartColors, time_axis::TimeAxis, Shape, ShapeRecorder};
 use crate::{
     format,
+    live::time_zone::Zone,
     model::{PanelData, PanelKind},
 };
 
@@ -51,18 +52,21 @@ pub fn draw<DB: DrawingBackend>(
     backend: DB,
     data: &PanelData,
     colors: &ChartColors,
+    zone: Zone,
 ) -> Result<PlotFrame, DrawingAreaErrorKind<DB::ErrorType>> {
     let root = backend.into_drawing_area();
-    let frame = draw_on(&root, data, colors)?;
+    let frame = draw_on(&root, data, colors, zone)?;
     root.present()?;
     Ok(frame)
 }
 
 /// Draws on an area of a larger drawing (an embed image: title, chart, legend).
+/// Time labels are on the wall clock of `zone`.
 pub fn draw_on<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
     data: &PanelData,
     colors: &ChartColors,
+    zone: Zone,
 ) -> Result<PlotFrame, DrawingAreaErrorKind<DB::ErrorType>> {
     let (x_min, x_max) = (
         data.window.start,
@@ -118,7 +122,7 @@ pub fn draw_on<DB: DrawingBackend>(
         .label_style(label_font)
         .x_labels(6)
         .y_labels(5)
-        .x_label_formatter(&|t| format::clock(*t, span))
+        .x_label_formatter(&|t| format::clock(*t, span, zone))
         .y_label_formatter(&|v| format::value(*v, unit))
         .draw()?;
 
@@ -225,17 +229,17 @@ fn y_ceiling(layers: &[Layer], data: &PanelData) -> f64 {
 }
 
 /// The shapes of a panel's chart, themed through CSS variables.
-pub fn shapes(data: &PanelData) -> Vec<Shape> {
-    chart(data).0
+pub fn shapes(data: &PanelData, zone: Zone) -> Vec<Shape> {
+    chart(data, zone).0
 }
 
 /// The shapes of a panel's chart and where its plot lies.
-pub fn chart(data: &PanelData) -> (Vec<Shape>, PlotFrame) {
+pub fn chart(data: &PanelData, zone: Zone) -> (Vec<Shape>, PlotFrame) {
     // Drawing into a recorder cannot fail (no I/O, no fonts); an empty chart is
     // the harmless answer if plotters ever says otherwise.
     let mut frame = PlotFrame::default();
     let shapes = ShapeRecorder::record(WIDTH, HEIGHT, |backend| {
-        draw(backend, data, &super::palette::THEMED)
+        draw(backend, data, &super::palette::THEMED, zone)
             .map(|f| frame = f)
             .is_ok()
     })

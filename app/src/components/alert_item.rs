@@ -20,14 +20,18 @@ pub fn AlertItem(alert: Alert, span_seconds: i64) -> impl IntoView {
         AlertSource::Prometheus => "Prometheus rule",
         AlertSource::Alertmanager => "Alertmanager",
     };
-    let when = |ms: i64| {
+    let zone = crate::live::time_zone::use_time_zone();
+    let when = move |ms: i64| {
+        let zone = zone.get();
         format!(
-            "{} UTC",
-            format::clock(ms / 1000, span_seconds.max(3 * 86_400))
+            "{} {}",
+            format::clock(ms / 1000, span_seconds.max(3 * 86_400), zone),
+            zone.label(ms / 1000)
         )
     };
-    let since = when(alert.since_ms);
-    let ended = alert.ended_ms.map(when);
+    let (since_ms, ended_ms) = (alert.since_ms, alert.ended_ms);
+    let since = move || when(since_ms);
+    let ended = move || ended_ms.map(when);
     let labels = alert
         .labels
         .iter()
@@ -57,7 +61,7 @@ pub fn AlertItem(alert: Alert, span_seconds: i64) -> impl IntoView {
             <span class="alert__time">
                 "since "
                 {since}
-                {ended.map(|e| format!(", resolved {e}"))}
+                {move || ended().map(|e| format!(", resolved {e}"))}
             </span>
             <span class="alert__source">{source}</span>
             <details class="alert__labels">

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use crate::{
     charts::time_series::{PlotFrame, HEIGHT, WIDTH},
     format,
+    live::time_zone::{use_time_zone, Zone},
     model::{Annotation, AnnotationKind, Level, RangeWindow, MIN_SPAN_SECONDS},
 };
 
@@ -116,15 +117,17 @@ pub fn ChartOverlay(
             />
         })
     };
+    let zone = use_time_zone();
     let marks = move || {
         let f = frame.get();
+        let zone = zone.get();
         // The server sent only what falls in the view's range; the window ends
         // at its last whole step, and a change since then is news, drawn at
         // the right edge.
         annotations.with(|all| {
             all.iter()
                 .filter(|a| a.overlaps(f.start, i64::MAX))
-                .map(|a| annotation_view(a, &f))
+                .map(|a| annotation_view(a, &f, zone))
                 .collect_view()
         })
     };
@@ -155,7 +158,7 @@ pub fn ChartOverlay(
     }
 }
 
-fn annotation_view(a: &Annotation, f: &PlotFrame) -> AnyView {
+fn annotation_view(a: &Annotation, f: &PlotFrame, zone: Zone) -> AnyView {
     let level = level_name(a.level);
     let kind = match a.kind {
         AnnotationKind::Alert => "alert",
@@ -164,7 +167,7 @@ fn annotation_view(a: &Annotation, f: &PlotFrame) -> AnyView {
     let start = a.at_ms / 1000;
     let x = f.x_of(start).clamp(f.left as f64, f.right as f64);
     let starts_here = start >= f.start;
-    let hover = describe(a, f.end - f.start);
+    let hover = describe(a, f.end - f.start, zone);
     let mark = match a.kind {
         AnnotationKind::Alert => {
             let end = a.end_ms.map_or(f.end, |e| e / 1000);
@@ -211,11 +214,11 @@ fn annotation_view(a: &Annotation, f: &PlotFrame) -> AnyView {
 }
 
 /// An annotation in one line of text: what, when, and the detail.
-pub fn describe(a: &Annotation, span_seconds: i64) -> String {
-    let at = format::clock(a.at_ms / 1000, span_seconds);
+pub fn describe(a: &Annotation, span_seconds: i64, zone: Zone) -> String {
+    let at = format::clock(a.at_ms / 1000, span_seconds, zone);
     let when = match (a.kind, a.end_ms) {
         (AnnotationKind::Alert, Some(end)) => {
-            format!("{at} – {}", format::clock(end / 1000, span_seconds))
+            format!("{at} – {}", format::clock(end / 1000, span_seconds, zone))
         }
         (AnnotationKind::Alert, None) => format!("since {at}, still firing"),
         (AnnotationKind::Health, _) => at,
@@ -372,7 +375,7 @@ mod tests {
             detail: "checkout is down".into(),
         };
         assert_eq!(
-            describe(&a, 3600),
+            describe(&a, 3600, Zone::Utc),
             "ServiceDown (checkout) · since 14:05, still firing · checkout is down"
         );
     }

@@ -9,6 +9,7 @@ use crate::{
     },
     components::chart_overlay::{describe, level_name, near},
     format,
+    live::time_zone::use_time_zone,
     model::{Annotation, PanelData},
 };
 
@@ -25,8 +26,10 @@ pub fn ChartTooltip(
     #[prop(into)] hidden: Signal<HashSet<String>>,
     #[prop(into)] cursor: Signal<Option<i64>>,
 ) -> impl IntoView {
+    let zone = use_time_zone();
     move || {
         let t = cursor.get()?;
+        let zone = zone.get();
         let f = frame.get();
         let share = f.x_of(t) / f64::from(WIDTH) * 100.0;
         // Past the middle it opens to the left, so it stays on the chart.
@@ -54,7 +57,7 @@ pub fn ChartTooltip(
                     (i, name, value)
                 })
                 .collect();
-            (format::clock(t, (f.end - f.start).max(1)), rows, more)
+            (format::clock(t, (f.end - f.start).max(1), zone), rows, more)
         });
         let marks = annotations.with(|a| near(a, t, &f));
         let span = f.end - f.start;
@@ -85,7 +88,7 @@ pub fn ChartTooltip(
                                     class=format!("chart-tooltip__mark chart-tooltip__mark--{}", level_name(a.level))
                                     data-testid="tooltip-annotation"
                                 >
-                                    {describe(a, span)}
+                                    {describe(a, span, zone)}
                                 </li>
                             }
                         })

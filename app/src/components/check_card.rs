@@ -4,6 +4,7 @@ use crate::{
     charts::sparkline,
     components::chart_svg::ChartSvg,
     format,
+    live::time_zone::use_time_zone,
     model::{CheckCard, CheckResult, HealthStatus, Series, TimeRange, Unit, ViewQuery},
 };
 
@@ -27,6 +28,9 @@ pub fn CheckCardView(
     to_ms: i64,
     /// The page's range, kept in the drill-down link.
     range: TimeRange,
+    /// The page's kiosk mode, kept in the drill-down link too.
+    #[prop(optional)]
+    kiosk: bool,
     /// A newer result pushed by the stream, if one came.
     #[prop(into)]
     live: Signal<Option<CheckResult>>,
@@ -55,10 +59,11 @@ pub fn CheckCardView(
                 .unwrap_or_else(|| "–".into())
         })
     };
+    let zone = use_time_zone();
     let checked = move || {
         latest.with(|l| {
             l.as_ref()
-                .map(|r| format::clock_seconds(r.at_ms / 1000))
+                .map(|r| format::clock_seconds(r.at_ms / 1000, zone.get()))
                 .unwrap_or_else(|| "–".into())
         })
     };
@@ -74,7 +79,7 @@ pub fn CheckCardView(
             .or(first_since)
             .map(|s| {
                 let old = s < to_ms - 86_400_000;
-                format::clock(s / 1000, if old { 3 * 86_400 } else { 0 })
+                format::clock(s / 1000, if old { 3 * 86_400 } else { 0 }, zone.get())
             })
             .unwrap_or_else(|| "–".into())
     };
@@ -94,7 +99,7 @@ pub fn CheckCardView(
             let to = status_text(Some(t.to)).0;
             view! {
                 <li>
-                    <time>{format::clock(t.at_ms / 1000, span)}</time>
+                    <time>{move || format::clock(t.at_ms / 1000, span, zone.get())}</time>
                     " "
                     {from}
                     " → "
@@ -107,6 +112,7 @@ pub fn CheckCardView(
         range,
         vars: vec![("service".into(), check.service.clone())],
         refresh: None,
+        kiosk,
     }
     .href("/d/api");
     view! {

@@ -6,8 +6,9 @@ use crate::{
 };
 
 /// A fixed from/to, as a plain GET form (works without JavaScript; the range
-/// lands in the URL like every other choice). Times are UTC, as everywhere in
-/// Vantage; the variables and the refresh choice are kept.
+/// lands in the URL like every other choice). Its fields are UTC (the server
+/// reads them without knowing the viewer's zone) and say so; the variables and
+/// the refresh choice are kept.
 #[component]
 pub fn CustomRange(
     /// The page's path, e.g. `/d/api`.

@@ -7,10 +7,32 @@ use crate::{
     pages::dashboard::HOME,
 };
 
-/// The top bar: every dashboard (the current one marked), and whether the
-/// page is live.
+/// Dashboards the top bar links to itself; the rest are a click away on the
+/// list page, so the bar does not grow with the number of dashboards.
+const IN_NAV: usize = 4;
+
+/// The top bar, except on an embed (the panel alone: no way into the rest
+/// of Vantage, and none of its data in the page) and in a kiosk (a TV wall
+/// has no use for it). Decided before the bar is made, so neither asks for
+/// the catalog or the counts.
 #[component]
 pub fn NavBar() -> impl IntoView {
+    let location = use_location();
+    let shown = move || {
+        !location.pathname.get().starts_with("/embed/")
+            && !crate::model::ViewQuery::is_kiosk(&location.search.get())
+    };
+    view! {
+        <Show when=shown>
+            <Bar />
+        </Show>
+    }
+}
+
+/// The bar itself: the first dashboards (the current one marked), the list
+/// of all of them, health, alerts, and whether the page is live.
+#[component]
+fn Bar() -> impl IntoView {
     let state = use_stream_state();
     let location = use_location();
     let (class, text) = (
@@ -38,18 +60,40 @@ pub fn NavBar() -> impl IntoView {
     };
     let links = move || {
         dashboards.get().map(|list| {
-            list.unwrap_or_default()
+            let list = list.unwrap_or_default();
+            let more = list.len() > IN_NAV;
+            let shortcuts = list
                 .into_iter()
+                .take(IN_NAV)
                 .map(|d| {
                     let id = d.id.clone();
                     let is_current = move || current() == id;
                     view! {
-                        <a href=format!("/d/{}", d.id) aria-current=move || is_current().then_some("page")>
+                        <a
+                            class="nav-bar__shortcut"
+                            href=format!("/d/{}", d.id)
+                            aria-current=move || is_current().then_some("page")
+                        >
                             {d.title}
                         </a>
                     }
                 })
-                .collect_view()
+                .collect_view();
+            let on_list = move || location.pathname.get() == "/dashboards";
+            view! {
+                {shortcuts}
+                // On a phone the shortcuts give way and this link is the
+                // way to every dashboard, so it says so.
+                <a
+                    href="/dashboards"
+                    data-testid="nav-all-dashboards"
+                    aria-label="All dashboards"
+                    aria-current=move || on_list().then_some("page")
+                >
+                    <span class="wide-only-shown">{if more { "More…" } else { "All dashboards" }}</span>
+                    <span class="narrow-only-shown">"Dashboards"</span>
+                </a>
+            }
         })
     };
     // What is red, asked again on every navigation (pages stream their own news).
@@ -85,10 +129,7 @@ pub fn NavBar() -> impl IntoView {
                 }
             })
     };
-    // An embed is the panel alone: no way into the rest of Vantage.
-    let embedded = move || location.pathname.get().starts_with("/embed/");
     view! {
-        <Show when=move || !embedded()>
         <header class="nav-bar">
             <a class="nav-bar__brand" href="/">
                 "Vantage"
@@ -104,14 +145,15 @@ pub fn NavBar() -> impl IntoView {
                     <Transition fallback=|| ()>{alerts_badge}</Transition>
                 </a>
             </nav>
+            <crate::components::zone_toggle::ZoneToggle />
             <crate::components::theme_toggle::ThemeToggle />
             // Only dashboards stream (health and alerts pages do not yet).
+            // On a phone, the mark alone (the words stay for screen readers).
             <Show when=move || !current().is_empty()>
-                <span class=class data-testid="stream-state">
-                    {text}
+                <span class=class data-testid="stream-state" title=text>
+                    <span class="wide-only">{text}</span>
                 </span>
             </Show>
         </header>
-        </Show>
     }
 }

@@ -2,9 +2,9 @@ use leptos::prelude::*;
 
 use crate::{
     components::{
-        data_table::DataTable, gauge_dial::GaugeDial, panel_status::PanelStatusBadge,
-        share_dialog::ShareButton, stat_value::StatValue, status_grid::StatusGrid,
-        time_series_chart::TimeSeriesChart,
+        data_table::DataTable, gauge_dial::GaugeDial, panel_empty::PanelEmpty,
+        panel_status::PanelStatusBadge, share_dialog::ShareButton, stat_value::StatValue,
+        status_grid::StatusGrid, time_series_chart::TimeSeriesChart,
     },
     model::{PanelData, PanelKind, PanelStatus, ViewQuery},
 };
@@ -37,6 +37,7 @@ pub fn PanelCard(
     let updated = Signal::derive(move || data.with(|d| d.updated_at_ms));
     let empty = move || data.with(|d| d.is_empty() && d.status == PanelStatus::Live);
     let warnings = move || data.with(|d| d.warnings.join("; "));
+    let missing = move || data.with(|d| d.missing.clone());
     let body = match kind {
         PanelKind::TimeSeries | PanelKind::Bar => {
             view! { <TimeSeriesChart data query zoomable=!embedded /> }.into_any()
@@ -63,7 +64,7 @@ pub fn PanelCard(
                     {title}
                 </h2>
                 <PanelStatusBadge status updated_at_ms=updated />
-                {(!embedded)
+                {(!embedded && !query.with_untracked(|q| q.kiosk))
                     .then(|| {
                         view! { <ShareButton dashboard=dashboard.clone() panel=id.clone() title query /> }
                     })}
@@ -75,9 +76,7 @@ pub fn PanelCard(
                 </p>
             </Show>
             <Show when=empty>
-                <p class="panel__empty" data-testid="panel-empty">
-                    "No data: the data source answered, but no series match this range and filter."
-                </p>
+                <PanelEmpty missing=Signal::derive(missing) />
             </Show>
             {body}
         </section>

@@ -15,7 +15,12 @@ pub fn PanelStatusBadge(
         PanelStatus::Error { .. } => "badge badge--error",
     };
     let now = use_now();
-    let at = move || format!("{} UTC", format::clock_seconds(updated_at_ms.get() / 1000));
+    let zone = crate::live::time_zone::use_time_zone();
+    let at = move || {
+        let t = updated_at_ms.get() / 1000;
+        let zone = zone.get();
+        format!("{} {}", format::clock_seconds(t, zone), zone.label(t))
+    };
     let text = move || {
         let when = match now.get() {
             Some(now) => format::ago((now - updated_at_ms.get()) / 1000),

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     components::custom_range::CustomRange,
+    live::time_zone::Zone,
     model::{RelativeRange, TimeRange, ViewQuery},
 };
 
@@ -49,8 +50,9 @@ fn absolute_label(range: TimeRange) -> String {
             let span = to - from;
             format!(
                 "{} – {} UTC",
-                crate::format::clock(from, span.max(86_400 * 2)),
-                crate::format::clock(to, span.max(86_400 * 2))
+                // In UTC, as the custom range's fields are.
+                crate::format::clock(from, span.max(86_400 * 2), Zone::Utc),
+                crate::format::clock(to, span.max(86_400 * 2), Zone::Utc)
             )
         }
         TimeRange::Relative(r) => r.to_string(),

@@ -17,7 +17,7 @@ pub fn StatusGrid(
     let tiles = move || {
         data.with(|d| {
             let link = d.view.series_link();
-            let range = query.with(|q| q.range);
+            let view = query.get();
             d.series
                 .iter()
                 .map(|s| {
@@ -35,7 +35,7 @@ pub fn StatusGrid(
                     };
                     let class = format!("tile tile--{}", level.as_str());
                     let tip = value_text.map(|v| format!("{name}: {v}")).unwrap_or_default();
-                    match link.and_then(|l| l.href_for(&name, range)) {
+                    match link.and_then(|l| l.href_for(&name, &view)) {
                         Some(href) => {
                             view! {
                                 <li>

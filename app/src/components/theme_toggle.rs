@@ -55,7 +55,8 @@ pub fn ThemeToggle() -> impl IntoView {
             on:click=cycle
             title="Switch between the system's theme, light and dark"
         >
-            {move || format!("Theme: {}", theme.get().word())}
+            <span class="wide-only">"Theme: "</span>
+            {move || theme.get().word()}
         </button>
     }
 }

@@ -28,12 +28,14 @@ pub fn TimeSeriesChart(
     let id = data.with_untracked(|d| d.panel.panel.clone());
     let hidden = RwSignal::new(HashSet::<String>::new());
     let cursor = RwSignal::new(None::<i64>);
+    let zone = crate::live::time_zone::use_time_zone();
     let drawn = Memo::new(move |_| {
+        let zone = zone.get();
         hidden.with(|hidden| {
             if hidden.is_empty() {
-                data.with(time_series::chart)
+                data.with(|d| time_series::chart(d, zone))
             } else {
-                time_series::chart(&without(&data.get(), hidden))
+                time_series::chart(&without(&data.get(), hidden), zone)
             }
         })
     });
@@ -56,7 +58,7 @@ pub fn TimeSeriesChart(
     let legend = move || {
         data.with(|d| {
             let link = d.view.series_link();
-            let range = query.with(|q| q.range);
+            let view = query.get();
             let unit = d.view.unit;
             d.series
                 .iter()
@@ -71,7 +73,7 @@ pub fn TimeSeriesChart(
                         v.map_or_else(|| "–".into(), |v| format::value(v, unit))
                     };
                     let name = s.name.clone();
-                    let label = match link.and_then(|l| l.href_for(&name, range).map(|h| (l, h))) {
+                    let label = match link.and_then(|l| l.href_for(&name, &view).map(|h| (l, h))) {
                         Some((l, href)) => view! {
                             <a class="legend__name" href=href title=l.title.clone()>
                                 {name}
@@ -165,7 +167,7 @@ mod tests {
         .unwrap();
         // The series' lines, by colour.
         let lines = |d: &PanelData| {
-            time_series::shapes(d)
+            time_series::shapes(d, crate::live::time_zone::Zone::Utc)
                 .into_iter()
                 .filter_map(|s| match s {
                     crate::charts::Shape::Path { paint, .. } => Some(paint.css()),

@@ -101,14 +101,16 @@ pub struct DrillDown {
 }
 
 impl DrillDown {
-    /// The link for one series (its legend text), keeping the time range. `None`
-    /// for a panel-level link that does not name a variable.
-    pub fn href_for(&self, series: &str, range: super::TimeRange) -> Option<String> {
+    /// The link for one series (its legend text), keeping the view's time
+    /// range and kiosk mode. `None` for a panel-level link that does not name
+    /// a variable.
+    pub fn href_for(&self, series: &str, view: &super::ViewQuery) -> Option<String> {
         let variable = self.series_variable.as_deref()?;
         let query = super::ViewQuery {
-            range,
+            range: view.range,
             vars: vec![(variable.to_string(), series.to_string())],
             refresh: None,
+            kiosk: view.kiosk,
         };
         Some(query.href(&format!("/d/{}", self.dashboard)))
     }
@@ -172,7 +174,15 @@ pub struct DashboardView {
     pub description: String,
     pub variables: Vec<VariableView>,
     pub panels: Vec<PanelView>,
+    /// The mistake in its file's latest edit, while its last good version is
+    /// what serves (the file named without its folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<super::FileProblem>,
 }
+
+/// How a missing dashboard's error begins when its file exists but has a
+/// mistake (the page titles it so).
+pub const BROKEN_FILE: &str = "its file has a mistake";
 
 impl DashboardView {
     pub fn panel(&self, id: &str) -> Option<&PanelView> {
@@ -185,6 +195,9 @@ impl DashboardView {
 pub struct DashboardSummary {
     pub id: String,
     pub title: String,
+    /// The subfolder of `dashboards_dir` its file is in, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub folder: Option<String>,
 }
 
 #[cfg(test)]
@@ -199,15 +212,24 @@ mod tests {
             series_variable: Some("service".into()),
         };
         let range = crate::model::TimeRange::Relative(crate::model::RelativeRange::H6);
+        let mut view = crate::model::ViewQuery {
+            range,
+            ..Default::default()
+        };
         assert_eq!(
-            link.href_for("a&b", range).as_deref(),
+            link.href_for("a&b", &view).as_deref(),
             Some("/d/api?range=6h&service=a%26b")
+        );
+        view.kiosk = true;
+        assert_eq!(
+            link.href_for("a", &view).as_deref(),
+            Some("/d/api?range=6h&service=a&kiosk")
         );
         let plain = DrillDown {
             series_variable: None,
             ..link
         };
-        assert_eq!(plain.href_for("x", range), None);
+        assert_eq!(plain.href_for("x", &view), None);
     }
 
     #[test]

@@ -126,6 +126,18 @@ pub struct PanelData {
     pub warnings: Vec<String>,
     /// When the server last got data for this panel, Unix milliseconds.
     pub updated_at_ms: i64,
+    /// When there is no data: the metrics the data source lacks, and what
+    /// would provide them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<MissingMetric>,
+}
+
+/// A metric a panel needs that the data source does not have.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MissingMetric {
+    pub metric: String,
+    /// The exporter or library that provides it, in words.
+    pub source: String,
 }
 
 impl PanelData {

@@ -18,6 +18,7 @@ pub const RESERVED_KEYS: &[&str] = &[
     "theme",
     "token",
     "since",
+    "kiosk",
 ];
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -28,6 +29,9 @@ pub struct ViewQuery {
     /// How often the view refreshes; `None` is the server's setting.
     #[serde(default)]
     pub refresh: Option<Refresh>,
+    /// `kiosk`: no navigation and no controls (a TV wall); every link keeps it.
+    #[serde(default)]
+    pub kiosk: bool,
 }
 
 /// A view's refresh choice (`refresh=`).
@@ -73,9 +77,11 @@ impl ViewQuery {
         let mut vars = Vec::new();
         // An unknown refresh choice is the server's setting.
         let mut refresh = None;
+        let mut kiosk = false;
         for (k, v) in form_urlencoded::parse(search.as_bytes()) {
             match k.as_ref() {
                 "refresh" => refresh = Refresh::parse(&v),
+                "kiosk" => kiosk = is_on(&v),
                 "range" => range = Some(v.into_owned()),
                 "from" => from = Some(v.into_owned()),
                 "to" => to = Some(v.into_owned()),
@@ -89,6 +95,7 @@ impl ViewQuery {
                     range,
                     vars,
                     refresh,
+                    kiosk,
                 },
                 None,
             ),
@@ -97,6 +104,7 @@ impl ViewQuery {
                     range: TimeRange::default(),
                     vars,
                     refresh,
+                    kiosk,
                 },
                 Some(e),
             ),
@@ -114,7 +122,15 @@ impl ViewQuery {
                 .cloned()
                 .collect(),
             refresh: self.refresh,
+            // How a page looks is not the API's business.
+            kiosk: false,
         }
+    }
+
+    /// Whether a query string asks for kiosk mode, without parsing the rest.
+    pub fn is_kiosk(search: &str) -> bool {
+        let search = search.strip_prefix('?').unwrap_or(search);
+        form_urlencoded::parse(search.as_bytes()).any(|(k, v)| k == "kiosk" && is_on(&v))
     }
 
     pub fn values(&self, name: &str) -> Vec<String> {
@@ -152,6 +168,9 @@ impl ViewQuery {
         if let Some(refresh) = self.refresh {
             out.append_pair("refresh", refresh.as_str());
         }
+        if self.kiosk {
+            out.append_key_only("kiosk");
+        }
         out.finish()
     }
 
@@ -166,9 +185,25 @@ impl ViewQuery {
     }
 }
 
+/// `kiosk`, `kiosk=1`, `kiosk=true` are on; `kiosk=0` and `kiosk=false` off.
+fn is_on(value: &str) -> bool {
+    !matches!(value, "0" | "false" | "off")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kiosk_mode_is_kept_by_links_and_not_sent_to_the_api() {
+        let (q, _) = ViewQuery::parse("?range=6h&kiosk&service=a");
+        assert!(q.kiosk && ViewQuery::is_kiosk("?range=6h&kiosk"));
+        assert_eq!(q.values("service"), ["a"], "not a variable");
+        assert_eq!(q.href("/d/api"), "/d/api?range=6h&service=a&kiosk");
+        assert!(ViewQuery::parse(&q.to_query()).0.kiosk);
+        assert!(!ViewQuery::parse("kiosk=0").0.kiosk && !ViewQuery::is_kiosk("kiosk=false"));
+        assert!(!q.for_variables(&[]).kiosk);
+    }
 
     #[test]
     fn round_trips_and_encodes() {

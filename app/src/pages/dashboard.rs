@@ -8,7 +8,7 @@ use crate::{
     },
     data::{fetch_dashboard, DataError, ErrorKind},
     live::{provide_annotations, use_live_stream},
-    model::ViewQuery,
+    model::{ViewQuery, BROKEN_FILE},
     timing,
 };
 
@@ -69,22 +69,49 @@ pub fn DashboardPage() -> impl IntoView {
                                         </h1>
                                         <p class="page__description">{view.description.clone()}</p>
                                     </div>
-                                    <div class="page__pickers">
-                                        <RangePicker path query />
-                                        <RefreshPicker path query />
-                                    </div>
+                                    // Type-erased: the page's view type is deep enough already.
+                                    {move || {
+                                        (!query.with(|q| q.kiosk))
+                                            .then(|| {
+                                                view! {
+                                                    <div class="page__pickers">
+                                                        <RangePicker path query />
+                                                        <RefreshPicker path query />
+                                                    </div>
+                                                }
+                                                    .into_any()
+                                            })
+                                    }}
                                 </header>
+                                {view
+                                    .problem
+                                    .clone()
+                                    .map(|problem| {
+                                        view! {
+                                            <p class="page__problem" role="alert" data-testid="file-problem">
+                                                "This dashboard's file has a mistake; its last good version is shown. "
+                                                <code>{problem.to_string()}</code>
+                                            </p>
+                                        }
+                                            .into_any()
+                                    })}
                                 <Show when=move || range_problem().is_some()>
                                     <p class="page__problem" role="alert" data-testid="range-problem">
                                         {range_problem}
                                         ". Showing the last hour."
                                     </p>
                                 </Show>
-                                <VariablePicker
-                                    dashboard=view.id.clone()
-                                    variables=view.variables.clone()
-                                    query
-                                />
+                                {(!query.with_untracked(|q| q.kiosk))
+                                    .then(|| {
+                                        view! {
+                                            <VariablePicker
+                                                dashboard=view.id.clone()
+                                                variables=view.variables.clone()
+                                                query
+                                            />
+                                        }
+                                            .into_any()
+                                    })}
                                 <div class="grid">{panels}</div>
                             }
                                 .into_any()
@@ -103,12 +130,16 @@ pub fn DashboardPage() -> impl IntoView {
 /// A dashboard that could not be loaded at all says why.
 #[component]
 fn DashboardFailure(error: DataError) -> impl IntoView {
-    let not_found = error.kind == ErrorKind::NotFound;
+    let title = match error.kind {
+        ErrorKind::NotFound if error.message.starts_with(BROKEN_FILE) => {
+            "This dashboard's file has a mistake"
+        }
+        ErrorKind::NotFound => "No such dashboard",
+        _ => "This dashboard could not be loaded",
+    };
     view! {
         <section class="page__problem" data-testid="dashboard-error" role="alert">
-            <h1 class="page__title">
-                {if not_found { "No such dashboard" } else { "This dashboard could not be loaded" }}
-            </h1>
+            <h1 class="page__title">{title}</h1>
             <p>{error.to_string()}</p>
             <p>
                 <a href="/">"Back to the overview"</a>

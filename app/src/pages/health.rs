@@ -23,7 +23,7 @@ pub fn HealthPage() -> impl IntoView {
                     .get()
                     .map(|result| match result {
                         Ok(mut view) => {
-                            let range = query.with(|q| q.range);
+                            let (range, kiosk) = query.with(|q| (q.range, q.kiosk));
                             let first: Vec<(String, Option<(i64, HealthStatus)>)> = view
                                 .checks
                                 .iter()
@@ -73,7 +73,7 @@ pub fn HealthPage() -> impl IntoView {
                                     let live_since = Signal::derive(move || {
                                         feed.since.with(|m| m.get(&name).copied())
                                     });
-                                    view! { <CheckCardView card from_ms to_ms range live live_since /> }
+                                    view! { <CheckCardView card from_ms to_ms range kiosk live live_since /> }
                                 })
                                 .collect_view();
                             let problems = view

@@ -24,24 +24,29 @@ fn overview_queries() -> Vec<(bool, String)> {
         .into_iter()
         .find(|d| d.id() == "overview")
         .unwrap();
-    let placeholders = vantage::query::Placeholders {
-        rate_interval: "60s".into(),
-        range: "3600s".into(),
-    };
+    // The demo's labels: `service`, and a Prometheus client library's names.
+    let demo = vantage::conventions::Discovered::unknown(Some("service"));
     overview
         .panels
         .iter()
         .flat_map(|p| {
             let instant = p.view.kind.is_instant();
-            let placeholders = placeholders.clone();
-            p.queries.iter().map(move |q| {
-                let built = vantage::query::build(
-                    &q.expr,
-                    &placeholders,
-                    &vantage::query::Filter::default(),
-                )
-                .unwrap();
-                (instant, built)
+            let demo = &demo;
+            p.queries.iter().flat_map(move |q| {
+                demo.expansions(&q.expr).into_iter().map(move |way| {
+                    let placeholders = vantage::query::Placeholders {
+                        rate_interval: "60s".into(),
+                        range: "3600s".into(),
+                        names: way.names,
+                    };
+                    let built = vantage::query::build(
+                        &q.expr,
+                        &placeholders,
+                        &vantage::query::Filter::default(),
+                    )
+                    .unwrap();
+                    (instant, built)
+                })
             })
         })
         .collect()

@@ -74,7 +74,12 @@ pub async fn annotations(
     let board = state.panels.dashboard(&dashboard)?;
     let filter = params.filter(&board)?;
     let window = params.window_ms(crate::clock::now_ms());
-    Ok(Json(state.annotator.for_view(&filter, window).await))
+    Ok(Json(
+        state
+            .annotator
+            .for_view(&board.annotations, &filter, window)
+            .await,
+    ))
 }
 
 #[derive(Serialize)]

@@ -12,8 +12,11 @@ use app::model::{
 };
 use serde::Deserialize;
 
-use super::{Dashboard, Panel, QueryTemplate, Variable};
-use crate::query::{self, Filter, FilterValues, Placeholders};
+use super::{AnnotationRule, Dashboard, Panel, PanelSource, QueryTemplate, Variable};
+use crate::{
+    conventions::{self, Discovered, HttpConvention},
+    query::{self, Filter, FilterValues, Placeholders},
+};
 
 pub use app::model::FileProblem;
 
@@ -33,6 +36,19 @@ struct DashboardFile {
     variables: Vec<VariableFile>,
     #[serde(default)]
     panels: Vec<PanelFile>,
+    /// `"service"`, `"all"`, `"none"` or `{ labels = { … } }`; by default
+    /// `"service"` when a variable narrows the service label, else `"none"`.
+    #[serde(default)]
+    annotations: Option<AnnotationsFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AnnotationsFile {
+    Word(String),
+    Labels {
+        labels: std::collections::BTreeMap<String, String>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -74,6 +90,10 @@ struct PanelFile {
     max: Option<f64>,
     #[serde(default)]
     queries: Vec<QueryFile>,
+    /// `"alerts"`: the firing alerts as the Alerts page counts them, instead
+    /// of queries.
+    #[serde(default)]
+    source: Option<String>,
     #[serde(default)]
     links: Vec<LinkFile>,
 }
@@ -180,10 +200,11 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
             problems.push(err(&at("name"), format!("{:?} is declared twice", v.name)));
         }
         let label = v.label.unwrap_or_else(|| v.name.clone());
-        if !is_label_name(&label) {
+        if !is_label_name(&label) && !LABEL_PLACEHOLDERS.contains(&label.as_str()) {
             problems.push(err(&at("label"), format!("{label:?} is not a label name")));
         }
-        if !is_metric_name(&v.values_from) {
+        if !is_metric_name(&v.values_from) && !METRIC_PLACEHOLDERS.contains(&v.values_from.as_str())
+        {
             problems.push(err(
                 &at("values_from"),
                 format!("{:?} is not a metric name", v.values_from),
@@ -263,7 +284,26 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
                 problems.push(err(&at("max"), "must be above min".into()));
             }
         }
-        if p.queries.is_empty() {
+        let source = match p.source.as_deref() {
+            None => PanelSource::Prometheus,
+            Some("alerts") => {
+                if !p.queries.is_empty() || p.kind != PanelKind::Stat {
+                    problems.push(err(
+                        &at("source"),
+                        "source = \"alerts\" is a stat panel without queries".into(),
+                    ));
+                }
+                PanelSource::Alerts
+            }
+            Some(other) => {
+                problems.push(err(
+                    &at("source"),
+                    format!("{other:?}: the one source besides queries is \"alerts\""),
+                ));
+                PanelSource::Prometheus
+            }
+        };
+        if p.queries.is_empty() && source == PanelSource::Prometheus {
             problems.push(err(
                 &at("queries"),
                 "a panel needs at least one query".into(),
@@ -344,9 +384,54 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
                 links,
             },
             queries,
+            source,
         });
     }
 
+    let service_variable = variables
+        .iter()
+        .find(|v| v.label == "$service_label" || v.label == "service")
+        .map(|v| v.label.clone());
+    let annotations = match parsed.annotations {
+        None => match &service_variable {
+            Some(label) => AnnotationRule::ByService {
+                label: label.clone(),
+            },
+            None => AnnotationRule::None,
+        },
+        Some(AnnotationsFile::Word(word)) => {
+            match (word.as_str(), &service_variable) {
+                ("none", _) => AnnotationRule::None,
+                ("all", _) => AnnotationRule::All,
+                ("service", Some(label)) => AnnotationRule::ByService {
+                    label: label.clone(),
+                },
+                ("service", None) => {
+                    problems.push(err(
+                    "annotations",
+                    "\"service\" needs a variable whose label is the service label ($service_label or service)".into(),
+                ));
+                    AnnotationRule::None
+                }
+                (other, _) => {
+                    problems.push(err(
+                    "annotations",
+                    format!("{other:?}: use \"service\", \"all\", \"none\" or {{ labels = {{ … }} }}"),
+                ));
+                    AnnotationRule::None
+                }
+            }
+        }
+        Some(AnnotationsFile::Labels { labels }) => {
+            if labels.is_empty() || labels.keys().any(|k| !is_label_name(k)) {
+                problems.push(err(
+                    "annotations.labels",
+                    "one or more label = \"value\" pairs".into(),
+                ));
+            }
+            AnnotationRule::Labels(labels)
+        }
+    };
     let view = DashboardView {
         id: id.to_string(),
         title: parsed.title,
@@ -359,6 +444,7 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
             })
             .collect(),
         panels: panels.iter().map(|p| p.view.clone()).collect(),
+        problem: None,
     };
     if !problems.is_empty() {
         return Err(problems);
@@ -367,6 +453,8 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
         view,
         variables,
         panels,
+        annotations,
+        folder: None,
     })
 }
 
@@ -381,7 +469,32 @@ fn check_text(s: &str, min: usize, max: usize) -> Result<(), String> {
     Ok(())
 }
 
-/// The template uses known placeholders only, parses, and takes a filter.
+/// Placeholders that stand for a label name (a variable's `label`, a legend's
+/// `{{…}}`) or a metric name (a variable's `values_from`).
+const LABEL_PLACEHOLDERS: &[&str] = &[
+    "$service_label",
+    "$http_status",
+    "$http_method",
+    "$http_route",
+];
+const METRIC_PLACEHOLDERS: &[&str] = &["$http_requests", "$http_duration_bucket"];
+
+/// What templates are checked against: every HTTP convention present, so a
+/// template must build for each.
+fn every_convention() -> Discovered {
+    let found = HttpConvention::ALL
+        .into_iter()
+        .map(|c| (c, Vec::new(), Vec::new(), true))
+        .collect();
+    Discovered {
+        service_label: "service".into(),
+        http: Discovered::assign(found),
+        metrics: None,
+    }
+}
+
+/// The template uses known placeholders only, parses, and takes a filter,
+/// filled for every HTTP convention.
 fn check_template(expr: &str, probe: &Filter) -> Result<(), String> {
     if expr.len() > 4096 {
         return Err("longer than 4096 bytes".into());
@@ -399,28 +512,44 @@ fn check_template(expr: &str, probe: &Filter) -> Result<(), String> {
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect();
         let placeholder = format!("${word}");
-        if !query::PLACEHOLDERS.contains(&placeholder.as_str()) {
+        let known = || {
+            query::PLACEHOLDERS
+                .iter()
+                .chain(conventions::PLACEHOLDERS)
+                .copied()
+        };
+        if !known().any(|p| p == placeholder) {
             return Err(format!(
                 "unknown placeholder {placeholder:?}: use {}",
-                query::PLACEHOLDERS.join(", ")
+                known().collect::<Vec<_>>().join(", ")
             ));
         }
         rest = &rest[i + 1..];
     }
-    let placeholders = Placeholders {
-        rate_interval: "1m".into(),
-        range: "1h".into(),
-    };
-    query::build(expr, &placeholders, &Filter::default()).map_err(|e| {
-        if expr.contains("$filter") {
-            format!("{e} ($filter must stand inside a selector's braces, after its other matchers)")
-        } else {
-            e.to_string()
-        }
-    })?;
-    query::build(expr, &placeholders, probe).map_err(|_| {
-        "$filter must stand inside a selector's braces, after its other matchers".to_string()
-    })?;
+    for expansion in every_convention().expansions(expr) {
+        let placeholders = Placeholders {
+            rate_interval: "1m".into(),
+            range: "1h".into(),
+            names: expansion.names,
+        };
+        let with = |e: query::QueryError| match expansion.convention {
+            Some(c) => format!("{e} (filled for {})", c.spec().title),
+            None => e.to_string(),
+        };
+        query::build(expr, &placeholders, &Filter::default()).map_err(|e| {
+            if expr.contains("$filter") {
+                format!(
+                    "{} ($filter must stand inside a selector's braces, after its other matchers)",
+                    with(e)
+                )
+            } else {
+                with(e)
+            }
+        })?;
+        query::build(expr, &placeholders, &probe.resolved(&placeholders)).map_err(|_| {
+            "$filter must stand inside a selector's braces, after its other matchers".to_string()
+        })?;
+    }
     Ok(())
 }
 
@@ -433,7 +562,7 @@ fn check_legend(legend: &str) -> Result<(), String> {
             .find("}}")
             .ok_or_else(|| "an unclosed {{ in the legend".to_string())?;
         let name = after[..end].trim();
-        if !is_label_name(name) {
+        if !is_label_name(name) && !LABEL_PLACEHOLDERS.contains(&name) {
             return Err(format!("{{{{{name}}}}} does not name a label"));
         }
         rest = &after[end + 2..];
@@ -543,6 +672,53 @@ legend = "{{service}}"
 
         let e = parse("Bad Name.toml", "Bad Name", GOOD).unwrap_err();
         assert_eq!(e.field, "(file name)");
+    }
+
+    #[test]
+    fn annotations_follow_the_service_variable_unless_the_file_says() {
+        let d = parse("team.toml", "team", GOOD).unwrap();
+        assert_eq!(
+            d.annotations,
+            AnnotationRule::ByService {
+                label: "service".into()
+            }
+        );
+        let hosts = GOOD.replace("name = \"service\"", "name = \"instance\"");
+        let hosts = hosts.replace("by (service)", "by (instance)");
+        assert_eq!(
+            parse("h.toml", "h", &hosts).unwrap().annotations,
+            AnnotationRule::None
+        );
+        let all = format!("annotations = \"all\"\n{hosts}");
+        assert_eq!(
+            parse("h.toml", "h", &all).unwrap().annotations,
+            AnnotationRule::All
+        );
+        let team = format!("annotations = {{ labels = {{ team = \"payments\" }} }}\n{GOOD}");
+        assert_eq!(
+            parse("t.toml", "t", &team).unwrap().annotations,
+            AnnotationRule::Labels([("team".to_string(), "payments".to_string())].into())
+        );
+        let e = error(&format!("annotations = \"service\"\n{hosts}"));
+        assert_eq!(e.field, "annotations");
+        let e = error(&format!("annotations = \"some\"\n{GOOD}"));
+        assert!(e.reason.contains("\"none\""), "{e}");
+    }
+
+    #[test]
+    fn an_alerts_panel_is_a_stat_without_queries() {
+        let alerts = "title = \"A\"\n[[panels]]\nid = \"firing\"\ntitle = \"Firing\"\nkind = \"stat\"\nsource = \"alerts\"\n";
+        let d = parse("a.toml", "a", alerts).unwrap();
+        assert_eq!(d.panels[0].source, PanelSource::Alerts);
+        let e = parse("a.toml", "a", &alerts.replace("\"stat\"", "\"gauge\"")).unwrap_err();
+        assert_eq!(e.field, "panels[0].source");
+        let e = parse("a.toml", "a", &alerts.replace("\"alerts\"", "\"checks\"")).unwrap_err();
+        assert_eq!(e.field, "panels[0].source");
+        let no_queries = alerts.replace("source = \"alerts\"\n", "");
+        assert_eq!(
+            parse("a.toml", "a", &no_queries).unwrap_err().field,
+            "panels[0].queries"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ use app::{
         sparkline, time_series,
     },
     format,
+    live::time_zone::Zone,
     model::{PanelData, PanelKind, PanelStatus},
 };
 use plotters::{
@@ -151,7 +152,8 @@ fn draw<DB: DrawingBackend>(
             chart.draw_text(&text, &small, (PAD, 20))?;
         }
         PanelKind::TimeSeries | PanelKind::Bar => {
-            time_series::draw_on(&chart, data, &colors.chart)?;
+            // Images go to anyone: in UTC, and they say so nowhere else.
+            time_series::draw_on(&chart, data, &colors.chart, Zone::Utc)?;
         }
         PanelKind::Gauge => {
             let value = data.series.first().and_then(|s| s.last_value());

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     annotations::Annotator,
     clock::now_ms,
-    dashboards::Dashboard,
+    dashboards::{AnnotationRule, Dashboard},
     panels::{LoadError, PanelService},
 };
 
@@ -82,7 +82,8 @@ pub(super) async fn refresh_while_watched(
                     }
                     if let Some(annotator) = &annotator {
                         if in_flight.insert(ANNOTATIONS_SLOT.into()) {
-                            loads.push(annotate(Arc::clone(annotator), &key).boxed());
+                            let rule = board.as_ref().map(|b| b.annotations.clone()).unwrap_or_default();
+                            loads.push(annotate(Arc::clone(annotator), rule, &key).boxed());
                         }
                     }
                 }
@@ -145,11 +146,14 @@ pub(super) fn load(
 
 pub(super) fn annotate(
     annotator: Arc<Annotator>,
+    rule: AnnotationRule,
     key: &TopicKey,
 ) -> impl Future<Output = Loaded> + Send + 'static {
     let (range, filter) = (key.range, key.filter.clone());
     async move {
-        let marks = annotator.for_view(&filter, range.window_ms(now_ms())).await;
+        let marks = annotator
+            .for_view(&rule, &filter, range.window_ms(now_ms()))
+            .await;
         Loaded::Annotations(serde_json::to_string(&marks).unwrap_or_else(|_| "[]".into()))
     }
 }

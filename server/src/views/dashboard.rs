@@ -178,7 +178,7 @@ mod tests {
             .unwrap()
             .filter(&overview)
             .unwrap();
-        assert_eq!(f.get("service").unwrap().values(), ["a", "b"]);
+        assert_eq!(f.get("$service_label").unwrap().values(), ["a", "b"]);
         let err = DashboardRequest::<Api>::parse(Some("endpoint=/x"))
             .unwrap()
             .filter(&overview)
