@@ -32,7 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
-                <script inner_html=components::theme_toggle::APPLY_SCRIPT></script>
+                <script nonce=use_nonce() inner_html=components::theme_toggle::APPLY_SCRIPT></script>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <components::boot_scripts::BootScripts options />
                 <MetaTags />
@@ -49,6 +49,7 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     live::provide_live_stream();
     live::clock::provide_clock();
+    live::time_zone::provide_time_zone();
     view! {
         <Stylesheet id="vantage" href="/style/main.css" />
         <Title text="Vantage" />
@@ -63,6 +64,7 @@ pub fn App() -> impl IntoView {
                     // waits on Prometheus; the other pages' data is local.
                     <Route path=StaticSegment("") view=DashboardPage ssr=SsrMode::InOrder />
                     <Route path=path!("/d/:id") view=DashboardPage ssr=SsrMode::InOrder />
+                    <Route path=StaticSegment("dashboards") view=pages::dashboards::DashboardsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
                     <Route path=path!("/embed/:dashboard/:panel") view=EmbedPage ssr=SsrMode::Async />

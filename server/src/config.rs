@@ -158,6 +158,98 @@ pub struct Overrides {
     /// How logs are written: text, or json (one object a line)
     #[arg(long, global = true, env = "VANTAGE_LOG_FORMAT", value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+
+    /// The label that names a service, e.g. service or app [default: found
+    /// from Prometheus: service, else service_name, else job]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_SERVICE_LABEL",
+        value_name = "LABEL"
+    )]
+    pub service_label: Option<String>,
+
+    /// The URL people reach Vantage by, e.g. https://vantage.example.com
+    /// (repeat, or comma-separated in the variable); requests naming another
+    /// host get 421. Loopback names are always accepted. Needed to listen
+    /// beyond loopback.
+    #[arg(long, global = true, env = "VANTAGE_PUBLIC_URL", value_name = "URL", value_delimiter = ',', value_parser = parse_url)]
+    pub public_url: Vec<Url>,
+
+    /// Reverse proxies whose X-Request-Id is kept: addresses or networks such
+    /// as 10.0.0.0/8 (repeat, or comma-separated in the variable)
+    #[arg(long, global = true, env = "VANTAGE_TRUSTED_PROXIES", value_name = "NET", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
+    /// Most connections open at once; more wait until one closes [default: 4096]
+    #[arg(long, global = true, env = "VANTAGE_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Seconds a client has to send a request's headers, and that an idle
+    /// connection is kept open [default: 15]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_HEADER_READ_TIMEOUT_SECONDS",
+        value_name = "SECONDS"
+    )]
+    pub header_read_timeout_seconds: Option<u64>,
+
+    /// Which built-in dashboards to show: true (all), false (none), or a
+    /// comma-separated list such as overview,system [default: true]
+    #[arg(long, global = true, env = "VANTAGE_BUILTIN_DASHBOARDS", value_name = "WHICH", value_parser = parse_builtin_dashboards)]
+    pub builtin_dashboards: Option<BuiltinDashboards>,
+}
+
+/// Which built-in dashboards are shown (`Dashboards::load_with` refuses an
+/// id that is not one).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum BuiltinDashboards {
+    #[default]
+    All,
+    /// These ids, in the built-ins' order.
+    Only(Vec<String>),
+}
+
+impl BuiltinDashboards {
+    pub fn keeps(&self, id: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(ids) => ids.iter().any(|i| i == id),
+        }
+    }
+}
+
+/// `true`, `false` or ids separated by commas.
+pub fn parse_builtin_dashboards(text: &str) -> Result<BuiltinDashboards, String> {
+    match text.trim() {
+        "true" => Ok(BuiltinDashboards::All),
+        "false" | "" => Ok(BuiltinDashboards::Only(Vec::new())),
+        list => Ok(BuiltinDashboards::Only(
+            list.split(',').map(|s| s.trim().to_string()).collect(),
+        )),
+    }
+}
+
+impl<'de> Deserialize<'de> for BuiltinDashboards {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Flag(bool),
+            Ids(Vec<String>),
+        }
+        let written = Written::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "builtin_dashboards is true, false or a list of ids such as [\"overview\", \"system\"]",
+            )
+        })?;
+        Ok(match written {
+            Written::Flag(true) => Self::All,
+            Written::Flag(false) => Self::Only(Vec::new()),
+            Written::Ids(ids) => Self::Only(ids),
+        })
+    }
 }
 
 /// The settings in force.
@@ -188,6 +280,16 @@ pub struct Config {
     /// Origins that may frame embeds (`frame-ancestors`) and read them (CORS).
     pub embed_origins: Vec<String>,
     pub log_format: LogFormat,
+    /// The label that names a service; `None`: found from Prometheus.
+    pub service_label: Option<String>,
+    pub builtin_dashboards: BuiltinDashboards,
+    /// Where Vantage is reached (its `Host` names); loopback names always are.
+    #[serde(deserialize_with = "urls_from_text")]
+    pub public_url: Vec<Url>,
+    /// Proxies whose `X-Request-Id` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub max_connections: usize,
+    pub header_read_timeout_seconds: u64,
 }
 
 /// How log lines are written.
@@ -240,6 +342,32 @@ fn url_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error
     parse_url(&String::deserialize(d)?).map_err(serde::de::Error::custom)
 }
 
+/// `10.0.0.0/8`, or one address (`10.0.0.7`, a network of one).
+pub fn parse_net(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("{text:?} is not an address or a network (10.0.0.7, 10.0.0.0/8)"))
+}
+
+/// One URL or a list of them.
+fn urls_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Url>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Written {
+        One(String),
+        Many(Vec<String>),
+    }
+    let texts = match Written::deserialize(d)? {
+        Written::One(t) => vec![t],
+        Written::Many(ts) => ts,
+    };
+    texts
+        .iter()
+        .map(|t| parse_url(t).map_err(serde::de::Error::custom))
+        .collect()
+}
+
 fn optional_url_from_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
     match Option::<String>::deserialize(d)? {
         Some(text) => parse_url(&text).map(Some).map_err(serde::de::Error::custom),
@@ -268,6 +396,12 @@ impl Default for Config {
             embed_key_file: None,
             embed_origins: Vec::new(),
             log_format: LogFormat::Text,
+            service_label: None,
+            builtin_dashboards: BuiltinDashboards::All,
+            public_url: Vec::new(),
+            trusted_proxies: Vec::new(),
+            max_connections: 4096,
+            header_read_timeout_seconds: 15,
         }
     }
 }
@@ -380,6 +514,24 @@ impl Config {
         if let Some(v) = o.log_format {
             self.log_format = v;
         }
+        if let Some(v) = &o.service_label {
+            self.service_label = Some(v.clone());
+        }
+        if let Some(v) = &o.builtin_dashboards {
+            self.builtin_dashboards = v.clone();
+        }
+        if !o.public_url.is_empty() {
+            self.public_url = o.public_url.clone();
+        }
+        if !o.trusted_proxies.is_empty() {
+            self.trusted_proxies = o.trusted_proxies.clone();
+        }
+        if let Some(v) = o.max_connections {
+            self.max_connections = v;
+        }
+        if let Some(v) = o.header_read_timeout_seconds {
+            self.header_read_timeout_seconds = v;
+        }
         self
     }
 
@@ -408,6 +560,40 @@ impl Config {
                 "embed_origins: {bad:?} is not an origin (scheme://host[:port], no path)"
             )));
         }
+        if let Some(label) = &self.service_label {
+            if !crate::prometheus::is_label_name(label) || label.starts_with("__") {
+                return Err(ConfigError::Invalid(format!(
+                    "service_label: {label:?} is not a label name (letters, digits and _, not starting with a digit)"
+                )));
+            }
+        }
+        if let Some(bad) = self
+            .public_url
+            .iter()
+            .find(|u| !matches!(u.scheme(), "http" | "https") || u.host_str().is_none())
+        {
+            return Err(ConfigError::Invalid(format!(
+                "public_url: {bad} is not an http or https URL with a host"
+            )));
+        }
+        if !self.listen.ip().is_loopback() && self.public_url.is_empty() {
+            return Err(ConfigError::Invalid(format!(
+                "listen = {} reaches beyond this machine, so Vantage must know the name people use: \
+                 set public_url (e.g. --public-url https://vantage.example.com). Requests naming \
+                 any other host are refused, so a hostile page cannot rebind a name to this server.",
+                self.listen
+            )));
+        }
+        if !(1..=1_000_000).contains(&self.max_connections) {
+            return Err(ConfigError::Invalid(
+                "max_connections must be between 1 and 1000000".into(),
+            ));
+        }
+        if !(1..=600).contains(&self.header_read_timeout_seconds) {
+            return Err(ConfigError::Invalid(
+                "header_read_timeout_seconds must be between 1 and 600".into(),
+            ));
+        }
         if !(1..=3600).contains(&self.refresh_seconds) {
             return Err(ConfigError::Invalid(
                 "refresh_seconds must be between 1 and 3600".into(),
@@ -427,6 +613,14 @@ impl Config {
 
     pub fn query_timeout(&self) -> Duration {
         Duration::from_secs(self.query_timeout_seconds)
+    }
+
+    /// What the listener allows (`edge::listener`).
+    pub fn listener_limits(&self) -> crate::edge::listener::Limits {
+        crate::edge::listener::Limits {
+            max_connections: self.max_connections,
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds),
+        }
     }
 }
 

@@ -7,7 +7,9 @@ pub mod api;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod conventions;
 pub mod dashboards;
+pub mod edge;
 pub mod embed;
 pub mod error;
 pub mod file_watch;
@@ -39,7 +41,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::{
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    set_header::SetResponseHeaderLayer,
     timeout::TimeoutLayer,
     trace::TraceLayer,
 };
@@ -71,7 +72,12 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alerts", get(api::alerts::list))
         .route("/api/attention", get(api::alerts::attention))
         .route("/api/checks/{check}/history", get(api::checks::history))
-        .route("/api/embed-tokens", axum::routing::post(api::embed::issue))
+        .route(
+            "/api/embed-tokens",
+            axum::routing::post(api::embed::issue).layer(axum::extract::DefaultBodyLimit::max(
+                api::embed::MAX_MINT_BODY,
+            )),
+        )
         .route("/metrics", get(api::ops::metrics))
         .route("/healthz", get(api::ops::healthz))
         .route("/readyz", get(api::ops::readyz))
@@ -92,7 +98,10 @@ pub fn router(state: AppState) -> Router {
     let embed_page = leptos_axum::render_app_async_with_context(
         {
             let source = source.clone();
-            move || provide_context(source.clone())
+            move || {
+                edge::headers::provide_nonce();
+                provide_context(source.clone())
+            }
         },
         {
             let options = options.clone();
@@ -119,13 +128,16 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(source.clone()),
+            move || {
+                edge::headers::provide_nonce();
+                provide_context(source.clone())
+            },
             move || app::shell(options.clone()),
         )
         .fallback({
             let options = state.leptos.clone();
             let not_found = leptos_axum::render_app_to_stream_with_context(
-                || (),
+                edge::headers::provide_nonce,
                 move || app::shell(options.clone()),
             );
             move |state: State<AppState>, request: Request<Body>| {
@@ -135,22 +147,15 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             missing_dashboard_is_not_found,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(edge::page_query_cap));
 
     Router::new()
         .merge(api)
         .merge(stream)
         .merge(embeds)
         .merge(pages)
-        // Only embeds may ever be framed (they set their own policy).
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("frame-ancestors 'none'"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
+        .layer(axum::middleware::from_fn(edge::headers::security))
         // The default predicate already leaves text/event-stream alone.
         .layer(CompressionLayer::new())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
@@ -164,7 +169,15 @@ pub fn router(state: AppState) -> Router {
                 tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), id)
             }),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            edge::host::AllowedHosts::new(&state.config.public_url),
+            edge::host::check,
+        ))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::from_fn_with_state(
+            edge::request_id::TrustedProxies::new(&state.config.trusted_proxies),
+            edge::request_id::believe_only_proxies,
+        ))
         .with_state(state)
 }
 
@@ -304,14 +317,13 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 
     let shutdown = state.shutdown.clone();
     let app = router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            tracing::info!("shutting down");
-            shutdown.cancel();
-        })
-        .await
-        .map_err(StartError::Serve)?;
+    edge::listener::serve(listener, app, config.listener_limits(), async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        shutdown.cancel();
+    })
+    .await
+    .map_err(StartError::Serve)?;
     Ok(())
 }
 

@@ -20,13 +20,14 @@ use std::{
 use app::model::{
     PanelData, PanelKind, PanelRef, PanelStatus, Point, RangeWindow, Row, Series, TimeRange,
 };
-use futures::future::join_all;
+use futures::future::{join_all, BoxFuture};
 use tokio::sync::OnceCell;
 
 pub use window::{points_for, window_for, MAX_POINTS};
 
 use crate::{
-    dashboards::{Dashboard, Dashboards, Panel, QueryTemplate},
+    conventions::{Discovered, Discovery, HttpConvention},
+    dashboards::{Dashboard, Dashboards, Panel, PanelSource, QueryTemplate},
     prometheus::{PrometheusClient, QueryData, RangeQuery},
     query::{self, Filter, Placeholders},
 };
@@ -42,6 +43,9 @@ type RawSeries = (Labels, Vec<(i64, Option<f64>)>);
 pub enum LoadError {
     #[error("no such dashboard")]
     NoDashboard,
+    /// No such dashboard, because its file has a mistake.
+    #[error("{prefix}: {0}", prefix = app::model::BROKEN_FILE)]
+    BrokenFile(app::model::FileProblem),
     #[error("no such panel on this dashboard")]
     NoPanel,
     #[error("no such variable on this dashboard")]
@@ -55,11 +59,20 @@ impl From<LoadError> for crate::error::Error {
     fn from(e: LoadError) -> Self {
         match e {
             LoadError::Upstream(message) => Self::unavailable(message),
-            LoadError::NoDashboard | LoadError::NoPanel | LoadError::NoVariable => {
-                Self::not_found(e.to_string())
-            }
+            LoadError::NoDashboard
+            | LoadError::BrokenFile(_)
+            | LoadError::NoPanel
+            | LoadError::NoVariable => Self::not_found(e.to_string()),
         }
     }
+}
+
+/// Counts the firing alerts as the Alerts page lists them, for panels with
+/// `source = "alerts"` (so a dashboard's count and the navigation's badge are
+/// one number). Given by whoever holds the alert sources (`state.rs`).
+pub trait FiringAlerts: Send + Sync {
+    /// Those about `services` (empty: all).
+    fn count<'a>(&'a self, services: &'a [String]) -> BoxFuture<'a, Result<usize, String>>;
 }
 
 /// What the panel service has cost Prometheus, for `/metrics` and benchmarks.
@@ -88,6 +101,9 @@ struct CachedRange {
 pub struct PanelService {
     prometheus: PrometheusClient,
     dashboards: Dashboards,
+    /// What Prometheus holds: fills the templates' service label and HTTP
+    /// convention, and names what an empty panel lacks.
+    discovery: Discovery,
     /// The last good answer of each view of a panel, bounded in count.
     last_good: moka::sync::Cache<PanelKey, PanelData>,
     /// Loads under way: a second caller for the same key waits for the first
@@ -102,6 +118,8 @@ pub struct PanelService {
     /// (an error too, so a stalled Prometheus costs a page one timeout).
     variable_values: moka::future::Cache<(String, String), VariableValues>,
     incremental: bool,
+    /// For `source = "alerts"` panels; set once the alert sources exist.
+    firing_alerts: std::sync::OnceLock<Arc<dyn FiringAlerts>>,
     pub stats: Stats,
 }
 
@@ -113,6 +131,7 @@ const VARIABLE_VALUES_FOR: std::time::Duration = std::time::Duration::from_secs(
 impl PanelService {
     pub fn new(prometheus: PrometheusClient, dashboards: Dashboards) -> Self {
         Self {
+            discovery: Discovery::new(prometheus.clone(), None),
             prometheus,
             dashboards,
             last_good: moka::sync::Cache::new(MAX_LAST_GOOD as u64),
@@ -123,8 +142,26 @@ impl PanelService {
                 .time_to_live(VARIABLE_VALUES_FOR)
                 .build(),
             incremental: true,
+            firing_alerts: std::sync::OnceLock::new(),
             stats: Stats::default(),
         }
+    }
+
+    /// The label that names a service, when the operator set it
+    /// (`service_label`); found from Prometheus otherwise.
+    pub fn with_service_label(mut self, label: Option<String>) -> Self {
+        self.discovery = Discovery::new(self.prometheus.clone(), label);
+        self
+    }
+
+    /// Where `source = "alerts"` panels get their count (set once).
+    pub fn count_alerts_with(&self, firing: Arc<dyn FiringAlerts>) {
+        let _ = self.firing_alerts.set(firing);
+    }
+
+    /// What Prometheus holds, as of the latest look.
+    pub async fn discovered(&self) -> Arc<Discovered> {
+        self.discovery.current().await
     }
 
     /// Always fetch whole ranges (for the benchmark that compares the two).
@@ -139,7 +176,11 @@ impl PanelService {
 
     /// The dashboard as it is now (files may change between calls).
     pub fn dashboard(&self, id: &str) -> Result<Arc<Dashboard>, LoadError> {
-        self.dashboards.get(id).ok_or(LoadError::NoDashboard)
+        let catalog = self.dashboards.catalog();
+        catalog.get(id).ok_or_else(|| match catalog.problem_of(id) {
+            Some(problem) => LoadError::BrokenFile(problem),
+            None => LoadError::NoDashboard,
+        })
     }
 
     /// What a dashboard's variable may be set to: the label values of its
@@ -153,14 +194,33 @@ impl PanelService {
         let variable = board.variable(variable).ok_or(LoadError::NoVariable)?;
         let key = (dashboard.to_string(), variable.name.clone());
         let load = async {
-            let answer = self
-                .prometheus
-                .label_values(&variable.label, &[variable.values_from.as_str()])
-                .await
-                .map_err(|e| LoadError::Upstream(e.to_string()))?;
-            let mut values = answer.data;
+            // The label and metric may be placeholders: the values of every
+            // convention present, together.
+            let discovered = self.discovery.current().await;
+            let text = format!("{} {}", variable.label, variable.values_from);
+            let asks = discovered.expansions(&text).into_iter().map(|way| {
+                let placeholders = Placeholders {
+                    names: way.names,
+                    ..Placeholders::default()
+                };
+                let label = query::fill(&variable.label, &placeholders, "");
+                let metric = query::fill(&variable.values_from, &placeholders, "");
+                async move {
+                    self.prometheus
+                        .label_values(&label, &[metric.as_str()])
+                        .await
+                }
+            });
+            let mut values = Vec::new();
+            let mut warnings = Vec::new();
+            for answer in join_all(asks).await {
+                let answer = answer.map_err(|e| LoadError::Upstream(e.logged_for_viewers()))?;
+                values.extend(answer.data);
+                warnings.extend(answer.warnings);
+            }
             values.sort();
-            Ok(Arc::new((values, answer.warnings)))
+            values.dedup();
+            Ok(Arc::new((values, warnings)))
         };
         let loaded = self.variable_values.get_with(key, load).await?;
         Ok((*loaded).clone())
@@ -235,15 +295,21 @@ impl PanelService {
         let placeholders = Placeholders {
             rate_interval: rate_interval(window.step),
             range: format!("{}s", range.seconds()),
+            names: Vec::new(),
         };
+        if spec.source == PanelSource::Alerts {
+            return self.alert_count(spec, &key, window, now_ms).await;
+        }
+        let discovered = self.discovery.current().await;
         let instant_at = match range {
             TimeRange::Relative(_) => now,
             TimeRange::Absolute { to, .. } => to,
         };
         let answers = join_all(spec.queries.iter().map(|template| {
-            self.run(
+            self.run_each_way(
                 template,
                 &placeholders,
+                &discovered,
                 filter,
                 spec.view.kind,
                 window,
@@ -258,10 +324,12 @@ impl PanelService {
         let mut warnings = Vec::new();
         let mut failures = Vec::new();
         let many = spec.queries.len() > 1;
+        let mut selected = Vec::new();
         for (i, answer) in answers.into_iter().enumerate() {
             match answer {
-                Ok((found, w)) => {
+                Ok((found, w, metrics)) => {
                     warnings.extend(w);
+                    selected.extend(metrics);
                     if spec.view.kind == PanelKind::Table {
                         for s in found {
                             let cells = rows
@@ -299,6 +367,7 @@ impl PanelService {
                     status: PanelStatus::Error { message: reason },
                     warnings: Vec::new(),
                     updated_at_ms: now_ms,
+                    missing: Vec::new(),
                 },
             };
         }
@@ -314,36 +383,158 @@ impl PanelService {
             status: PanelStatus::Live,
             warnings,
             updated_at_ms: now_ms,
+            missing: Vec::new(),
+        };
+        let data = match data.is_empty() {
+            true => {
+                let templates: Vec<&str> = spec.queries.iter().map(|q| q.expr.as_str()).collect();
+                selected.sort();
+                selected.dedup();
+                PanelData {
+                    missing: discovered.missing(&templates, &selected),
+                    ..data
+                }
+            }
+            false => data,
         };
         self.remember(key.clone(), &data);
         data
     }
 
-    /// One query of a panel, as named series (an instant answer gives one point each).
+    /// A `source = "alerts"` panel: one series, `firing`, of one point (now).
+    async fn alert_count(
+        &self,
+        spec: &Panel,
+        key: &PanelKey,
+        window: RangeWindow,
+        now_ms: i64,
+    ) -> PanelData {
+        let (panel, filter) = (&key.0, &key.2);
+        // The built-ins narrow `$service_label`; a hand-written file may say `service`.
+        let services: Vec<String> = filter
+            .get("$service_label")
+            .or_else(|| filter.get("service"))
+            .map(|v| v.values().to_vec())
+            .unwrap_or_default();
+        let counted = match self.firing_alerts.get() {
+            Some(firing) => firing.count(&services).await,
+            None => Err("alerts are not counted here".to_string()),
+        };
+        let (series, status) = match counted {
+            Ok(n) => (
+                vec![Series {
+                    name: "firing".into(),
+                    points: vec![Point(now_ms / 1000, Some(n as f64))],
+                }],
+                PanelStatus::Live,
+            ),
+            Err(message) => (Vec::new(), PanelStatus::Error { message }),
+        };
+        PanelData {
+            panel: panel.clone(),
+            view: spec.view.clone(),
+            window,
+            series,
+            rows: Vec::new(),
+            status,
+            warnings: Vec::new(),
+            updated_at_ms: now_ms,
+            missing: Vec::new(),
+        }
+    }
+
+    /// One query of a panel, filled each way `discovered` gives (once per
+    /// HTTP convention present for an HTTP template, else once): its series
+    /// together, its warnings, and the metric names it selected.
     #[allow(clippy::too_many_arguments)]
-    async fn run(
+    async fn run_each_way(
         &self,
         template: &QueryTemplate,
         placeholders: &Placeholders,
+        discovered: &Discovered,
         filter: &Filter,
         kind: PanelKind,
         window: RangeWindow,
         instant_at: i64,
         relative: bool,
+    ) -> Result<(Vec<Series>, Vec<String>, Vec<String>), String> {
+        let runs = discovered
+            .expansions(&template.expr)
+            .into_iter()
+            .map(|way| {
+                let placeholders = Placeholders {
+                    names: way.names,
+                    ..placeholders.clone()
+                };
+                let mut filter = filter.resolved(&placeholders);
+                filter.exclude(&discovered.service_label, way.exclude);
+                let legend = template
+                    .legend
+                    .as_deref()
+                    .map(|l| query::fill(l, &placeholders, ""));
+                let built = query::build(&template.expr, &placeholders, &filter);
+                async move {
+                    let built = built.map_err(|error| {
+                        // A template or escaping bug: never send it, and say little to viewers.
+                        tracing::error!(%error, "query refused");
+                        "this panel's query could not be built".to_string()
+                    })?;
+                    let (series, warnings) = self
+                        .run(
+                            &built,
+                            legend.as_deref(),
+                            kind,
+                            window,
+                            instant_at,
+                            relative,
+                        )
+                        .await?;
+                    Ok::<_, String>((
+                        series,
+                        warnings,
+                        query::metric_names(&built),
+                        way.convention,
+                    ))
+                }
+            });
+        let mut answered: Vec<(Vec<Series>, Option<HttpConvention>)> = Vec::new();
+        let mut warnings = Vec::new();
+        let mut metrics = Vec::new();
+        let mut failures = Vec::new();
+        for run in join_all(runs).await {
+            match run {
+                Ok((series, w, names, convention)) => {
+                    warnings.extend(w);
+                    metrics.extend(names);
+                    answered.push((series, convention));
+                }
+                Err(reason) => failures.push(reason),
+            }
+        }
+        if answered.is_empty() && !failures.is_empty() {
+            return Err(failures.join("; "));
+        }
+        warnings.extend(failures);
+        Ok((merged(answered), warnings, metrics))
+    }
+
+    /// One built query, as named series (an instant answer gives one point each).
+    async fn run(
+        &self,
+        built: &str,
+        legend: Option<&str>,
+        kind: PanelKind,
+        window: RangeWindow,
+        instant_at: i64,
+        relative: bool,
     ) -> Result<(Vec<Series>, Vec<String>), String> {
-        let built = query::build(&template.expr, placeholders, filter).map_err(|error| {
-            // A template or escaping bug: never send it, and say little to viewers.
-            tracing::error!(%error, "query refused");
-            "this panel's query could not be built".to_string()
-        })?;
-        let legend = template.legend.as_deref();
         if kind.is_instant() {
             self.stats.queries.fetch_add(1, Ordering::Relaxed);
             let answer = self
                 .prometheus
-                .query(&built, Some(instant_at))
+                .query(built, Some(instant_at))
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| e.logged_for_viewers())?;
             let series = match answer.data {
                 QueryData::Vector(v) => v
                     .into_iter()
@@ -363,7 +554,7 @@ impl PanelService {
             };
             return Ok((sorted(series), answer.warnings));
         }
-        let (raw, warnings) = self.range(&built, window, relative).await?;
+        let (raw, warnings) = self.range(built, window, relative).await?;
         let series = raw
             .into_iter()
             .map(|(labels, points)| Series {
@@ -409,7 +600,7 @@ impl PanelService {
                 step: window.step,
             })
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.logged_for_viewers())?;
         let QueryData::Matrix(matrix) = answer.data else {
             return Ok((Vec::new(), answer.warnings));
         };
@@ -482,6 +673,27 @@ impl PanelService {
 /// A `rate()` window that covers at least two steps and a few scrapes.
 fn rate_interval(step: i64) -> String {
     format!("{}s", (2 * step).max(60))
+}
+
+/// The series of each convention's answer together; where two conventions
+/// give series of one name (totals), each is told by its convention.
+fn merged(answered: Vec<(Vec<Series>, Option<HttpConvention>)>) -> Vec<Series> {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (series, _) in &answered {
+        for s in series {
+            *seen.entry(s.name.clone()).or_default() += 1;
+        }
+    }
+    let mut out = Vec::new();
+    for (series, convention) in answered {
+        for mut s in series {
+            if let (Some(c), Some(2..)) = (convention, seen.get(&s.name)) {
+                s.name = format!("{} ({})", s.name, c.spec().short);
+            }
+            out.push(s);
+        }
+    }
+    sorted(out)
 }
 
 fn sorted(mut series: Vec<Series>) -> Vec<Series> {

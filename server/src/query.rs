@@ -6,7 +6,7 @@
 //! filter's matcher on every selector, before it may be sent.
 
 use promql_parser::{
-    label::MatchOp,
+    label::{MatchOp, Matchers},
     parser::{self, Expr, VectorSelector},
     util::{escape_string, walk_expr, ExprVisitor},
 };
@@ -66,44 +66,96 @@ impl FilterValues {
 }
 
 /// What a view is narrowed to: Prometheus label → chosen values. A label that is
-/// absent (or has no values) is not narrowed.
+/// absent (or has no values) is not narrowed. A label may be written as a
+/// placeholder (`$service_label`), named when the query is built.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Filter(BTreeMap<String, FilterValues>);
+pub struct Filter {
+    chosen: BTreeMap<String, FilterValues>,
+    /// Values left out (`label!~"…"`): set by the server, never by a request
+    /// (a service counted under another metric convention).
+    excluded: BTreeMap<String, FilterValues>,
+}
 
 impl Filter {
     /// Adds a label's values; the caller took the label from a dashboard's
     /// variables, never from the request.
     pub fn insert(&mut self, label: &str, values: FilterValues) {
         if values.0.is_empty() {
-            self.0.remove(label);
+            self.chosen.remove(label);
         } else {
-            self.0.insert(label.to_string(), values);
+            self.chosen.insert(label.to_string(), values);
         }
     }
 
+    /// Leaves `values` of `label` out of every filtered selector.
+    pub fn exclude(&mut self, label: &str, values: Vec<String>) {
+        if values.is_empty() {
+            return;
+        }
+        let mut values = values;
+        values.sort();
+        values.dedup();
+        self.excluded
+            .insert(label.to_string(), FilterValues(values));
+    }
+
     pub fn get(&self, label: &str) -> Option<&FilterValues> {
-        self.0.get(label)
+        self.chosen.get(label)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.chosen.is_empty() && self.excluded.is_empty()
     }
 
-    /// `label=~"…"` pairs, ready to stand inside a selector's braces.
+    /// The same filter with labels written as placeholders named.
+    pub fn resolved(&self, placeholders: &Placeholders) -> Filter {
+        let name = |label: &String| match label.strip_prefix('$') {
+            Some(word) => placeholders.lookup(word).unwrap_or(label).to_string(),
+            None => label.clone(),
+        };
+        Filter {
+            chosen: self
+                .chosen
+                .iter()
+                .map(|(l, v)| (name(l), v.clone()))
+                .collect(),
+            excluded: self
+                .excluded
+                .iter()
+                .map(|(l, v)| (name(l), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// `label=~"…"` (and `label!~"…"`) pairs, ready to stand inside a
+    /// selector's braces.
     fn matchers(&self) -> String {
-        self.0
-            .iter()
-            .map(|(label, values)| format!("{label}=~\"{}\"", escape_string(&values.regex())))
-            .collect::<Vec<_>>()
-            .join(",")
+        let pairs = |map: &BTreeMap<String, FilterValues>, op: &'static str| {
+            map.iter()
+                .map(move |(label, values)| {
+                    format!("{label}{op}\"{}\"", escape_string(&values.regex()))
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut all = pairs(&self.chosen, "=~");
+        all.extend(pairs(&self.excluded, "!~"));
+        all.join(",")
     }
 
     /// The matchers `$filter` must add, as the parser reports them.
     fn expected(&self) -> Vec<String> {
-        self.0
+        let mut all: Vec<String> = self
+            .chosen
             .iter()
             .map(|(label, values)| matcher_key(label, "=~", &values.regex()))
-            .collect()
+            .chain(
+                self.excluded
+                    .iter()
+                    .map(|(label, values)| matcher_key(label, "!~", &values.regex())),
+            )
+            .collect();
+        all.sort();
+        all
     }
 }
 
@@ -130,37 +182,99 @@ pub enum QueryError {
 }
 
 /// The placeholders a template may use besides `$filter`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Placeholders {
     /// `$rate_interval`: a `rate()` window fitted to the step.
     pub rate_interval: String,
     /// `$range`: the whole window, for summaries over the range.
     pub range: String,
+    /// Names that depend on what Prometheus holds (`$service_label`, the
+    /// HTTP convention's metrics and labels), from `conventions`.
+    pub names: Vec<(&'static str, String)>,
 }
 
-/// The placeholders templates may use; anything else starting with `$` is refused
-/// when a dashboard loads.
+impl Placeholders {
+    /// What `$word` stands for, if it is a placeholder.
+    pub fn lookup(&self, word: &str) -> Option<&str> {
+        match word {
+            "rate_interval" => Some(&self.rate_interval),
+            "range" => Some(&self.range),
+            _ => self
+                .names
+                .iter()
+                .find(|(name, _)| *name == word)
+                .map(|(_, value)| value.as_str()),
+        }
+    }
+}
+
+/// The placeholders templates may use besides those of `conventions`;
+/// anything else starting with `$` is refused when a dashboard loads.
 pub const PLACEHOLDERS: &[&str] = &["$filter", "$rate_interval", "$range"];
 
-/// Fills a template's `$filter` (inside selector braces, last), `$rate_interval`
-/// and `$range`, and checks the result before anyone may send it.
+/// The template with every `$word` placeholder replaced in one pass, `$filter`
+/// by `filter`: what is put in is never read again, so a filter value that
+/// looks like a placeholder stays a value. `$1` and `${1}` (label_replace's
+/// group references) and unknown words are left as they are.
+pub fn fill(template: &str, placeholders: &Placeholders, filter: &str) -> String {
+    let mut out = String::with_capacity(template.len() + filter.len());
+    let mut rest = template;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(after.len());
+        let word = &after[..len];
+        match (word, placeholders.lookup(word)) {
+            ("filter", _) => out.push_str(filter),
+            (_, Some(value)) => out.push_str(value),
+            _ => {
+                out.push('$');
+                out.push_str(word);
+            }
+        }
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Fills a template's placeholders and `$filter` (inside selector braces,
+/// last), and checks the result before anyone may send it.
 pub fn build(
     template: &str,
     placeholders: &Placeholders,
     filter: &Filter,
 ) -> Result<String, QueryError> {
-    let fill = |matchers: &str| {
-        template
-            .replace("$filter", matchers)
-            .replace("$rate_interval", &placeholders.rate_interval)
-            .replace("$range", &placeholders.range)
-    };
+    let fill = |matchers: &str| fill(template, placeholders, matchers);
     let bare = parser::parse(&fill("")).map_err(QueryError::Template)?;
     let query = fill(&filter.matchers());
     let built = parser::parse(&query).map_err(|e| QueryError::Shape(e.to_string()))?;
+    same_shape(&bare, &built, filter, template.matches("$filter").count())?;
+    Ok(query)
+}
 
-    let bare = selectors(&bare);
-    let built = selectors(&built);
+/// Whether `built` is `bare` (the template filled without a filter) with
+/// the filter's matchers added and nothing else: the same expression once
+/// every selector's matchers are set aside (functions, operators, offsets,
+/// `@`, ranges, subquery steps), and every selector keeping its metric and
+/// its own matchers and gaining exactly the filter's, or none where the
+/// template has no `$filter`. So an escaping bug could not widen or reshape
+/// a query unnoticed.
+fn same_shape(
+    bare: &Expr,
+    built: &Expr,
+    filter: &Filter,
+    templated: usize,
+) -> Result<(), QueryError> {
+    if without_matchers(bare.clone()) != without_matchers(built.clone()) {
+        return Err(QueryError::Shape(
+            "the expression differs from the template's".into(),
+        ));
+    }
+    let bare = selectors(bare);
+    let built = selectors(built);
     if bare.len() != built.len() {
         return Err(QueryError::Shape(
             "selectors differ from the template's".into(),
@@ -194,11 +308,52 @@ pub fn build(
         }
         filtered += 1;
     }
-    let templated = template.matches("$filter").count();
     if !filter.is_empty() && filtered != templated {
         return Err(QueryError::Shape("filter matchers altered".into()));
     }
-    Ok(query)
+    Ok(())
+}
+
+/// `expr` with every selector's matchers taken away (its metric name kept).
+fn without_matchers(mut expr: Expr) -> Expr {
+    fn strip(expr: &mut Expr) {
+        match expr {
+            Expr::Aggregate(a) => {
+                strip(&mut a.expr);
+                if let Some(param) = a.param.as_deref_mut() {
+                    strip(param);
+                }
+            }
+            Expr::Unary(u) => strip(&mut u.expr),
+            Expr::Binary(b) => {
+                strip(&mut b.lhs);
+                strip(&mut b.rhs);
+            }
+            Expr::Paren(p) => strip(&mut p.expr),
+            Expr::Subquery(s) => strip(&mut s.expr),
+            Expr::VectorSelector(v) => v.matchers = Matchers::empty(),
+            Expr::MatrixSelector(m) => m.vs.matchers = Matchers::empty(),
+            Expr::Call(c) => c.args.args.iter_mut().for_each(|a| strip(a)),
+            Expr::NumberLiteral(_) | Expr::StringLiteral(_) | Expr::Extension(_) => {}
+        }
+    }
+    strip(&mut expr);
+    expr
+}
+
+/// The metric names a built query selects, sorted, without repeats.
+pub fn metric_names(query: &str) -> Vec<String> {
+    let Ok(expr) = parser::parse(query) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = selectors(&expr)
+        .into_iter()
+        .map(|s| s.name)
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 fn matcher_key(name: &str, op: &str, value: &str) -> String {
@@ -263,6 +418,7 @@ mod tests {
         Placeholders {
             rate_interval: "60s".into(),
             range: "3600s".into(),
+            names: vec![("service_label", "job".into())],
         }
     }
 
@@ -281,6 +437,33 @@ mod tests {
             .flat_map(|s| s.matchers)
             .filter(|m| m.starts_with(&format!("{label}=~")))
             .collect()
+    }
+
+    #[test]
+    fn a_filter_that_reshaped_the_query_would_be_refused() {
+        // What an escaping bug could make of `rate(up{$filter}[5m])`: each
+        // keeps the template's selectors and adds the filter's matcher, so
+        // only the whole expression tells them apart.
+        let f = filter(&["a"]);
+        let matcher = f.matchers();
+        let bare = parser::parse("rate(up[5m])").unwrap();
+        let good = parser::parse(&format!("rate(up{{{matcher}}}[5m])")).unwrap();
+        super::same_shape(&bare, &good, &f, 1).unwrap();
+        for widened in [
+            format!("rate(up{{{matcher}}}[5m] offset 1h)"),
+            format!("rate(up{{{matcher}}}[5m] @ 100)"),
+            format!("rate(up{{{matcher}}}[1h])"),
+            format!("rate(up{{{matcher}}}[5m]) * 0"),
+            format!("irate(up{{{matcher}}}[5m])"),
+            format!("-rate(up{{{matcher}}}[5m])"),
+            format!("rate(up{{{matcher}}}[5m:1m])"),
+        ] {
+            let built = parser::parse(&widened).unwrap();
+            assert!(
+                super::same_shape(&bare, &built, &f, 1).is_err(),
+                "{widened} passed as its template"
+            );
+        }
     }
 
     #[test]
@@ -372,5 +555,34 @@ mod tests {
             ),
             Err(QueryError::Template(_))
         ));
+    }
+
+    #[test]
+    fn a_filter_value_that_looks_like_a_placeholder_stays_a_value() {
+        let f = filter(&["$range", "$rate_interval", "$filter"]);
+        let q = build(TEMPLATE, &placeholders(), &f).unwrap();
+        assert!(!q.contains("3600s"), "not expanded again: {q}");
+        let re = f.get("service").unwrap().regex();
+        assert_eq!(
+            regexes(&q, "service"),
+            vec![matcher_key("service", "=~", &re)]
+        );
+    }
+
+    #[test]
+    fn placeholder_labels_and_exclusions_are_named_when_built() {
+        let mut f = Filter::default();
+        f.insert(
+            "$service_label",
+            FilterValues::new("service", vec!["shop".into()]).unwrap(),
+        );
+        f.exclude("$service_label", vec!["both".into(), "a.b".into()]);
+        let ph = placeholders();
+        let template = "sum by ($service_label) (rate(x_total{$filter}[$rate_interval]))";
+        let q = build(template, &ph, &f.resolved(&ph)).unwrap();
+        assert_eq!(
+            q,
+            r#"sum by (job) (rate(x_total{job=~"shop",job!~"a\\.b|both"}[60s]))"#
+        );
     }
 }

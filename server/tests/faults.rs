@@ -346,7 +346,7 @@ async fn a_stream_client_that_stops_reading_is_disconnected_and_memory_stays_fla
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(4096).unwrap();
         let mut conn = socket.connect(addr).await.unwrap();
-        conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: vantage\r\n\r\n").as_bytes())
+        conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())
             .await
             .unwrap();
         stuck.push(conn);

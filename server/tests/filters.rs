@@ -178,3 +178,51 @@ async fn filters_narrow_every_variable_and_bad_input_never_reaches_prometheus() 
         "refused requests reached Prometheus"
     );
 }
+
+#[tokio::test]
+async fn a_query_prometheus_refuses_tells_viewers_its_kind_not_prometheus_words() {
+    let stack = shared_stack().await;
+    let dir = tempfile::tempdir().unwrap();
+    // A dashboard whose query parses but Prometheus refuses to run (a label
+    // name with spaces): its reason quotes the query.
+    std::fs::write(
+        dir.path().join("refused.toml"),
+        "title = \"Refused\"\n[[panels]]\nid = \"bad\"\ntitle = \"Bad\"\nkind = \"stat\"\n[[panels.queries]]\nexpr = 'count_values(\"not a label\", up)'\n",
+    )
+    .unwrap();
+    let state = vantage::AppState::new(vantage::config::Config {
+        prometheus_url: stack.prometheus_url.parse().unwrap(),
+        dashboards_dir: Some(dir.path().to_path_buf()),
+        ..vantage::config::Config::default()
+    })
+    .unwrap();
+    for uri in [
+        "/api/dashboards/refused/panels/bad?range=15m".to_string(),
+        "/api/dashboards/overview/panels/request_rate?range=15m&service=%ff".to_string(),
+    ] {
+        let (status, body) = get(&state, &uri).await;
+        assert!(
+            status == 200 || (400..500).contains(&status),
+            "{uri}: {status}"
+        );
+        for words in [
+            "parse error",
+            "invalid label",
+            "not a label",
+            "unexpected",
+            "127.0.0.1",
+        ] {
+            assert!(
+                !body.contains(words),
+                "{uri}: Prometheus' words reached a viewer: {body}"
+            );
+        }
+        if uri.contains("refused") {
+            assert!(
+                body.contains("Prometheus refused this panel's query (bad_data)")
+                    || body.contains("Prometheus refused this panel's query (execution)"),
+                "{uri}: {body}"
+            );
+        }
+    }
+}

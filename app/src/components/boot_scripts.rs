@@ -29,9 +29,11 @@ pub fn BootScripts(options: LeptosOptions) -> impl IntoView {
          const painted=new Promise(r=>{{requestAnimationFrame(()=>setTimeout(r,0));setTimeout(r,100)}});\
          Promise.all([window.__vantageWasm.then(m=>init({{module_or_path:m}})),painted]).then(()=>hydrate());"
     );
+    // The server's policy runs inline scripts by this response's nonce only.
+    let nonce = use_nonce();
     view! {
-        <link rel="modulepreload" href=js />
-        <script inner_html=compile></script>
-        <script type="module" inner_html=start></script>
+        <link rel="modulepreload" href=js nonce=nonce.clone() />
+        <script nonce=nonce.clone() inner_html=compile></script>
+        <script type="module" nonce=nonce inner_html=start></script>
     }
 }

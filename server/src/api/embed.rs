@@ -218,6 +218,39 @@ pub fn frame_policy(state: &AppState) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'self'"))
 }
 
+/// Largest mint request read (a dialog's is a few hundred bytes); a larger
+/// body gets 413 before it is parsed.
+pub const MAX_MINT_BODY: usize = 16 * 1024;
+/// What one token may carry: a dialog offers a handful of ranges and a value
+/// or two per variable. The token travels in every URL of the embed.
+const MAX_MINT_RANGES: usize = 8;
+const MAX_MINT_VARS: usize = 32;
+const MAX_MINT_TEXT: usize = 256;
+
+fn within_mint_caps(request: &EmbedRequest) -> crate::error::Result<()> {
+    if request.ranges.len() > MAX_MINT_RANGES {
+        return Err(Error::bad_request(format!(
+            "a token allows at most {MAX_MINT_RANGES} ranges"
+        )));
+    }
+    if request.vars.len() > MAX_MINT_VARS {
+        return Err(Error::bad_request(format!(
+            "a token allows at most {MAX_MINT_VARS} variable values"
+        )));
+    }
+    let texts = request
+        .ranges
+        .iter()
+        .chain(request.vars.iter().flat_map(|(n, v)| [n, v]))
+        .chain([&request.dashboard, &request.panel, &request.expires]);
+    if texts.into_iter().any(|t| t.len() > MAX_MINT_TEXT) {
+        return Err(Error::bad_request(format!(
+            "a name or value in a token request is longer than {MAX_MINT_TEXT} bytes"
+        )));
+    }
+    Ok(())
+}
+
 /// `POST /api/embed-tokens` (JSON): a token for one panel, from the share
 /// dialog. It grants no more than the dialog's user already sees; a JSON body
 /// means a browser on another site cannot send it without a CORS preflight,
@@ -227,6 +260,7 @@ pub async fn issue(
     State(state): State<AppState>,
     Json(request): Json<EmbedRequest>,
 ) -> crate::error::Result<Json<IssuedEmbed>> {
+    within_mint_caps(&request)?;
     let life = crate::embed::cli::parse_life(&request.expires).map_err(Error::bad_request)?;
     let vars: Vec<String> = request
         .vars

@@ -25,3 +25,69 @@ pub enum PrometheusError {
     #[error("Prometheus' answer exceeded {limit} bytes")]
     TooLarge { limit: usize },
 }
+
+impl PrometheusError {
+    /// What a viewer is told: the kind of failure, never Prometheus' own
+    /// words (they quote the query and can echo what a viewer typed), nor
+    /// addresses. The whole error goes to the log, with the request's id.
+    pub fn for_viewers(&self) -> String {
+        match self {
+            Self::Unreachable { .. } => "Prometheus is not reachable".to_string(),
+            Self::Timeout(_) | Self::TooLarge { .. } => self.to_string(),
+            Self::Api { error_type, .. } => {
+                // Prometheus' error types are a short fixed list; anything
+                // else (a proxy's own envelope) is not repeated.
+                let kind = match error_type.as_str() {
+                    "bad_data" | "execution" | "timeout" | "canceled" | "internal"
+                    | "unavailable" | "not_found" => error_type.as_str(),
+                    _ => "error",
+                };
+                format!("Prometheus refused this panel's query ({kind})")
+            }
+            Self::NotPrometheus { .. } => {
+                "the configured Prometheus URL does not answer like the Prometheus HTTP API"
+                    .to_string()
+            }
+        }
+    }
+
+    /// Logs the whole error and returns what a viewer is told.
+    pub fn logged_for_viewers(&self) -> String {
+        match self {
+            Self::Api { .. } | Self::NotPrometheus { .. } => {
+                tracing::warn!(error = %self, "Prometheus did not answer a query")
+            }
+            _ => tracing::debug!(error = %self, "Prometheus did not answer a query"),
+        }
+        self.for_viewers()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn viewers_read_the_kind_of_failure_not_prometheus_words() {
+        let refused = PrometheusError::Api {
+            status: 400,
+            error_type: "bad_data".into(),
+            message: "1:14: parse error: unexpected character inside braces: '\\ufffd'".into(),
+        };
+        assert_eq!(
+            refused.for_viewers(),
+            "Prometheus refused this panel's query (bad_data)"
+        );
+        let proxy = PrometheusError::Api {
+            status: 400,
+            error_type: "<script>".into(),
+            message: String::new(),
+        };
+        assert!(!proxy.for_viewers().contains("script"));
+        let away = PrometheusError::Unreachable {
+            url: "http://10.0.0.9:9090".into(),
+            reason: "connection refused (10.0.0.9:9090)".into(),
+        };
+        assert_eq!(away.for_viewers(), "Prometheus is not reachable");
+    }
+}

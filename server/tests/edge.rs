@@ -1,0 +1,479 @@
+//! The edge, as a client on the network meets it: names the server is not
+//! reached by, headers, whose request id is believed, slow and idle clients,
+//! the connection cap, oversized inputs. Each case says what must come back
+//! and that nothing else did. No Prometheus is needed: these answers come
+//! before any query (one points Vantage at a closed port).
+
+mod support;
+
+use std::{net::SocketAddr, time::Duration};
+
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::{TcpListener, TcpStream},
+};
+use vantage::{config::Config, edge::listener::Limits, router, AppState};
+
+/// Nothing listens here: Vantage serves, its panels say Prometheus is away.
+const NO_PROMETHEUS: &str = "http://127.0.0.1:9";
+
+fn config() -> Config {
+    Config {
+        prometheus_url: NO_PROMETHEUS.parse().unwrap(),
+        ..Config::default()
+    }
+}
+
+/// Serves `config` through the real listener (its limits, the peer's
+/// address) on a loopback port.
+async fn serve(config: Config, limits: Limits) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = AppState::new(config).unwrap();
+    tokio::spawn(vantage::edge::listener::serve(
+        listener,
+        router(state),
+        limits,
+        std::future::pending(),
+    ));
+    addr
+}
+
+const LIMITS: Limits = Limits {
+    max_connections: 64,
+    header_read_timeout: Duration::from_secs(10),
+};
+
+/// One raw HTTP/1.1 exchange: the status, the head and the body, read until
+/// the server closes.
+async fn raw(addr: SocketAddr, request: &str) -> (u16, String, String) {
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(20), socket.read_to_end(&mut answer))
+        .await
+        .expect("the server answers and closes")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_string(), body.to_string())
+}
+
+fn get(path: &str, host: &str, extra: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n")
+}
+
+/// A header's value in `head` (names are matched case-blind).
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+#[tokio::test]
+async fn a_name_the_server_is_not_reached_by_gets_421_and_nothing_else() {
+    let addr = serve(config(), LIMITS).await;
+    for path in [
+        "/",
+        "/d/overview",
+        "/health",
+        "/api/checks",
+        "/api/dashboards",
+        "/api/dashboards/overview/variables/service/values",
+        "/api/stream?dashboard=overview",
+        "/embed/overview/request_rate?token=x",
+        "/pkg/frontend.js",
+        "/no-such-page",
+    ] {
+        for host in [
+            "rebind.attacker.example:3000".to_string(),
+            format!("rebind.attacker.example:{}", addr.port()),
+            "localhost.attacker.example".to_string(),
+            "127.0.0.1.nip.io".to_string(),
+        ] {
+            let (status, _, body) = raw(addr, &get(path, &host, "")).await;
+            assert_eq!(status, 421, "{path} for {host}");
+            assert!(body.len() < 200, "{path} for {host}: {body}");
+            assert!(!body.contains("attacker"), "the name is not echoed: {body}");
+        }
+    }
+    // The server's own loopback names, and the probes' paths under any name.
+    for host in [
+        format!("127.0.0.1:{}", addr.port()),
+        format!("localhost:{}", addr.port()),
+        "[::1]".to_string(),
+    ] {
+        let (status, _, _) = raw(addr, &get("/api/dashboards", &host, "")).await;
+        assert_eq!(status, 200, "{host}");
+    }
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let (status, _, _) = raw(addr, &get(path, "10.1.2.3:3000", "")).await;
+        assert_ne!(status, 421, "{path} answers a probe by address");
+    }
+}
+
+#[tokio::test]
+async fn public_url_names_the_hosts_a_network_may_use() {
+    let addr = serve(
+        Config {
+            public_url: vec![
+                "https://vantage.example.com".parse().unwrap(),
+                "http://10.0.0.5:3000".parse().unwrap(),
+            ],
+            ..config()
+        },
+        LIMITS,
+    )
+    .await;
+    for (host, want) in [
+        ("vantage.example.com", 200),
+        ("VANTAGE.example.com:443", 200),
+        ("10.0.0.5:3000", 200),
+        ("10.0.0.5:3001", 421),
+        ("vantage.example.com.attacker.example", 421),
+        ("evil-vantage.example.com", 421),
+    ] {
+        let (status, _, _) = raw(addr, &get("/api/dashboards", host, "")).await;
+        assert_eq!(status, want, "{host}");
+    }
+}
+
+#[test]
+fn a_network_address_without_public_url_is_refused_with_the_way_out() {
+    let cli =
+        <vantage::config::Cli as clap::Parser>::parse_from(["vantage", "--listen", "0.0.0.0:3000"]);
+    let error = Config::load(&cli).unwrap_err().to_string();
+    assert!(error.contains("public_url"), "{error}");
+    let cli = <vantage::config::Cli as clap::Parser>::parse_from([
+        "vantage",
+        "--listen",
+        "0.0.0.0:3000",
+        "--public-url",
+        "https://vantage.example.com",
+    ]);
+    Config::load(&cli).unwrap();
+}
+
+#[tokio::test]
+async fn a_page_runs_only_the_scripts_it_wrote_and_says_so() {
+    let addr = serve(config(), LIMITS).await;
+    let host = format!("127.0.0.1:{}", addr.port());
+    let mut nonces = Vec::new();
+    for path in ["/health", "/alerts", "/dashboards", "/no-such-page"] {
+        let (status, head, body) = raw(addr, &get(path, &host, "")).await;
+        assert!(status == 200 || status == 404, "{path}: {status}");
+        let policy = header(&head, "content-security-policy").expect("a policy");
+        let nonce = policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .unwrap_or_else(|| panic!("{path}: no nonce in {policy}"))
+            .to_string();
+        for directive in [
+            "object-src 'none'",
+            "base-uri 'none'",
+            "frame-ancestors 'none'",
+            "'wasm-unsafe-eval'",
+        ] {
+            assert!(policy.contains(directive), "{path}: {policy}");
+        }
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+        // Every inline script the page carries names this response's nonce;
+        // the bundle's files come from the page's own origin ('self').
+        let scripts = body.matches("<script").count();
+        assert!(scripts >= 2, "{path}: {scripts} scripts");
+        let nonced = body.matches(&format!("nonce=\"{nonce}\"")).count();
+        assert!(
+            nonced >= scripts,
+            "{path}: {nonced} of {scripts} scripts carry the nonce"
+        );
+        assert_eq!(
+            header(&head, "referrer-policy"),
+            Some("same-origin"),
+            "{path}"
+        );
+        assert_eq!(
+            header(&head, "x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        nonces.push(nonce);
+    }
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 4, "a fresh nonce for every page");
+    // The API's answers may not be framed either.
+    let (_, head, _) = raw(addr, &get("/api/dashboards", &host, "")).await;
+    assert_eq!(
+        header(&head, "content-security-policy"),
+        Some("frame-ancestors 'none'")
+    );
+}
+
+#[tokio::test]
+async fn embeds_keep_their_referrer_and_are_not_cached() {
+    let state = AppState::new(config()).unwrap();
+    let claims = vantage::embed::cli::claims_for(
+        &state.dashboards,
+        "overview",
+        "request_rate",
+        &["1h".to_string()],
+        &[],
+        3600,
+    )
+    .unwrap();
+    let token = state.embeds.issue(&claims).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(vantage::edge::listener::serve(
+        listener,
+        router(state),
+        LIMITS,
+        std::future::pending(),
+    ));
+    let host = format!("127.0.0.1:{}", addr.port());
+    for (path, cached) in [
+        (format!("/embed/overview/request_rate?token={token}"), false),
+        (
+            format!("/embed/overview/request_rate/data?token={token}"),
+            false,
+        ),
+        (
+            format!("/embed/overview/request_rate/data.csv?token={token}"),
+            false,
+        ),
+        (
+            "/embed/overview/request_rate/data?token=forged".to_string(),
+            false,
+        ),
+        // An image of a moving range may be kept for one refresh.
+        (
+            format!("/embed/overview/request_rate.svg?token={token}"),
+            true,
+        ),
+    ] {
+        let (status, head, body) = raw(addr, &get(&path, &host, "")).await;
+        assert_ne!(status, 0, "{path}");
+        assert_eq!(
+            header(&head, "referrer-policy"),
+            Some("no-referrer"),
+            "{path}"
+        );
+        let cache = header(&head, "cache-control").unwrap_or("");
+        if cached {
+            assert!(cache.starts_with("public, max-age="), "{path}: {cache}");
+        } else {
+            assert_eq!(cache, "no-store", "{path} ({status})");
+        }
+        assert!(
+            !body.contains("127.0.0.1:9"),
+            "{path}: Prometheus' address leaked"
+        );
+    }
+    // The live page may be framed by Vantage itself (and the configured
+    // origins) and still runs only its own scripts.
+    let (_, head, _) = raw(
+        addr,
+        &get(
+            &format!("/embed/overview/request_rate?token={token}"),
+            &host,
+            "",
+        ),
+    )
+    .await;
+    let policy = header(&head, "content-security-policy").unwrap();
+    assert!(policy.contains("frame-ancestors 'self'"), "{policy}");
+    assert!(policy.contains("'nonce-"), "{policy}");
+    assert!(!policy.contains("frame-ancestors 'none'"), "{policy}");
+}
+
+#[tokio::test]
+async fn a_clients_request_id_is_replaced_unless_a_trusted_proxy_sent_it() {
+    let plain = serve(config(), LIMITS).await;
+    let proxied = serve(
+        Config {
+            trusted_proxies: vec!["127.0.0.0/8".parse().unwrap()],
+            ..config()
+        },
+        LIMITS,
+    )
+    .await;
+    let ask = |addr: SocketAddr, id: &'static str| async move {
+        let host = format!("127.0.0.1:{}", addr.port());
+        let (_, head, _) = raw(
+            addr,
+            &get("/healthz", &host, &format!("X-Request-Id: {id}\r\n")),
+        )
+        .await;
+        header(&head, "x-request-id").unwrap_or("").to_string()
+    };
+    let made = ask(plain, "forged-id").await;
+    assert_ne!(made, "forged-id");
+    assert_eq!(made.len(), 36, "a server-made UUID: {made}");
+    assert_eq!(ask(proxied, "proxy-7f3a").await, "proxy-7f3a");
+    // Even a trusted proxy's id is refused if it is not plainly an id.
+    let odd = ask(proxied, "a\"b<c>").await;
+    assert_ne!(odd, "a\"b<c>");
+    assert_eq!(odd.len(), 36);
+}
+
+/// Whether the server closed `socket` within `within` (a read returns 0 or fails).
+async fn closed_within(socket: &mut TcpStream, within: Duration) -> bool {
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, socket.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+#[tokio::test]
+async fn idle_half_sent_and_trickled_requests_are_closed() {
+    let limits = Limits {
+        max_connections: 64,
+        header_read_timeout: Duration::from_secs(1),
+    };
+    let addr = serve(config(), limits).await;
+    let host = format!("127.0.0.1:{}", addr.port());
+    let started = tokio::time::Instant::now();
+
+    let mut silent = TcpStream::connect(addr).await.unwrap();
+    let mut half = TcpStream::connect(addr).await.unwrap();
+    half.write_all(format!("GET /api/checks HTTP/1.1\r\nHost: {host}\r\n").as_bytes())
+        .await
+        .unwrap();
+    let trickled = tokio::spawn({
+        let host = host.clone();
+        async move {
+            let mut socket = TcpStream::connect(addr).await.unwrap();
+            let request = format!(
+                "GET /api/checks HTTP/1.1\r\nHost: {host}\r\nX-Pad: {}\r\n\r\n",
+                "a".repeat(40)
+            );
+            for byte in request.bytes() {
+                if socket.write_all(&[byte]).await.is_err() {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            // Every byte went out: the server waited the whole ~9 s.
+            false
+        }
+    });
+    // A kept-alive connection after its answer.
+    let mut kept = TcpStream::connect(addr).await.unwrap();
+    kept.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut first = [0u8; 512];
+    let n = kept.read(&mut first).await.unwrap();
+    assert!(String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"));
+
+    for (name, socket) in [
+        ("silent", &mut silent),
+        ("half-sent", &mut half),
+        ("kept-alive", &mut kept),
+    ] {
+        assert!(
+            closed_within(socket, Duration::from_secs(5)).await,
+            "{name} still open"
+        );
+    }
+    assert!(trickled.await.unwrap(), "a trickled request is cut off");
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+#[tokio::test]
+async fn past_max_connections_a_new_client_waits_until_one_closes() {
+    let limits = Limits {
+        max_connections: 2,
+        header_read_timeout: Duration::from_secs(2),
+    };
+    let addr = serve(config(), limits).await;
+    let host = format!("127.0.0.1:{}", addr.port());
+    let mut idle = [
+        TcpStream::connect(addr).await.unwrap(),
+        TcpStream::connect(addr).await.unwrap(),
+    ];
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = tokio::time::Instant::now();
+    let third = tokio::spawn(async move { raw(addr, &get("/healthz", &host, "")).await });
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        !third.is_finished(),
+        "a third connection was served beside two open ones"
+    );
+    // The idle two are closed by the header timeout; then the third is served.
+    let (status, _, _) = tokio::time::timeout(Duration::from_secs(10), third)
+        .await
+        .expect("served once a connection closed")
+        .unwrap();
+    assert_eq!(status, 200);
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    for socket in &mut idle {
+        assert!(closed_within(socket, Duration::from_secs(1)).await);
+    }
+}
+
+#[tokio::test]
+async fn oversized_inputs_get_a_short_refusal() {
+    let addr = serve(config(), LIMITS).await;
+    let host = format!("127.0.0.1:{}", addr.port());
+    let long = format!("service={}", "a".repeat(40 * 1024));
+    for path in [
+        format!("/?{long}"),
+        format!("/d/api?{long}"),
+        format!("/health?{long}"),
+        format!("/api/checks?{long}"),
+    ] {
+        let (status, _, body) = raw(addr, &get(&path, &host, "")).await;
+        assert!(status == 414 || status == 400, "{}: {status}", &path[..12]);
+        assert!(
+            body.len() < 2048,
+            "{}: {} bytes back",
+            &path[..12],
+            body.len()
+        );
+    }
+
+    // A mint request the size of a file, or with more ranges or variables
+    // than a dialog offers.
+    let mint = |body: String| {
+        format!(
+            "POST /api/embed-tokens HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let huge = format!(
+        r#"{{"dashboard":"overview","panel":"request_rate","ranges":["1h"],"vars":[["service","{}"]],"expires":"1d"}}"#,
+        "a".repeat(2 * 1024 * 1024)
+    );
+    let (status, _, body) = raw(addr, &mint(huge)).await;
+    assert_eq!(status, 413);
+    assert!(body.len() < 1024);
+    let many_ranges = format!(
+        r#"{{"dashboard":"overview","panel":"request_rate","ranges":[{}],"expires":"1d"}}"#,
+        vec![r#""1h""#; 50].join(",")
+    );
+    let (status, _, body) = raw(addr, &mint(many_ranges)).await;
+    assert_eq!(status, 400, "{body}");
+    let many_vars = format!(
+        r#"{{"dashboard":"overview","panel":"request_rate","ranges":["1h"],"vars":[{}],"expires":"1d"}}"#,
+        (0..200)
+            .map(|i| format!(r#"["service","s{i}"]"#))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let (status, _, body) = raw(addr, &mint(many_vars)).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.len() < 1024);
+}
