@@ -23,6 +23,11 @@ pub enum ErrorKind {
     NotFound,
     /// The data source did not answer (or Vantage itself could not be reached).
     Unavailable,
+    /// This client asked more than a limit allows; it may ask again later.
+    TooMany,
+    /// Vantage is at a limit of its own (every watched view it allows); it
+    /// may be asked again later.
+    Busy,
     /// Vantage failed; the details are in its log, not here.
     Internal,
 }

@@ -195,6 +195,35 @@ pub struct Overrides {
     )]
     pub header_read_timeout_seconds: Option<u64>,
 
+    /// Most queries in flight to Prometheus at once; more wait their turn
+    /// (up to query_timeout_seconds) [default: 16]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_PROMETHEUS_MAX_CONCURRENCY",
+        value_name = "N"
+    )]
+    pub prometheus_max_concurrency: Option<usize>,
+
+    /// Most streams one client address may hold open [default: 32]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_MAX_STREAMS_PER_CLIENT",
+        value_name = "N"
+    )]
+    pub max_streams_per_client: Option<usize>,
+
+    /// Most distinct views (dashboard, range, filter) refreshed for streams
+    /// at once; a stream for one more gets 503 [default: 256]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_MAX_WATCHED_VIEWS",
+        value_name = "N"
+    )]
+    pub max_watched_views: Option<usize>,
+
     /// Which built-in dashboards to show: true (all), false (none), or a
     /// comma-separated list such as overview,system [default: true]
     #[arg(long, global = true, env = "VANTAGE_BUILTIN_DASHBOARDS", value_name = "WHICH", value_parser = parse_builtin_dashboards)]
@@ -290,6 +319,9 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     pub max_connections: usize,
     pub header_read_timeout_seconds: u64,
+    pub prometheus_max_concurrency: usize,
+    pub max_streams_per_client: usize,
+    pub max_watched_views: usize,
 }
 
 /// How log lines are written.
@@ -402,6 +434,9 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             max_connections: 4096,
             header_read_timeout_seconds: 15,
+            prometheus_max_concurrency: crate::prometheus::DEFAULT_MAX_CONCURRENCY,
+            max_streams_per_client: 32,
+            max_watched_views: 256,
         }
     }
 }
@@ -532,6 +567,15 @@ impl Config {
         if let Some(v) = o.header_read_timeout_seconds {
             self.header_read_timeout_seconds = v;
         }
+        if let Some(v) = o.prometheus_max_concurrency {
+            self.prometheus_max_concurrency = v;
+        }
+        if let Some(v) = o.max_streams_per_client {
+            self.max_streams_per_client = v;
+        }
+        if let Some(v) = o.max_watched_views {
+            self.max_watched_views = v;
+        }
         self
     }
 
@@ -588,6 +632,20 @@ impl Config {
             return Err(ConfigError::Invalid(
                 "max_connections must be between 1 and 1000000".into(),
             ));
+        }
+        for (key, value) in [
+            (
+                "prometheus_max_concurrency",
+                self.prometheus_max_concurrency,
+            ),
+            ("max_streams_per_client", self.max_streams_per_client),
+            ("max_watched_views", self.max_watched_views),
+        ] {
+            if !(1..=100_000).contains(&value) {
+                return Err(ConfigError::Invalid(format!(
+                    "{key} must be between 1 and 100000"
+                )));
+            }
         }
         if !(1..=600).contains(&self.header_read_timeout_seconds) {
             return Err(ConfigError::Invalid(

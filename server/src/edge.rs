@@ -10,6 +10,7 @@ pub mod headers;
 pub mod host;
 pub mod listener;
 pub mod request_id;
+pub mod stream_slots;
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -20,6 +21,27 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+
+/// The address of the client (the socket's peer), for handlers: `None` when
+/// the server was not told it (a test's `oneshot`).
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub Option<IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}
 
 /// The address of the peer that sent `request`, if the server was told it
 /// (the listener is; a test's `oneshot` is not).

@@ -43,6 +43,17 @@ impl Error {
         Self::new(ErrorKind::Unavailable, message)
     }
 
+    /// This client is past a limit (`limit` names it in the log); 429 with
+    /// a `Retry-After`.
+    pub fn too_many(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::TooMany, message)
+    }
+
+    /// The server is at a limit of its own; 503 with a `Retry-After`.
+    pub fn busy(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Busy, message)
+    }
+
     /// Vantage itself failed: viewers read "internal error", the log the detail.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         Self {
@@ -63,6 +74,8 @@ impl Error {
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::Unavailable => StatusCode::BAD_GATEWAY,
+            ErrorKind::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            ErrorKind::Busy => StatusCode::SERVICE_UNAVAILABLE,
             ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -86,10 +99,20 @@ impl From<Error> for DataError {
     }
 }
 
+/// When a client past a limit may ask again, in seconds.
+pub const RETRY_AFTER_SECONDS: u64 = 5;
+
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         self.log();
-        (self.status(), Json(self.public())).into_response()
+        let mut response = (self.status(), Json(self.public())).into_response();
+        if matches!(self.kind, ErrorKind::TooMany | ErrorKind::Busy) {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(RETRY_AFTER_SECONDS),
+            );
+        }
+        response
     }
 }
 

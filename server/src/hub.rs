@@ -50,6 +50,18 @@ pub struct Hub {
     inner: Arc<Inner>,
 }
 
+/// A stream for one view more than the hub may refresh (see
+/// [`Hub::limit_topics`]).
+#[derive(Debug, thiserror::Error)]
+#[error("Vantage is refreshing every view it allows ({0}) for open streams; try again shortly")]
+pub struct AtCapacity(pub usize);
+
+impl From<AtCapacity> for crate::error::Error {
+    fn from(e: AtCapacity) -> Self {
+        Self::busy(e.to_string())
+    }
+}
+
 pub struct Subscription {
     /// The newest event of each panel (newer than the client's `Last-Event-ID`).
     pub snapshot: Vec<Arc<StreamEvent>>,
@@ -76,16 +88,45 @@ impl Hub {
                 run: crate::clock::now_ms() as u64,
                 next_seq: AtomicU64::new(1),
                 slow_clients_dropped: AtomicU64::new(0),
+                max_topics: std::sync::atomic::AtomicUsize::new(usize::MAX),
+                topics_refused: AtomicU64::new(0),
             }),
         }
+    }
+
+    /// At most `max` distinct views refreshed for streams at once: each is
+    /// a set of queries every refresh, so thirty viewers with thirty filters
+    /// are thirty times the load of one. A stream for a view being refreshed
+    /// already always joins it.
+    pub fn limit_topics(&self, max: usize) {
+        self.inner.max_topics.store(max, Ordering::Relaxed);
+    }
+
+    /// Subscriptions refused for want of room, since start.
+    pub fn topics_refused(&self) -> u64 {
+        self.inner.topics_refused.load(Ordering::Relaxed)
     }
 
     /// Starts watching `key`. The caller checked that the dashboard exists.
     /// With `seen` (the client's `Last-Event-ID`), the snapshot holds only what
     /// changed since: panel events replace each other, so the newest of each
     /// panel after `seen` is everything the client missed.
-    pub fn subscribe(&self, key: TopicKey, seen: Option<EventId>) -> Subscription {
+    pub fn subscribe(
+        &self,
+        key: TopicKey,
+        seen: Option<EventId>,
+    ) -> Result<Subscription, AtCapacity> {
         let mut topics = self.inner.topics.lock().unwrap_or_else(|e| e.into_inner());
+        let max = self.inner.max_topics.load(Ordering::Relaxed);
+        if topics.len() >= max && !topics.contains_key(&key) {
+            drop(topics);
+            self.inner.topics_refused.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                max,
+                "refused a stream: every view the hub may refresh is taken"
+            );
+            return Err(AtCapacity(max));
+        }
         let topic = topics
             .entry(key.clone())
             .or_insert_with(|| {
@@ -124,7 +165,7 @@ impl Hub {
             from_topic,
             to_client,
         ));
-        Subscription { snapshot, events }
+        Ok(Subscription { snapshot, events })
     }
 
     /// Starts `key`'s topic with what a page just loaded for it. Its first

@@ -33,6 +33,24 @@ struct CheckStatusLabels {
     status: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LimitLabels {
+    limit: &'static str,
+}
+
+/// The limits whose refusals are counted, by the name `/metrics` gives them.
+pub const LIMITS: [&str; 3] = ["streams_per_client", "watched_views", "prometheus_queue"];
+
+/// What `/metrics` reads from the running server at each scrape.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Live {
+    pub topics: usize,
+    pub slow_clients_dropped: u64,
+    pub prometheus: crate::prometheus::QueueLoad,
+    /// Refusals since start, in the order of [`LIMITS`].
+    pub refused: [u64; 3],
+}
+
 /// Everything `/metrics` shows.
 pub struct Metrics {
     registry: Registry,
@@ -40,6 +58,11 @@ pub struct Metrics {
     stream_topics: Gauge,
     stream_slow_clients: Counter,
     stream_slow_seen: AtomicU64,
+    prometheus_in_flight: Gauge,
+    prometheus_waiting: Gauge,
+    prometheus_limit: Gauge,
+    refused: Family<LimitLabels, Counter>,
+    refused_seen: [AtomicU64; 3],
 }
 
 /// The health checks' metrics, cheap to clone into every check task.
@@ -104,6 +127,30 @@ impl Default for Metrics {
             "Stream clients disconnected for not reading",
             stream_slow_clients.clone(),
         );
+        let prometheus_in_flight = Gauge::default();
+        registry.register(
+            "vantage_prometheus_queries_in_flight",
+            "Requests to Prometheus being answered now",
+            prometheus_in_flight.clone(),
+        );
+        let prometheus_waiting = Gauge::default();
+        registry.register(
+            "vantage_prometheus_queries_waiting",
+            "Requests to Prometheus waiting for a turn (prometheus_max_concurrency)",
+            prometheus_waiting.clone(),
+        );
+        let prometheus_limit = Gauge::default();
+        registry.register(
+            "vantage_prometheus_max_concurrency",
+            "Most requests to Prometheus in flight at once",
+            prometheus_limit.clone(),
+        );
+        let refused = Family::<LimitLabels, Counter>::default();
+        registry.register(
+            "vantage_limit_refusals",
+            "Requests refused or given up for a limit: streams_per_client (429), watched_views (503), prometheus_queue (a query that waited too long)",
+            refused.clone(),
+        );
         registry.register_collector(Box::new(ProcessFigures));
         Self {
             registry,
@@ -111,24 +158,46 @@ impl Default for Metrics {
             stream_topics,
             stream_slow_clients,
             stream_slow_seen: AtomicU64::new(0),
+            prometheus_in_flight,
+            prometheus_waiting,
+            prometheus_limit,
+            refused,
+            refused_seen: Default::default(),
         }
     }
 }
 
 impl Metrics {
-    /// The text for a scrape, with the stream's numbers read now.
-    pub fn render(&self, topics: usize, slow_clients_dropped: u64) -> String {
-        self.stream_topics.set(topics as i64);
-        let seen = self
-            .stream_slow_seen
-            .swap(slow_clients_dropped, std::sync::atomic::Ordering::Relaxed);
-        self.stream_slow_clients
-            .inc_by(slow_clients_dropped.saturating_sub(seen));
+    /// The text for a scrape, with the running server's numbers read now.
+    pub fn render(&self, live: Live) -> String {
+        self.stream_topics.set(live.topics as i64);
+        catch_up(
+            &self.stream_slow_clients,
+            &self.stream_slow_seen,
+            live.slow_clients_dropped,
+        );
+        self.prometheus_in_flight
+            .set(live.prometheus.in_flight as i64);
+        self.prometheus_waiting.set(live.prometheus.waiting as i64);
+        self.prometheus_limit.set(live.prometheus.limit as i64);
+        for ((limit, seen), now) in LIMITS.iter().zip(&self.refused_seen).zip(live.refused) {
+            catch_up(
+                &self.refused.get_or_create(&LimitLabels { limit }),
+                seen,
+                now,
+            );
+        }
         let mut out = String::new();
         // Writing to a String cannot fail.
         let _ = encode(&mut out, &self.registry);
         out
     }
+}
+
+/// Brings a counter up to a total kept elsewhere (`seen`: what it counted).
+fn catch_up(counter: &Counter, seen: &AtomicU64, now: u64) {
+    let before = seen.swap(now, std::sync::atomic::Ordering::Relaxed);
+    counter.inc_by(now.saturating_sub(before));
 }
 
 /// The process' own figures under the names every Prometheus client library

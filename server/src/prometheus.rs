@@ -6,7 +6,7 @@ mod client;
 mod error;
 mod response;
 
-pub use client::{is_label_name, PrometheusClient, RangeQuery};
+pub use client::{is_label_name, PrometheusClient, QueueLoad, RangeQuery, DEFAULT_MAX_CONCURRENCY};
 pub use error::PrometheusError;
 pub use response::{
     Alert, AlertsData, Answer, InstantSample, MetricMetadata, QueryData, RangeSeries, Sample,

@@ -1,6 +1,7 @@
 //! One `AppState` for every handler, and how the server starts it: what can
 //! be wrong with the settings is found before any file is made.
 
+use crate::edge::stream_slots::StreamSlots;
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub dashboards: Dashboards,
     pub panels: Arc<PanelService>,
     pub hub: Hub,
+    /// Streams each client holds (`max_streams_per_client`).
+    pub stream_slots: Arc<StreamSlots>,
     pub checker: Checker,
     /// Vantage's alerts, Prometheus' and Alertmanager's.
     pub alerts: AlertSources,
@@ -62,7 +65,8 @@ impl AppState {
     pub fn new(config: Config) -> Result<Self, StartError> {
         let site = Site::from_setting(config.site_root.as_deref())?;
         let prometheus =
-            PrometheusClient::new(config.prometheus_url.clone(), config.query_timeout())?;
+            PrometheusClient::new(config.prometheus_url.clone(), config.query_timeout())?
+                .with_max_concurrency(config.prometheus_max_concurrency);
         let dashboards =
             Dashboards::load_with(config.dashboards_dir.clone(), &config.builtin_dashboards)?;
         for problem in &dashboards.catalog().problems {
@@ -147,6 +151,8 @@ impl AppState {
             config.refresh_interval(),
             shutdown.clone(),
         );
+        hub.limit_topics(config.max_watched_views);
+        let stream_slots = StreamSlots::new(config.max_streams_per_client);
         let embeds = Arc::new(Embeds::new(keys, config.embed_origins.clone()));
         let leptos = LeptosOptions::builder()
             .output_name("vantage")
@@ -159,6 +165,7 @@ impl AppState {
             dashboards,
             panels,
             hub,
+            stream_slots,
             checker,
             alerts,
             annotator,

@@ -477,3 +477,155 @@ async fn oversized_inputs_get_a_short_refusal() {
     assert_eq!(status, 400, "{body}");
     assert!(body.len() < 1024);
 }
+
+/// Opens a stream at `path` and returns the socket (kept open) once its
+/// status line came, with that status.
+async fn open_stream(addr: SocketAddr, path: &str) -> (u16, String, TcpStream) {
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    socket
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = tokio::time::timeout(Duration::from_secs(10), socket.read(&mut byte))
+            .await
+            .expect("a status line")
+            .unwrap();
+        assert_eq!(n, 1, "closed before its head");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head, socket)
+}
+
+async fn refusals(addr: SocketAddr, limit: &str) -> f64 {
+    let (_, _, body) = raw(addr, &get("/metrics", "127.0.0.1", "")).await;
+    body.lines()
+        .find_map(|l| {
+            l.strip_prefix(&format!(
+                "vantage_limit_refusals_total{{limit=\"{limit}\"}} "
+            ))
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[tokio::test]
+async fn one_client_holds_only_its_share_of_streams() {
+    let addr = serve(
+        Config {
+            max_streams_per_client: 2,
+            ..config()
+        },
+        LIMITS,
+    )
+    .await;
+    let (a, _, first) = open_stream(addr, "/api/stream?view=health").await;
+    let (b, _, _second) = open_stream(addr, "/api/stream?view=alerts").await;
+    assert_eq!((a, b), (200, 200));
+    let (status, head, _) = open_stream(addr, "/api/stream?view=health").await;
+    assert_eq!(status, 429);
+    assert_eq!(header(&head, "retry-after"), Some("5"));
+    assert_eq!(refusals(addr, "streams_per_client").await, 1.0);
+    // A stream that ends gives its share back.
+    drop(first);
+    let mut admitted = false;
+    for _ in 0..50 {
+        let (status, _, _third) = open_stream(addr, "/api/stream?view=health").await;
+        if status == 200 {
+            admitted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(admitted, "the freed share was never given back");
+}
+
+#[tokio::test]
+async fn past_the_watched_views_limit_a_new_view_gets_503_and_a_known_one_joins() {
+    let addr = serve(
+        Config {
+            max_watched_views: 1,
+            ..config()
+        },
+        LIMITS,
+    )
+    .await;
+    let (status, _, _first) = open_stream(addr, "/api/stream?dashboard=overview&range=15m").await;
+    assert_eq!(status, 200);
+    let (status, _, _same) = open_stream(addr, "/api/stream?dashboard=overview&range=15m").await;
+    assert_eq!(status, 200, "a view being refreshed is joined");
+    let (status, head, socket) = open_stream(addr, "/api/stream?dashboard=overview&range=1h").await;
+    assert_eq!(status, 503);
+    assert_eq!(header(&head, "retry-after"), Some("5"));
+    drop(socket);
+    assert_eq!(refusals(addr, "watched_views").await, 1.0);
+}
+
+#[tokio::test]
+async fn queries_past_the_concurrency_limit_wait_their_turn_instead_of_piling_on() {
+    // A Prometheus that accepts and never answers (a stall a real one does
+    // not produce on demand): how many connections it holds open, and how
+    // many it was ever sent.
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    let stalled = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", stalled.local_addr().unwrap());
+    let (open, reached) = (
+        std::sync::Arc::new(AtomicUsize::new(0)),
+        std::sync::Arc::new(AtomicUsize::new(0)),
+    );
+    tokio::spawn({
+        let (open, reached) = (open.clone(), reached.clone());
+        async move {
+            while let Ok((mut socket, _)) = stalled.accept().await {
+                reached.fetch_add(1, SeqCst);
+                open.fetch_add(1, SeqCst);
+                let open = open.clone();
+                tokio::spawn(async move {
+                    // Read until the client gives up and closes.
+                    let mut buf = [0u8; 1024];
+                    while matches!(socket.read(&mut buf).await, Ok(n) if n > 0) {}
+                    open.fetch_sub(1, SeqCst);
+                });
+            }
+        }
+    });
+    let client =
+        vantage::prometheus::PrometheusClient::new(url.parse().unwrap(), Duration::from_secs(1))
+            .unwrap()
+            .with_max_concurrency(2);
+    let asks: Vec<_> = (0..6)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move { client.query(&format!("up + {i}"), None).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    assert_eq!(reached.load(SeqCst), 2, "two sent in the first 0.9 s");
+    assert_eq!(open.load(SeqCst), 2, "two sent");
+    let load = client.queue_load();
+    assert_eq!(
+        (load.in_flight, load.waiting),
+        (2, 4),
+        "four waiting their turn"
+    );
+    let mut busy = 0;
+    for ask in asks {
+        match ask.await.unwrap() {
+            Err(vantage::prometheus::PrometheusError::Busy { limit: 2, .. }) => busy += 1,
+            Err(vantage::prometheus::PrometheusError::Timeout(_)) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    // Each was either sent (and timed out) or gave up waiting, never both.
+    assert!(busy >= 2, "{busy} gave up waiting");
+    assert_eq!(reached.load(SeqCst) + busy, 6);
+    assert_eq!(client.queue_load().waited_out, busy as u64);
+}

@@ -90,7 +90,7 @@ fn memory_kib(field: &str) -> u64 {
 
 /// (runs started within 200 ms, all runs) from the schedule-delay histogram.
 fn delays(metrics: &Metrics) -> (f64, f64) {
-    let text = metrics.render(0, 0);
+    let text = metrics.render(Default::default());
     let value = |prefix: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(prefix))

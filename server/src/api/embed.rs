@@ -149,21 +149,26 @@ pub async fn csv(
 /// Its topic holds this one panel, so the embed never receives another's data.
 pub async fn stream(
     State(state): State<AppState>,
+    crate::edge::Peer(peer): crate::edge::Peer,
     Path((dashboard, panel)): Path<(String, String)>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, EmbedError> {
     let query = EmbedQuery::parse(query.as_deref())?;
     let (grant, filter) = authorize(&state.embeds, &state.panels, &dashboard, &panel, &query)?;
-    let subscription = state.hub.subscribe(
-        TopicKey {
-            dashboard,
-            range: grant.range,
-            filter,
-            every: state.hub.every(query.refresh),
-            panel: Some(panel),
-        },
-        None,
-    );
+    let slot = state.stream_slots.claim(peer)?;
+    let subscription = state
+        .hub
+        .subscribe(
+            TopicKey {
+                dashboard,
+                range: grant.range,
+                filter,
+                every: state.hub.every(query.refresh),
+                panel: Some(panel),
+            },
+            None,
+        )
+        .map_err(Error::from)?;
     let hello = stream::once(future::ready(
         Event::default().event("hello").retry(RETRY).data("{}"),
     ));
@@ -179,7 +184,7 @@ pub async fn stream(
             .take_until(state.shutdown.clone().cancelled_owned())
             .map(Ok),
     );
-    Ok(sse(events).into_response())
+    Ok(sse(events, slot).into_response())
 }
 
 /// A hub event as an embed may see it: panel data redacted, anything else

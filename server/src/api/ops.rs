@@ -40,9 +40,17 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
 
 /// `GET /metrics`: health checks and the stream, in the OpenMetrics text format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let text = state
-        .metrics
-        .render(state.hub.active_topics(), state.hub.slow_clients_dropped());
+    let prometheus = state.prometheus.queue_load();
+    let text = state.metrics.render(crate::metrics::Live {
+        topics: state.hub.active_topics(),
+        slow_clients_dropped: state.hub.slow_clients_dropped(),
+        prometheus,
+        refused: [
+            state.stream_slots.refused(),
+            state.hub.topics_refused(),
+            prometheus.waited_out,
+        ],
+    });
     (
         [(
             header::CONTENT_TYPE,

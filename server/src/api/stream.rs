@@ -12,6 +12,7 @@ use futures::{future, stream, Stream, StreamExt};
 use tokio_stream::wrappers::{BroadcastStream, ReceiverStream};
 
 use crate::{
+    edge::{stream_slots::Slot, Peer},
     error::Result,
     health::HealthEvent,
     hub::{EventId, StreamEvent, TopicKey},
@@ -35,15 +36,18 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// A client that stops reading is disconnected (see the hub).
 pub async fn stream(
     State(state): State<AppState>,
+    Peer(peer): Peer,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<impl IntoResponse> {
-    let (dashboard, view, since) = match StreamRequest::parse(query.as_deref())? {
+    let request = StreamRequest::parse(query.as_deref())?;
+    let slot = state.stream_slots.claim(peer)?;
+    let (dashboard, view, since) = match request {
         StreamRequest::Health => {
-            return Ok(health_stream(&state, HealthView::Health).into_response())
+            return Ok(health_stream(&state, HealthView::Health, slot).into_response())
         }
         StreamRequest::Alerts => {
-            return Ok(health_stream(&state, HealthView::Alerts).into_response())
+            return Ok(health_stream(&state, HealthView::Alerts, slot).into_response())
         }
         StreamRequest::Dashboard {
             dashboard,
@@ -70,7 +74,7 @@ pub async fn stream(
             panel: None,
         },
         seen,
-    );
+    )?;
 
     let hello = stream::once(future::ready(
         Event::default().event("hello").retry(RETRY).data("{}"),
@@ -85,13 +89,18 @@ pub async fn stream(
             .map(Ok),
     );
 
-    Ok(sse(events).into_response())
+    Ok(sse(events, slot).into_response())
 }
 
 pub(crate) type EventStream =
     std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>;
 
-pub(crate) fn sse(events: EventStream) -> impl IntoResponse {
+/// The stream as an SSE answer; `slot` (the client's share of streams) is
+/// held until the stream ends.
+pub(crate) fn sse(events: EventStream, slot: Option<Slot>) -> impl IntoResponse {
+    let events = events.inspect(move |_| {
+        let _held = &slot;
+    });
     (
         // Proxies such as nginx would otherwise hold events back.
         [(
@@ -113,7 +122,7 @@ enum HealthView {
 /// resolves (`alert`). A result replaces the one before, so a reconnect needs
 /// no replay: the next interval brings every check again. A client that falls
 /// behind the bounded channel is disconnected and reconnects.
-fn health_stream(state: &AppState, view: HealthView) -> impl IntoResponse {
+fn health_stream(state: &AppState, view: HealthView, slot: Option<Slot>) -> impl IntoResponse {
     let hello = stream::once(future::ready(
         Event::default().event("hello").retry(RETRY).data("{}"),
     ));
@@ -147,7 +156,7 @@ fn health_stream(state: &AppState, view: HealthView) -> impl IntoResponse {
             .take_until(state.shutdown.clone().cancelled_owned())
             .map(Ok),
     );
-    sse(events)
+    sse(events, slot)
 }
 
 pub(crate) fn to_sse(event: &StreamEvent) -> Event {

@@ -43,6 +43,10 @@ pub(super) struct Inner {
     pub(super) run: u64,
     pub(super) next_seq: AtomicU64,
     pub(super) slow_clients_dropped: AtomicU64,
+    /// Most topics streams may keep refreshing; a subscription for one more
+    /// is refused (`Hub::limit_topics`).
+    pub(super) max_topics: std::sync::atomic::AtomicUsize,
+    pub(super) topics_refused: AtomicU64,
 }
 
 /// How many events a topic holds for its subscribers' queue-fillers, which

@@ -1,4 +1,13 @@
-use std::{collections::BTreeMap, collections::HashMap, error::Error as _, time::Duration};
+use std::{
+    collections::BTreeMap,
+    collections::HashMap,
+    error::Error as _,
+    sync::{
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+        Arc,
+    },
+    time::Duration,
+};
 
 use reqwest::Url;
 use serde::de::DeserializeOwned;
@@ -20,12 +29,71 @@ pub struct RangeQuery {
     pub step: i64,
 }
 
+/// Queries in flight to Prometheus by default (its own `--query.max-concurrency`
+/// is 20; Vantage leaves room for other users).
+pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
+
 #[derive(Clone)]
 pub struct PrometheusClient {
     http: reqwest::Client,
     base: Url,
     timeout: Duration,
     max_body: usize,
+    queue: Arc<Queue>,
+}
+
+/// At most `limit` requests to Prometheus at once, shared by every clone of
+/// the client. One past it waits its turn, up to the query timeout, so a
+/// burst (thirty filters, a page of cache-busting images) queues here
+/// instead of piling onto Prometheus; one that waits too long fails as
+/// [`PrometheusError::Busy`].
+struct Queue {
+    permits: tokio::sync::Semaphore,
+    limit: usize,
+    waiting: AtomicUsize,
+    waited_out: AtomicU64,
+}
+
+/// How loaded the queue is, for `/metrics`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueLoad {
+    pub limit: usize,
+    pub in_flight: usize,
+    pub waiting: usize,
+    /// Requests that gave up waiting, since start.
+    pub waited_out: u64,
+}
+
+impl Queue {
+    fn new(limit: usize) -> Self {
+        let limit = limit.max(1);
+        Self {
+            permits: tokio::sync::Semaphore::new(limit),
+            limit,
+            waiting: AtomicUsize::new(0),
+            waited_out: AtomicU64::new(0),
+        }
+    }
+
+    async fn turn(
+        &self,
+        within: Duration,
+    ) -> Result<tokio::sync::SemaphorePermit<'_>, PrometheusError> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        let permit = tokio::time::timeout(within, self.permits.acquire()).await;
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
+        match permit {
+            Ok(Ok(permit)) => Ok(permit),
+            // Timed out (the semaphore is never closed).
+            _ => {
+                self.waited_out.fetch_add(1, Ordering::Relaxed);
+                Err(PrometheusError::Busy {
+                    limit: self.limit,
+                    waited: within,
+                })
+            }
+        }
+    }
 }
 
 impl PrometheusClient {
@@ -53,7 +121,25 @@ impl PrometheusClient {
             base,
             timeout,
             max_body: DEFAULT_MAX_BODY,
+            queue: Arc::new(Queue::new(DEFAULT_MAX_CONCURRENCY)),
         })
+    }
+
+    /// At most `limit` requests in flight at once (clones made after this
+    /// share the new limit).
+    pub fn with_max_concurrency(mut self, limit: usize) -> Self {
+        self.queue = Arc::new(Queue::new(limit));
+        self
+    }
+
+    pub fn queue_load(&self) -> QueueLoad {
+        let q = &self.queue;
+        QueueLoad {
+            limit: q.limit,
+            in_flight: q.limit - q.permits.available_permits(),
+            waiting: q.waiting.load(Ordering::Relaxed),
+            waited_out: q.waited_out.load(Ordering::Relaxed),
+        }
     }
 
     pub fn base_url(&self) -> &Url {
@@ -179,6 +265,8 @@ impl PrometheusClient {
                 url: self.base.to_string(),
                 reason: e.to_string(),
             })?;
+        // Held until the whole answer is read.
+        let _turn = self.queue.turn(self.timeout).await?;
         let response = self
             .http
             .get(url)

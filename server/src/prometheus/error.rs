@@ -21,6 +21,13 @@ pub enum PrometheusError {
         status: u16,
         detail: String,
     },
+    /// Vantage's own limit of queries in flight was reached and this one
+    /// waited its whole deadline for a turn.
+    #[error("{limit} queries to Prometheus were in flight for {waited:?}; this one was not sent")]
+    Busy {
+        limit: usize,
+        waited: std::time::Duration,
+    },
     /// The answer was bigger than we accept.
     #[error("Prometheus' answer exceeded {limit} bytes")]
     TooLarge { limit: usize },
@@ -34,6 +41,7 @@ impl PrometheusError {
         match self {
             Self::Unreachable { .. } => "Prometheus is not reachable".to_string(),
             Self::Timeout(_) | Self::TooLarge { .. } => self.to_string(),
+            Self::Busy { .. } => "Vantage is asking Prometheus all it allows at once; this panel waited its turn too long and tries again at the next refresh".to_string(),
             Self::Api { error_type, .. } => {
                 // Prometheus' error types are a short fixed list; anything
                 // else (a proxy's own envelope) is not repeated.
@@ -54,7 +62,7 @@ impl PrometheusError {
     /// Logs the whole error and returns what a viewer is told.
     pub fn logged_for_viewers(&self) -> String {
         match self {
-            Self::Api { .. } | Self::NotPrometheus { .. } => {
+            Self::Api { .. } | Self::NotPrometheus { .. } | Self::Busy { .. } => {
                 tracing::warn!(error = %self, "Prometheus did not answer a query")
             }
             _ => tracing::debug!(error = %self, "Prometheus did not answer a query"),
