@@ -205,6 +205,25 @@ pub struct Overrides {
     )]
     pub prometheus_max_concurrency: Option<usize>,
 
+    /// API, image and embed-data requests one client address may make a
+    /// second, with bursts of four seconds' worth [default: 50]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_RATE_LIMIT_PER_SECOND",
+        value_name = "N"
+    )]
+    pub rate_limit_per_second: Option<u32>,
+
+    /// Embed tokens one client address may mint a minute [default: 20]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_MINT_LIMIT_PER_MINUTE",
+        value_name = "N"
+    )]
+    pub mint_limit_per_minute: Option<u32>,
+
     /// Most streams one client address may hold open [default: 32]
     #[arg(
         long,
@@ -322,6 +341,8 @@ pub struct Config {
     pub prometheus_max_concurrency: usize,
     pub max_streams_per_client: usize,
     pub max_watched_views: usize,
+    pub rate_limit_per_second: u32,
+    pub mint_limit_per_minute: u32,
 }
 
 /// How log lines are written.
@@ -437,6 +458,8 @@ impl Default for Config {
             prometheus_max_concurrency: crate::prometheus::DEFAULT_MAX_CONCURRENCY,
             max_streams_per_client: 32,
             max_watched_views: 256,
+            rate_limit_per_second: 50,
+            mint_limit_per_minute: 20,
         }
     }
 }
@@ -576,6 +599,12 @@ impl Config {
         if let Some(v) = o.max_watched_views {
             self.max_watched_views = v;
         }
+        if let Some(v) = o.rate_limit_per_second {
+            self.rate_limit_per_second = v;
+        }
+        if let Some(v) = o.mint_limit_per_minute {
+            self.mint_limit_per_minute = v;
+        }
         self
     }
 
@@ -640,6 +669,8 @@ impl Config {
             ),
             ("max_streams_per_client", self.max_streams_per_client),
             ("max_watched_views", self.max_watched_views),
+            ("rate_limit_per_second", self.rate_limit_per_second as usize),
+            ("mint_limit_per_minute", self.mint_limit_per_minute as usize),
         ] {
             if !(1..=100_000).contains(&value) {
                 return Err(ConfigError::Invalid(format!(
@@ -671,14 +702,6 @@ impl Config {
 
     pub fn query_timeout(&self) -> Duration {
         Duration::from_secs(self.query_timeout_seconds)
-    }
-
-    /// What the listener allows (`edge::listener`).
-    pub fn listener_limits(&self) -> crate::edge::listener::Limits {
-        crate::edge::listener::Limits {
-            max_connections: self.max_connections,
-            header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds),
-        }
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod headers;
 pub mod host;
 pub mod listener;
+pub mod rate;
 pub mod request_id;
 pub mod stream_slots;
 

@@ -170,6 +170,10 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .layer(axum::middleware::from_fn_with_state(
+            state.rates.clone(),
+            edge::rate::limit,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
             edge::host::AllowedHosts::new(&state.config.public_url),
             edge::host::check,
         ))
@@ -317,11 +321,16 @@ pub async fn run(config: Config) -> Result<(), StartError> {
 
     let shutdown = state.shutdown.clone();
     let app = router(state);
-    edge::listener::serve(listener, app, config.listener_limits(), async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        shutdown.cancel();
-    })
+    edge::listener::serve(
+        listener,
+        app,
+        edge::listener::Limits::of(&config),
+        async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            shutdown.cancel();
+        },
+    )
     .await
     .map_err(StartError::Serve)?;
     Ok(())

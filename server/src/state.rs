@@ -1,7 +1,7 @@
 //! One `AppState` for every handler, and how the server starts it: what can
 //! be wrong with the settings is found before any file is made.
 
-use crate::edge::stream_slots::StreamSlots;
+use crate::edge::{rate::RateLimits, stream_slots::StreamSlots};
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -36,6 +36,8 @@ pub struct AppState {
     pub hub: Hub,
     /// Streams each client holds (`max_streams_per_client`).
     pub stream_slots: Arc<StreamSlots>,
+    /// Requests each client makes (`rate_limit_per_second`, `mint_limit_per_minute`).
+    pub rates: Arc<RateLimits>,
     pub checker: Checker,
     /// Vantage's alerts, Prometheus' and Alertmanager's.
     pub alerts: AlertSources,
@@ -153,6 +155,7 @@ impl AppState {
         );
         hub.limit_topics(config.max_watched_views);
         let stream_slots = StreamSlots::new(config.max_streams_per_client);
+        let rates = RateLimits::new(config.rate_limit_per_second, config.mint_limit_per_minute);
         let embeds = Arc::new(Embeds::new(keys, config.embed_origins.clone()));
         let leptos = LeptosOptions::builder()
             .output_name("vantage")
@@ -166,6 +169,7 @@ impl AppState {
             panels,
             hub,
             stream_slots,
+            rates,
             checker,
             alerts,
             annotator,

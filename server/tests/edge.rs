@@ -629,3 +629,57 @@ async fn queries_past_the_concurrency_limit_wait_their_turn_instead_of_piling_on
     assert_eq!(reached.load(SeqCst) + busy, 6);
     assert_eq!(client.queue_load().waited_out, busy as u64);
 }
+
+#[tokio::test]
+async fn a_client_past_its_rate_gets_429_with_when_to_come_back() {
+    let addr = serve(
+        Config {
+            rate_limit_per_second: 1,
+            mint_limit_per_minute: 4,
+            ..config()
+        },
+        LIMITS,
+    )
+    .await;
+    // A burst of four seconds' worth (4) passes, and one more if a second
+    // went by meanwhile; the rest of a quick ten do not.
+    let mut statuses = Vec::new();
+    let mut retry_after = None;
+    for _ in 0..10 {
+        let (status, head, body) = raw(addr, &get("/api/dashboards", "127.0.0.1", "")).await;
+        if status == 429 {
+            retry_after = header(&head, "retry-after").map(str::to_owned);
+            assert!(body.contains("too_many"), "{body}");
+        }
+        statuses.push(status);
+    }
+    let passed = statuses.iter().filter(|s| **s == 200).count();
+    assert!((4..=5).contains(&passed), "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        10 - passed,
+        "{statuses:?}"
+    );
+    let wait: u64 = retry_after.expect("a Retry-After").parse().unwrap();
+    assert_eq!(wait, 1);
+    // Pages and probes are not the API's to count.
+    let (status, _, _) = raw(addr, &get("/healthz", "127.0.0.1", "")).await;
+    assert_eq!(status, 200);
+    assert_eq!(refusals(addr, "rate").await, (10 - passed) as f64);
+
+    // Minting: one at once (a quarter of four a minute), then 429.
+    let mint = || {
+        let body =
+            r#"{"dashboard":"overview","panel":"request_rate","ranges":["1h"],"expires":"1d"}"#;
+        format!(
+            "POST /api/embed-tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let (first, _, body) = raw(addr, &mint()).await;
+    assert_eq!(first, 200, "{body}");
+    let (second, head, _) = raw(addr, &mint()).await;
+    assert_eq!(second, 429);
+    assert!(header(&head, "retry-after").is_some());
+    assert_eq!(refusals(addr, "mint_rate").await, 1.0);
+}

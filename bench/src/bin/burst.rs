@@ -17,35 +17,16 @@ use std::{
 };
 
 use bench::raise_open_files_limit;
-use fleet::{FleetOptions, History};
 use futures::StreamExt;
-use stack::{Stack, StackOptions};
+use stack::Stack;
 
 const REFRESH: Duration = Duration::from_secs(2);
 
 #[tokio::main]
 async fn main() {
     raise_open_files_limit();
-    let window = Duration::from_secs(
-        std::env::args()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(20),
-    );
-    let stack = Stack::start(StackOptions {
-        alertmanager: false,
-        node_exporter: false,
-        fleet: Some(FleetOptions {
-            history: Some(History {
-                seconds: 3600,
-                step_seconds: 15,
-            }),
-            ..FleetOptions::default()
-        }),
-        ..StackOptions::default()
-    })
-    .await
-    .expect("the stack starts");
+    let window = bench::seconds_from_args(20);
+    let stack = bench::fleet_stack().await;
     println!(
         "window {window:?}, refresh every {REFRESH:?}; 30 filtered streams, 200 cache-busting panel requests, one ordinary viewer"
     );
@@ -87,7 +68,7 @@ async fn burst(stack: &Stack, limit: usize, window: Duration) -> Round {
     let shutdown = state.shutdown.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let vantage = format!("http://{}", listener.local_addr().unwrap());
-    let limits = state.config.listener_limits();
+    let limits = vantage::edge::listener::Limits::of(&state.config);
     let server = tokio::spawn(vantage::edge::listener::serve(
         listener,
         vantage::router(state),

@@ -14,8 +14,6 @@ use std::time::{Duration, Instant};
 
 use app::model::{PanelData, RelativeRange};
 use axum::{body::Body, http::Request};
-use fleet::{FleetOptions, History};
-use stack::{Stack, StackOptions};
 use tower::ServiceExt;
 use vantage::{
     config::Config,
@@ -66,21 +64,7 @@ async fn main() {
     }
     let rss_drawn = memory_kib("VmHWM");
 
-    let stack = Stack::start(StackOptions {
-        alertmanager: false,
-        node_exporter: false,
-        process_exporter: false,
-        fleet: Some(FleetOptions {
-            history: Some(History {
-                seconds: 3600,
-                step_seconds: 15,
-            }),
-            ..FleetOptions::default()
-        }),
-        ..StackOptions::default()
-    })
-    .await
-    .expect("the stack starts");
+    let stack = bench::fleet_stack().await;
     stack
         .wait_for_data(
             "sum by (service) (rate(http_requests_total[1m]))",

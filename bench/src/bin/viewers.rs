@@ -10,9 +10,8 @@
 use std::time::Duration;
 
 use bench::raise_open_files_limit;
-use fleet::{FleetOptions, History};
 use futures::StreamExt;
-use stack::{Stack, StackOptions};
+use stack::Stack;
 
 const REFRESH: Duration = Duration::from_secs(2);
 
@@ -61,26 +60,8 @@ async fn served(stack: &Stack) -> f64 {
 #[tokio::main]
 async fn main() {
     raise_open_files_limit();
-    let window = Duration::from_secs(
-        std::env::args()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(20),
-    );
-    let stack = Stack::start(StackOptions {
-        alertmanager: false,
-        node_exporter: false,
-        fleet: Some(FleetOptions {
-            history: Some(History {
-                seconds: 3600,
-                step_seconds: 15,
-            }),
-            ..FleetOptions::default()
-        }),
-        ..StackOptions::default()
-    })
-    .await
-    .expect("the stack starts");
+    let window = bench::seconds_from_args(20);
+    let stack = bench::fleet_stack().await;
     let prom = stack.prometheus_url.clone();
 
     let config = vantage::config::Config {

@@ -41,6 +41,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
 /// `GET /metrics`: health checks and the stream, in the OpenMetrics text format.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     let prometheus = state.prometheus.queue_load();
+    let (rate, mint_rate) = state.rates.refused();
     let text = state.metrics.render(crate::metrics::Live {
         topics: state.hub.active_topics(),
         slow_clients_dropped: state.hub.slow_clients_dropped(),
@@ -49,6 +50,8 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             state.stream_slots.refused(),
             state.hub.topics_refused(),
             prometheus.waited_out,
+            rate,
+            mint_rate,
         ],
     });
     (

@@ -28,6 +28,16 @@ pub struct Limits {
     pub header_read_timeout: Duration,
 }
 
+impl Limits {
+    /// What the settings allow.
+    pub fn of(config: &crate::config::Config) -> Self {
+        Self {
+            max_connections: config.max_connections,
+            header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
+        }
+    }
+}
+
 /// How long open requests may finish once shutdown is asked for (streams
 /// end at once: they watch the same signal).
 const DRAIN: Duration = Duration::from_secs(10);
