@@ -35,20 +35,19 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
         parts: &mut axum::http::request::Parts,
         _: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip()),
-        ))
+        Ok(Self(peer_in(&parts.extensions)))
     }
 }
 
 /// The address of the peer that sent `request`, if the server was told it
 /// (the listener is; a test's `oneshot` is not).
 pub fn peer_of<B>(request: &Request<B>) -> Option<IpAddr> {
-    request
-        .extensions()
+    peer_in(request.extensions())
+}
+
+/// Where the listener puts the peer's address (see `listener::serve`).
+fn peer_in(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
 }
