@@ -265,12 +265,20 @@ impl PrometheusClient {
                 url: self.base.to_string(),
                 reason: e.to_string(),
             })?;
-        // Held until the whole answer is read.
+        // Held until the whole answer is read. The wait counts against the
+        // query's one deadline: a query that waited sends with what is left,
+        // so a page still waits at most one timeout.
+        let deadline = tokio::time::Instant::now() + self.timeout;
         let _turn = self.queue.turn(self.timeout).await?;
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            return Err(PrometheusError::Timeout(self.timeout));
+        }
         let response = self
             .http
             .get(url)
             .query(params)
+            .timeout(left)
             .send()
             .await
             .map_err(|e| self.transport_error(e))?;
