@@ -22,5 +22,6 @@ pub mod stat_value;
 pub mod status_grid;
 pub mod theme_toggle;
 pub mod time_series_chart;
+pub mod user_menu;
 pub mod variable_picker;
 pub mod zone_toggle;

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{
     AlertsView, Annotation, Attention, DashboardSummary, DashboardView, EmbedRequest, HealthView,
-    IssuedEmbed, PanelData, ViewQuery,
+    IssuedEmbed, LoginOptions, Me, PanelData, SharedPanels, ViewQuery,
 };
 
 /// What kind of failure a view answered with: the server says it in the body
@@ -181,6 +181,34 @@ pub async fn fetch_attention() -> Result<Attention, DataError> {
     )
 }
 
+/// Who is signed in (the navigation's user menu); `Unauthorized` when nobody is.
+pub async fn fetch_me() -> Result<Me, DataError> {
+    from_server_or_browser!(
+        unused: (),
+        server: |source| source.me(),
+        browser: browser::get_json("/api/me"),
+    )
+}
+
+/// The panels shared with embed tokens (the "Shared panels" page):
+/// `Forbidden` below the editor role.
+pub async fn fetch_shared_panels() -> Result<SharedPanels, DataError> {
+    from_server_or_browser!(
+        unused: (),
+        server: |source| source.shared_panels(),
+        browser: browser::get_json("/api/embed-tokens"),
+    )
+}
+
+/// The ways to sign in (the login page).
+pub async fn fetch_login_options() -> Result<LoginOptions, DataError> {
+    from_server_or_browser!(
+        unused: (),
+        server: |source| Ok(source.login_options()),
+        browser: browser::get_json("/auth/options"),
+    )
+}
+
 /// Asks the server for an embed token (the share dialog; only the browser asks).
 pub async fn create_embed(request: EmbedRequest) -> Result<IssuedEmbed, DataError> {
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -207,7 +235,10 @@ pub mod ssr {
     use std::{future::Future, pin::Pin, sync::Arc};
 
     use super::{DashboardData, DataError};
-    use crate::model::{AlertsView, Attention, DashboardSummary, HealthView, PanelData, ViewQuery};
+    use crate::model::{
+        AlertsView, Attention, DashboardSummary, HealthView, LoginOptions, Me, PanelData,
+        SharedPanels, ViewQuery,
+    };
 
     pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -233,6 +264,10 @@ pub mod ssr {
             search: String,
         ) -> BoxFuture<'_, Result<PanelData, DataError>>;
         fn attention(&self) -> BoxFuture<'_, Attention>;
+        /// The user of the request being rendered.
+        fn me(&self) -> Result<Me, DataError>;
+        fn login_options(&self) -> LoginOptions;
+        fn shared_panels(&self) -> Result<SharedPanels, DataError>;
     }
 
     pub type SharedPageSource = Arc<dyn PageSource>;

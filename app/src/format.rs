@@ -101,6 +101,11 @@ pub fn ago(seconds: i64) -> String {
     }
 }
 
+/// A Unix time as a date and time in `zone`: `2026-11-22 14:05`.
+pub fn date_time(unix: i64, zone: Zone) -> String {
+    wall(unix, zone, "%Y-%m-%d %H:%M")
+}
+
 /// A Unix time as `HH:MM:SS` in `zone`.
 pub fn clock_seconds(unix: i64, zone: Zone) -> String {
     wall(unix, zone, "%H:%M:%S")

@@ -67,6 +67,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("dashboards") view=pages::dashboards::DashboardsPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("health") view=HealthPage ssr=SsrMode::Async />
                     <Route path=StaticSegment("alerts") view=AlertsPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("shared") view=pages::shared::SharedPage ssr=SsrMode::Async />
                     <Route path=path!("/embed/:dashboard/:panel") view=EmbedPage ssr=SsrMode::Async />
                 </Routes>
             </main>

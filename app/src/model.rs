@@ -7,6 +7,7 @@ mod embed;
 mod health;
 mod panel;
 mod time_range;
+mod user;
 mod view_query;
 
 pub use alert::{Alert, AlertSource, AlertState, Severity};
@@ -15,7 +16,7 @@ pub use dashboard::{
     ColumnView, DashboardSummary, DashboardView, DrillDown, Level, PanelKind, PanelView,
     ThresholdStep, Thresholds, VariableView, BROKEN_FILE,
 };
-pub use embed::{EmbedRequest, IssuedEmbed};
+pub use embed::{EmbedRequest, IssuedEmbed, SharedPanel, SharedPanels, TokenState};
 pub use health::{
     AlertsView, Attention, CheckCard, CheckHistory, CheckResult, CheckSummary, ComponentResult,
     FileProblem, HealthStatus, HealthView, HistoryPoint, Transition,
@@ -25,4 +26,5 @@ pub use time_range::{
     RangeError, RangeWindow, RelativeRange, TimeRange, UnknownRange, MAX_SPAN_SECONDS,
     MIN_SPAN_SECONDS,
 };
+pub use user::{LoginOptions, Me, Role, SignedInBy};
 pub use view_query::{Refresh, ViewQuery, RESERVED_KEYS};

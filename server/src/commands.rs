@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::config::{Cli, Config};
+use crate::config::{Cli, Config, UserCommand};
 
 /// A path setting as the commands print it.
 fn shown(path: Option<&Path>) -> String {
@@ -56,4 +56,39 @@ pub fn check(cli: &Cli, config: &Config, files: &[PathBuf]) -> bool {
         }
     }
     report.problems.is_empty() && checks_ok
+}
+
+/// `vantage user add NAME --role ROLE --password-stdin` and `vantage user
+/// remove NAME`: the users file (`users_file`) as the command left it.
+pub fn user(config: &Config, command: &UserCommand) -> Result<String, String> {
+    use crate::auth::users_file;
+    let path = config.users_file.as_deref().ok_or(
+        "no users_file is set: name one in the config file or with --users-file (or VANTAGE_USERS_FILE)",
+    )?;
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+        } => {
+            if !password_stdin {
+                return Err(
+                    "give the password on standard input, with --password-stdin \
+                     (a password on the command line is visible to other users of the machine)"
+                        .into(),
+                );
+            }
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+            let password = line.trim_end_matches(['\n', '\r']);
+            let said = users_file::add(path, name, *role, password).map_err(|e| e.to_string())?;
+            Ok(format!("{said} {name} ({role}) in {}", path.display()))
+        }
+        UserCommand::Remove { name } => {
+            users_file::remove(path, name).map_err(|e| e.to_string())?;
+            Ok(format!("removed {name} from {}", path.display()))
+        }
+    }
 }

@@ -39,6 +39,26 @@ pub enum Command {
     /// (which ends every token issued so far).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Local users in the users file (users_file): add one, or remove one.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum UserCommand {
+    /// Adds a user, or gives an existing one a new role and password. The
+    /// password is read from standard input (one line), never from the
+    /// command line, where other users of the machine could read it.
+    Add {
+        name: String,
+        #[arg(long, value_name = "ROLE", default_value = "viewer")]
+        role: app::model::Role,
+        /// Read the password from standard input (required)
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Removes a user; their sessions end at their next request.
+    Remove { name: String },
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -243,6 +263,141 @@ pub struct Overrides {
     )]
     pub max_watched_views: Option<usize>,
 
+    /// A TOML file of local users with password hashes, written by
+    /// `vantage user add` (see docs/security.md)
+    #[arg(long, global = true, env = "VANTAGE_USERS_FILE", value_name = "FILE")]
+    pub users_file: Option<PathBuf>,
+
+    /// Lets anyone who reaches Vantage view dashboards without logging in
+    /// (as a viewer), e.g. a TV wall on a closed network
+    #[arg(long, global = true, env = "VANTAGE_ANONYMOUS_VIEWING", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub anonymous_viewing: Option<bool>,
+
+    /// The header in which a reverse proxy in trusted_proxies names the
+    /// logged-in user, e.g. X-Forwarded-User
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_PROXY_USER_HEADER",
+        value_name = "HEADER"
+    )]
+    pub proxy_user_header: Option<String>,
+
+    /// The header in which that proxy lists the user's groups, separated by
+    /// commas, e.g. X-Forwarded-Groups
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_PROXY_GROUPS_HEADER",
+        value_name = "HEADER"
+    )]
+    pub proxy_groups_header: Option<String>,
+
+    /// Groups whose members are editors (repeat, or comma-separated)
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_EDITOR_GROUPS",
+        value_name = "GROUP",
+        value_delimiter = ','
+    )]
+    pub editor_groups: Vec<String>,
+
+    /// Groups whose members are admins (repeat, or comma-separated)
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_ADMIN_GROUPS",
+        value_name = "GROUP",
+        value_delimiter = ','
+    )]
+    pub admin_groups: Vec<String>,
+
+    /// Minutes without a request after which a session ends [default: 720]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_SESSION_IDLE_MINUTES",
+        value_name = "MINUTES"
+    )]
+    pub session_idle_minutes: Option<u64>,
+
+    /// Hours after a login at which its session ends, used or not [default: 168]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_SESSION_MAX_HOURS",
+        value_name = "HOURS"
+    )]
+    pub session_max_hours: Option<u64>,
+
+    /// Password logins one client address may try a minute [default: 10]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_LOGIN_ATTEMPTS_PER_MINUTE",
+        value_name = "N"
+    )]
+    pub login_attempts_per_minute: Option<u32>,
+
+    /// An OpenID Connect provider to log in with (its issuer URL, e.g.
+    /// https://login.example.com/realms/team); discovery finds the rest
+    #[arg(long, global = true, env = "VANTAGE_OPENID_ISSUER", value_name = "URL", value_parser = parse_url)]
+    pub openid_issuer: Option<Url>,
+
+    /// Vantage's client id at that provider
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_OPENID_CLIENT_ID",
+        value_name = "ID"
+    )]
+    pub openid_client_id: Option<String>,
+
+    /// A file holding the client secret (none: a public client, PKCE only)
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_OPENID_CLIENT_SECRET_FILE",
+        value_name = "FILE"
+    )]
+    pub openid_client_secret_file: Option<PathBuf>,
+
+    /// The provider's name on the login button [default: single sign-on]
+    #[arg(long, global = true, env = "VANTAGE_OPENID_NAME", value_name = "NAME")]
+    pub openid_name: Option<String>,
+
+    /// The claim that lists a user's groups, for editor_groups and
+    /// admin_groups [default: groups]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_OPENID_ROLES_CLAIM",
+        value_name = "CLAIM"
+    )]
+    pub openid_roles_claim: Option<String>,
+
+    /// Scopes asked for besides openid (repeat, or comma-separated)
+    /// [default: profile,email]
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_OPENID_SCOPES",
+        value_name = "SCOPE",
+        value_delimiter = ','
+    )]
+    pub openid_scopes: Vec<String>,
+
+    /// A file holding the bearer token that /metrics asks for (without
+    /// one, /metrics is open, like /healthz)
+    #[arg(
+        long,
+        global = true,
+        env = "VANTAGE_METRICS_TOKEN_FILE",
+        value_name = "FILE"
+    )]
+    pub metrics_token_file: Option<PathBuf>,
+
     /// Which built-in dashboards to show: true (all), false (none), or a
     /// comma-separated list such as overview,system [default: true]
     #[arg(long, global = true, env = "VANTAGE_BUILTIN_DASHBOARDS", value_name = "WHICH", value_parser = parse_builtin_dashboards)]
@@ -343,6 +498,28 @@ pub struct Config {
     pub max_watched_views: usize,
     pub rate_limit_per_second: u32,
     pub mint_limit_per_minute: u32,
+    /// Local users (`vantage user add`); `None`: no password logins.
+    pub users_file: Option<PathBuf>,
+    /// Anyone may view, as a viewer, without logging in.
+    pub anonymous_viewing: bool,
+    /// The header a trusted proxy names the user in; `None`: no proxy logins.
+    pub proxy_user_header: Option<String>,
+    pub proxy_groups_header: Option<String>,
+    pub editor_groups: Vec<String>,
+    pub admin_groups: Vec<String>,
+    pub session_idle_minutes: u64,
+    pub session_max_hours: u64,
+    pub login_attempts_per_minute: u32,
+    /// The bearer token `/metrics` asks for; `None`: open.
+    pub metrics_token_file: Option<PathBuf>,
+    /// An OpenID Connect provider; `None`: no OpenID logins.
+    #[serde(deserialize_with = "optional_url_from_text")]
+    pub openid_issuer: Option<Url>,
+    pub openid_client_id: Option<String>,
+    pub openid_client_secret_file: Option<PathBuf>,
+    pub openid_name: String,
+    pub openid_roles_claim: String,
+    pub openid_scopes: Vec<String>,
 }
 
 /// How log lines are written.
@@ -460,6 +637,22 @@ impl Default for Config {
             max_watched_views: 256,
             rate_limit_per_second: 50,
             mint_limit_per_minute: 20,
+            users_file: None,
+            anonymous_viewing: false,
+            proxy_user_header: None,
+            proxy_groups_header: None,
+            editor_groups: Vec::new(),
+            admin_groups: Vec::new(),
+            session_idle_minutes: 720,
+            session_max_hours: 168,
+            login_attempts_per_minute: 10,
+            metrics_token_file: None,
+            openid_issuer: None,
+            openid_client_id: None,
+            openid_client_secret_file: None,
+            openid_name: "single sign-on".into(),
+            openid_roles_claim: "groups".into(),
+            openid_scopes: vec!["profile".into(), "email".into()],
         }
     }
 }
@@ -523,6 +716,9 @@ impl Config {
             config.checks_file.as_mut(),
             config.store_path.as_mut(),
             config.embed_key_file.as_mut(),
+            config.users_file.as_mut(),
+            config.metrics_token_file.as_mut(),
+            config.openid_client_secret_file.as_mut(),
         ]
         .into_iter()
         .flatten()
@@ -605,6 +801,54 @@ impl Config {
         if let Some(v) = o.mint_limit_per_minute {
             self.mint_limit_per_minute = v;
         }
+        if let Some(v) = &o.users_file {
+            self.users_file = Some(v.clone());
+        }
+        if let Some(v) = o.anonymous_viewing {
+            self.anonymous_viewing = v;
+        }
+        if let Some(v) = &o.proxy_user_header {
+            self.proxy_user_header = Some(v.clone());
+        }
+        if let Some(v) = &o.proxy_groups_header {
+            self.proxy_groups_header = Some(v.clone());
+        }
+        if !o.editor_groups.is_empty() {
+            self.editor_groups = o.editor_groups.clone();
+        }
+        if !o.admin_groups.is_empty() {
+            self.admin_groups = o.admin_groups.clone();
+        }
+        if let Some(v) = o.session_idle_minutes {
+            self.session_idle_minutes = v;
+        }
+        if let Some(v) = o.session_max_hours {
+            self.session_max_hours = v;
+        }
+        if let Some(v) = o.login_attempts_per_minute {
+            self.login_attempts_per_minute = v;
+        }
+        if let Some(v) = &o.metrics_token_file {
+            self.metrics_token_file = Some(v.clone());
+        }
+        if let Some(v) = &o.openid_issuer {
+            self.openid_issuer = Some(v.clone());
+        }
+        if let Some(v) = &o.openid_client_id {
+            self.openid_client_id = Some(v.clone());
+        }
+        if let Some(v) = &o.openid_client_secret_file {
+            self.openid_client_secret_file = Some(v.clone());
+        }
+        if let Some(v) = &o.openid_name {
+            self.openid_name = v.clone();
+        }
+        if let Some(v) = &o.openid_roles_claim {
+            self.openid_roles_claim = v.clone();
+        }
+        if !o.openid_scopes.is_empty() {
+            self.openid_scopes = o.openid_scopes.clone();
+        }
         self
     }
 
@@ -657,6 +901,44 @@ impl Config {
                 self.listen
             )));
         }
+        for (key, header) in [
+            ("proxy_user_header", &self.proxy_user_header),
+            ("proxy_groups_header", &self.proxy_groups_header),
+        ] {
+            if let Some(header) = header {
+                if axum::http::HeaderName::try_from(header.as_str()).is_err() {
+                    return Err(ConfigError::Invalid(format!(
+                        "{key}: {header:?} is not a header name"
+                    )));
+                }
+            }
+        }
+        if self.openid_issuer.is_some() && self.openid_client_id.is_none() {
+            return Err(ConfigError::Invalid(
+                "openid_issuer is set, so openid_client_id must be too (Vantage's client id at the provider)"
+                    .into(),
+            ));
+        }
+        if self.proxy_user_header.is_some() && self.trusted_proxies.is_empty() {
+            return Err(ConfigError::Invalid(
+                "proxy_user_header is believed only from trusted_proxies: set them to the \
+                 proxy's addresses (e.g. --trusted-proxies 10.0.0.7), or anyone could name \
+                 themselves in that header"
+                    .into(),
+            ));
+        }
+        if !self.listen.ip().is_loopback() && !self.login_configured() && !self.anonymous_viewing {
+            return Err(ConfigError::Invalid(format!(
+                "listen = {} reaches beyond this machine, and no login is configured: anyone \
+                 who reaches it would read every dashboard and share panels. Choose one: \
+                 users_file (local users, `vantage user add NAME --role admin --password-stdin`), \
+                 openid_issuer with openid_client_id (an OpenID Connect provider), \
+                 proxy_user_header with trusted_proxies (a reverse proxy that logs people in), \
+                 or anonymous_viewing = true (anyone may view; no one may share panels). \
+                 See docs/security.md.",
+                self.listen
+            )));
+        }
         if !(1..=1_000_000).contains(&self.max_connections) {
             return Err(ConfigError::Invalid(
                 "max_connections must be between 1 and 1000000".into(),
@@ -671,12 +953,26 @@ impl Config {
             ("max_watched_views", self.max_watched_views),
             ("rate_limit_per_second", self.rate_limit_per_second as usize),
             ("mint_limit_per_minute", self.mint_limit_per_minute as usize),
+            (
+                "login_attempts_per_minute",
+                self.login_attempts_per_minute as usize,
+            ),
         ] {
             if !(1..=100_000).contains(&value) {
                 return Err(ConfigError::Invalid(format!(
                     "{key} must be between 1 and 100000"
                 )));
             }
+        }
+        if !(1..=525_600).contains(&self.session_idle_minutes) {
+            return Err(ConfigError::Invalid(
+                "session_idle_minutes must be between 1 and 525600 (a year)".into(),
+            ));
+        }
+        if !(1..=8_760).contains(&self.session_max_hours) {
+            return Err(ConfigError::Invalid(
+                "session_max_hours must be between 1 and 8760 (a year)".into(),
+            ));
         }
         if !(1..=600).contains(&self.header_read_timeout_seconds) {
             return Err(ConfigError::Invalid(
@@ -694,6 +990,13 @@ impl Config {
             ));
         }
         Ok(self)
+    }
+
+    /// Whether some way of logging in is set (a users file, a trusted proxy).
+    pub fn login_configured(&self) -> bool {
+        self.users_file.is_some()
+            || self.proxy_user_header.is_some()
+            || self.openid_issuer.is_some()
     }
 
     pub fn refresh_interval(&self) -> Duration {

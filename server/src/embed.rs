@@ -49,8 +49,12 @@ impl Embeds {
     }
 
     /// Signs new claims with the current key, noted among the key's tokens.
-    pub fn issue(&self, claims: &EmbedClaims) -> Result<String, keys::KeyError> {
-        self.keys.sign(claims)
+    pub fn issue(
+        &self,
+        claims: &EmbedClaims,
+        by: keys::MintedBy,
+    ) -> Result<String, keys::KeyError> {
+        self.keys.sign(claims, by)
     }
 
     /// The `frame-ancestors` directive for embeds: Vantage itself and the
@@ -87,4 +91,78 @@ pub fn redact(mut data: PanelData) -> PanelData {
     // Which metrics the data source lacks is for the team, not the portal.
     data.missing.clear();
     data
+}
+
+/// Why a token could not be revoked by someone.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    #[error("no shared panel has the id {0:?}")]
+    Unknown(String),
+    #[error("that panel was shared by someone else; an admin may revoke it")]
+    NotYours,
+    #[error(transparent)]
+    Key(#[from] keys::KeyError),
+}
+
+impl Embeds {
+    /// The tokens `who` may see: their own, or everyone's for an admin;
+    /// `None` below the editor role. Newest first.
+    pub fn shared_panels(
+        &self,
+        who: &str,
+        role: app::model::Role,
+    ) -> Option<app::model::SharedPanels> {
+        use app::model::{Role, SharedPanel, SharedPanels, TokenState};
+        if role < Role::Editor {
+            return None;
+        }
+        let everyone = role >= Role::Admin;
+        let now = crate::clock::now_seconds();
+        let mut tokens: Vec<SharedPanel> = self
+            .keys
+            .issued()
+            .into_iter()
+            .filter(|t| everyone || t.minted_by.as_ref().is_some_and(|b| b.id == who))
+            .map(|t| SharedPanel {
+                state: if self.keys.is_revoked(&t.id) {
+                    TokenState::Revoked
+                } else if t.exp <= now {
+                    TokenState::Expired
+                } else {
+                    TokenState::Active
+                },
+                id: t.id,
+                dashboard: t.dashboard,
+                panel: t.panel,
+                ranges: t.ranges,
+                vars: t.vars,
+                expires_at: t.exp,
+                minted_by: t.minted_by.map(|b| b.name),
+                minted_at: t.minted_at,
+            })
+            .collect();
+        tokens.reverse();
+        Some(SharedPanels { tokens, everyone })
+    }
+
+    /// Revokes a token for `who`: their own, or any for an admin.
+    pub fn revoke_for(
+        &self,
+        id: &str,
+        who: &str,
+        role: app::model::Role,
+    ) -> Result<keys::Issued, RevokeError> {
+        let token = self
+            .keys
+            .issued()
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| RevokeError::Unknown(id.to_string()))?;
+        let own = token.minted_by.as_ref().is_some_and(|b| b.id == who);
+        if !(own || role >= app::model::Role::Admin) {
+            return Err(RevokeError::NotYours);
+        }
+        self.keys.revoke(id)?;
+        Ok(token)
+    }
 }

@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod annotations;
 pub mod api;
+pub mod auth;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -17,6 +18,7 @@ pub mod health;
 pub mod hub;
 pub mod metrics;
 pub mod panels;
+pub mod private_file;
 pub mod prometheus;
 pub mod query;
 pub mod site;
@@ -26,7 +28,7 @@ pub mod views;
 
 pub use state::{AppState, StartError};
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     body::Body,
@@ -50,6 +52,15 @@ use crate::config::Config;
 /// Longest a plain API request may take; the stream is exempt.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The paths of the app's pages, as Leptos routes them (for a test that
+/// walks every route).
+pub fn page_paths() -> Vec<String> {
+    generate_route_list(app::App)
+        .into_iter()
+        .map(|r| r.path().to_string())
+        .collect()
+}
+
 pub fn router(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let api = Router::new()
@@ -72,11 +83,20 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alerts", get(api::alerts::list))
         .route("/api/attention", get(api::alerts::attention))
         .route("/api/checks/{check}/history", get(api::checks::history))
+        .route("/api/me", get(auth::login::me))
+        .route("/auth/options", get(auth::login::options))
+        .route("/auth/logout", axum::routing::post(auth::login::log_out))
         .route(
             "/api/embed-tokens",
-            axum::routing::post(api::embed::issue).layer(axum::extract::DefaultBodyLimit::max(
-                api::embed::MAX_MINT_BODY,
-            )),
+            axum::routing::post(api::embed::issue)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    api::embed::MAX_MINT_BODY,
+                ))
+                .get(api::embed::list_tokens),
+        )
+        .route(
+            "/api/embed-tokens/{id}/revoke",
+            axum::routing::post(api::embed::revoke_token),
         )
         .route("/metrics", get(api::ops::metrics))
         .route("/healthz", get(api::ops::healthz))
@@ -95,7 +115,9 @@ pub fn router(state: AppState) -> Router {
         .into_iter()
         .filter(|r| !r.path().starts_with("/embed/"))
         .collect();
-    let embed_page = leptos_axum::render_app_async_with_context(
+    // Pages that a handler of its own decides on before they render: the
+    // embed page (its token) and the login page shown again after a refusal.
+    let page = leptos_axum::render_app_async_with_context(
         {
             let source = source.clone();
             move || {
@@ -108,6 +130,32 @@ pub fn router(state: AppState) -> Router {
             move || app::shell(options.clone())
         },
     );
+    let embed_page = page.clone();
+    let callback_page = page.clone();
+    let login = Router::new()
+        .route(
+            "/auth/login",
+            axum::routing::post(
+                move |state: State<AppState>,
+                      peer: edge::Peer,
+                      session: tower_sessions::Session,
+                      req: Request<Body>| {
+                    auth::login::log_in(state, peer, session, req, page.clone())
+                },
+            ),
+        )
+        .route("/auth/openid", get(auth::login::openid_begin))
+        .route(
+            "/auth/openid/callback",
+            get(
+                move |state: State<AppState>,
+                      peer: edge::Peer,
+                      session: tower_sessions::Session,
+                      req: Request<Body>| {
+                    auth::login::openid_callback(state, peer, session, req, callback_page.clone())
+                },
+            ),
+        );
     let embeds = Router::new()
         .route(
             "/embed/{dashboard}/{panel}",
@@ -154,7 +202,17 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(stream)
         .merge(embeds)
+        .merge(login)
         .merge(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state.auth),
+            auth::gate,
+        ))
+        .layer(state.auth.sessions.layer())
+        .layer(axum::middleware::from_fn_with_state(
+            auth::same_origin::Origins::new(&state.config.public_url),
+            auth::same_origin::check,
+        ))
         .layer(axum::middleware::from_fn(edge::headers::security))
         // The default predicate already leaves text/event-stream alone.
         .layer(CompressionLayer::new())
@@ -215,6 +273,11 @@ where
             "no such file of the script-tag embed",
         )
             .into_response();
+    }
+    // The app's "not found" page has the navigation, which is for those
+    // signed in; an open folder's missing file is a plain 404.
+    if request.extensions().get::<auth::User>().is_none() {
+        return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
     }
     let mut response = render_page(request).await;
     // The app's fallback route draws "not found"; a status set on purpose

@@ -32,6 +32,16 @@ async fn main() -> std::process::ExitCode {
                 }
             }
         }
+        Some(Command::User(command)) => match vantage::commands::user(&config, command) {
+            Ok(said) => {
+                println!("{said}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("vantage: {e}");
+                std::process::ExitCode::FAILURE
+            }
+        },
         Some(Command::Check { files }) => {
             if vantage::commands::check(&cli, &config, files) {
                 std::process::ExitCode::SUCCESS

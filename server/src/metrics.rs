@@ -39,12 +39,13 @@ struct LimitLabels {
 }
 
 /// The limits whose refusals are counted, by the name `/metrics` gives them.
-pub const LIMITS: [&str; 5] = [
+pub const LIMITS: [&str; 6] = [
     "streams_per_client",
     "watched_views",
     "prometheus_queue",
     "rate",
     "mint_rate",
+    "login_rate",
 ];
 
 /// What `/metrics` reads from the running server at each scrape.
@@ -54,7 +55,7 @@ pub struct Live {
     pub slow_clients_dropped: u64,
     pub prometheus: crate::prometheus::QueueLoad,
     /// Refusals since start, in the order of [`LIMITS`].
-    pub refused: [u64; 5],
+    pub refused: [u64; LIMITS.len()],
 }
 
 /// Everything `/metrics` shows.
@@ -68,7 +69,7 @@ pub struct Metrics {
     prometheus_waiting: Gauge,
     prometheus_limit: Gauge,
     refused: Family<LimitLabels, Counter>,
-    refused_seen: [AtomicU64; 5],
+    refused_seen: [AtomicU64; LIMITS.len()],
 }
 
 /// The health checks' metrics, cheap to clone into every check task.
@@ -154,7 +155,7 @@ impl Default for Metrics {
         let refused = Family::<LimitLabels, Counter>::default();
         registry.register(
             "vantage_limit_refusals",
-            "Requests refused or given up for a limit: streams_per_client, rate, mint_rate (429), watched_views (503), prometheus_queue (a query that waited too long)",
+            "Requests refused or given up for a limit: streams_per_client, rate, mint_rate, login_rate (429), watched_views (503), prometheus_queue (a query that waited too long)",
             refused.clone(),
         );
         registry.register_collector(Box::new(ProcessFigures));

@@ -8,13 +8,17 @@ use app::{
         ssr::{BoxFuture, PageSource, SharedPageSource},
         DashboardData, DataError,
     },
-    model::{AlertsView, Attention, DashboardSummary, HealthView, PanelData, ViewQuery},
+    model::{
+        AlertsView, Attention, DashboardSummary, HealthView, LoginOptions, Me, PanelData,
+        SharedPanels, ViewQuery,
+    },
 };
 use futures::future::join_all;
 
 use crate::{
     alerts::AlertSources,
     annotations::Annotator,
+    auth::{Auth, User},
     clock::now_ms,
     embed::{
         request::{load_panel, EmbedQuery},
@@ -37,10 +41,24 @@ struct Source {
     annotator: Arc<Annotator>,
     /// Started with what a page loaded, so its stream need not load it again.
     hub: Hub,
+    auth: Arc<Auth>,
+}
+
+impl Source {
+    /// The gate lets nobody render a page that needs a login; this is a
+    /// second wall, for a page that is open (the login page, an embed) and
+    /// asks for what it should not.
+    fn signed_in(&self) -> Result<User, DataError> {
+        crate::auth::user_rendering()
+            .ok_or_else(|| DataError::new(app::data::ErrorKind::Unauthorized, "sign in first"))
+    }
 }
 
 impl PageSource for Source {
     fn dashboards(&self) -> Vec<DashboardSummary> {
+        if self.signed_in().is_err() {
+            return Vec::new();
+        }
         self.panels.dashboards().catalog().summaries()
     }
 
@@ -50,6 +68,7 @@ impl PageSource for Source {
         query: ViewQuery,
     ) -> BoxFuture<'_, Result<DashboardData, DataError>> {
         Box::pin(async move {
+            self.signed_in()?;
             let board = self.panels.dashboard(&id).map_err(Error::from)?;
             let view = DashboardRequest::of_page(query);
             let (range, every) = (view.range, self.hub.every(view.refresh));
@@ -86,6 +105,7 @@ impl PageSource for Source {
 
     fn health(&self, query: ViewQuery) -> BoxFuture<'_, Result<HealthView, DataError>> {
         Box::pin(async move {
+            self.signed_in()?;
             let request = HealthRequest::of_page(query);
             let (from_ms, to_ms) = request.window_ms(now_ms());
             crate::health::view(&self.checker, from_ms, to_ms, &request.services)
@@ -96,6 +116,7 @@ impl PageSource for Source {
 
     fn alerts(&self, query: ViewQuery) -> BoxFuture<'_, Result<AlertsView, DataError>> {
         Box::pin(async move {
+            self.signed_in()?;
             let filter = AlertsRequest::of_page(query)?;
             crate::alerts::view(
                 &self.alerts,
@@ -123,7 +144,35 @@ impl PageSource for Source {
     }
 
     fn attention(&self) -> BoxFuture<'_, Attention> {
-        Box::pin(async move { crate::alerts::attention(&self.alerts, now_ms()).await })
+        Box::pin(async move {
+            if self.signed_in().is_err() {
+                return Attention::default();
+            }
+            crate::alerts::attention(&self.alerts, now_ms()).await
+        })
+    }
+
+    fn me(&self) -> Result<Me, DataError> {
+        Ok(self.auth.me(&self.signed_in()?))
+    }
+
+    fn login_options(&self) -> LoginOptions {
+        self.auth.options()
+    }
+
+    fn shared_panels(&self) -> Result<SharedPanels, DataError> {
+        let user = self.signed_in()?;
+        self.embeds
+            .shared_panels(&user.id, user.role)
+            .ok_or_else(|| {
+                DataError::new(
+                    app::data::ErrorKind::Forbidden,
+                    format!(
+                        "sharing panels needs the editor role; {} is a {}",
+                        user.name, user.role
+                    ),
+                )
+            })
     }
 
     fn variable_values(
@@ -132,6 +181,7 @@ impl PageSource for Source {
         variable: String,
     ) -> BoxFuture<'_, Result<Vec<String>, DataError>> {
         Box::pin(async move {
+            self.signed_in()?;
             self.panels
                 .variable_values(&dashboard, &variable)
                 .await
@@ -149,5 +199,6 @@ pub fn shared(state: &AppState) -> SharedPageSource {
         embeds: Arc::clone(&state.embeds),
         annotator: Arc::clone(&state.annotator),
         hub: state.hub.clone(),
+        auth: Arc::clone(&state.auth),
     })
 }

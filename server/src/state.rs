@@ -1,7 +1,10 @@
 //! One `AppState` for every handler, and how the server starts it: what can
 //! be wrong with the settings is found before any file is made.
 
-use crate::edge::{rate::RateLimits, stream_slots::StreamSlots};
+use crate::{
+    auth::{Auth, BearerToken},
+    edge::{rate::RateLimits, stream_slots::StreamSlots},
+};
 use std::sync::Arc;
 
 use axum::extract::FromRef;
@@ -51,6 +54,10 @@ pub struct AppState {
     pub site: Site,
     /// Cancelled on shutdown: ends refreshers and open streams.
     pub shutdown: CancellationToken,
+    /// How people log in, and their sessions.
+    pub auth: Arc<Auth>,
+    /// What `/metrics` asks for, if anything.
+    pub metrics_token: Option<BearerToken>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -74,13 +81,26 @@ impl AppState {
         for problem in &dashboards.catalog().problems {
             tracing::warn!("{problem}");
         }
+        let metrics_token = config
+            .metrics_token_file
+            .as_deref()
+            .map(BearerToken::read)
+            .transpose()?;
+        let auth = Auth::new(&config)?;
         if let Some(file) = &config.checks_file {
             // Read here only to refuse a broken file before the store exists;
             // the checker reads it again and then follows its changes.
             ChecksConfig::read(file)?;
         }
         let mut made = MadeOnStart::default();
-        let state = Self::start(config, site, prometheus, dashboards, &mut made);
+        let state = Self::start(
+            config,
+            site,
+            prometheus,
+            dashboards,
+            (auth, metrics_token),
+            &mut made,
+        );
         if state.is_err() {
             made.remove();
         }
@@ -92,6 +112,7 @@ impl AppState {
         site: Site,
         prometheus: PrometheusClient,
         dashboards: Dashboards,
+        (auth, metrics_token): (Arc<Auth>, Option<BearerToken>),
         made: &mut MadeOnStart,
     ) -> Result<Self, StartError> {
         let keys = match &config.embed_key_file {
@@ -155,7 +176,11 @@ impl AppState {
         );
         hub.limit_topics(config.max_watched_views);
         let stream_slots = StreamSlots::new(config.max_streams_per_client);
-        let rates = RateLimits::new(config.rate_limit_per_second, config.mint_limit_per_minute);
+        let rates = RateLimits::new(
+            config.rate_limit_per_second,
+            config.mint_limit_per_minute,
+            config.login_attempts_per_minute,
+        );
         let embeds = Arc::new(Embeds::new(keys, config.embed_origins.clone()));
         let leptos = LeptosOptions::builder()
             .output_name("vantage")
@@ -163,6 +188,8 @@ impl AppState {
             .site_addr(config.listen)
             .build();
         Ok(Self {
+            auth,
+            metrics_token,
             config: Arc::new(config),
             prometheus,
             dashboards,
@@ -225,6 +252,10 @@ pub enum StartError {
     Store(#[from] crate::health::store::StoreError),
     #[error(transparent)]
     EmbedKey(#[from] crate::embed::keys::KeyError),
+    #[error(transparent)]
+    MetricsToken(#[from] crate::auth::TokenFileError),
+    #[error(transparent)]
+    Login(#[from] crate::auth::AuthError),
     #[error("cannot listen on {address}: {source}")]
     Listen {
         address: std::net::SocketAddr,

@@ -156,6 +156,7 @@ fn a_network_address_without_public_url_is_refused_with_the_way_out() {
         "0.0.0.0:3000",
         "--public-url",
         "https://vantage.example.com",
+        "--anonymous-viewing",
     ]);
     Config::load(&cli).unwrap();
 }
@@ -228,7 +229,10 @@ async fn embeds_keep_their_referrer_and_are_not_cached() {
         3600,
     )
     .unwrap();
-    let token = state.embeds.issue(&claims).unwrap();
+    let token = state
+        .embeds
+        .issue(&claims, vantage::embed::keys::MintedBy::command_line())
+        .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(vantage::edge::listener::serve(

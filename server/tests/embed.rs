@@ -34,11 +34,14 @@ async fn fetch(state: &AppState, uri: &str) -> (u16, axum::http::HeaderMap, Vec<
 fn ten_minute_token(state: &AppState) -> String {
     state
         .embeds
-        .issue(&claims(
-            &[],
-            vec![RelativeRange::H1.into()],
-            vantage::clock::now_seconds() + 600,
-        ))
+        .issue(
+            &claims(
+                &[],
+                vec![RelativeRange::H1.into()],
+                vantage::clock::now_seconds() + 600,
+            ),
+            vantage::embed::keys::MintedBy::command_line(),
+        )
         .unwrap()
 }
 
@@ -87,7 +90,10 @@ async fn a_token_shows_its_panel_and_refuses_everything_else() {
         vec![RelativeRange::H1.into(), RelativeRange::H6.into()],
         now + 600,
     );
-    let token = state.embeds.issue(&one).unwrap();
+    let token = state
+        .embeds
+        .issue(&one, vantage::embed::keys::MintedBy::command_line())
+        .unwrap();
     let base = "/embed/overview/request_rate";
 
     // What it names: the panel, filtered to its service, in its ranges.
@@ -121,7 +127,10 @@ async fn a_token_shows_its_panel_and_refuses_everything_else() {
     // The same token anywhere else, or asking for more: 403.
     let expired = state
         .embeds
-        .issue(&claims(&[], vec![RelativeRange::H1.into()], now - 1))
+        .issue(
+            &claims(&[], vec![RelativeRange::H1.into()], now - 1),
+            vantage::embed::keys::MintedBy::command_line(),
+        )
         .unwrap();
     let tampered = {
         let (signed, signature) = token.rsplit_once('.').unwrap();
@@ -291,11 +300,14 @@ async fn only_embeds_may_be_framed_and_only_by_allowed_origins() {
     let state = AppState::new(config).unwrap();
     let token = state
         .embeds
-        .issue(&claims(
-            &[("service", "api-gateway")],
-            vec![RelativeRange::H1.into()],
-            vantage::clock::now_seconds() + 600,
-        ))
+        .issue(
+            &claims(
+                &[("service", "api-gateway")],
+                vec![RelativeRange::H1.into()],
+                vantage::clock::now_seconds() + 600,
+            ),
+            vantage::embed::keys::MintedBy::command_line(),
+        )
         .unwrap();
 
     // The live page: complete with the panel's data, framable by the portal only.
@@ -370,11 +382,14 @@ async fn the_embed_stream_carries_its_panel_only() {
     let state = state_for(&stack.prometheus_url);
     let token = state
         .embeds
-        .issue(&claims(
-            &[("service", "api-gateway")],
-            vec![RelativeRange::M15.into()],
-            vantage::clock::now_seconds() + 600,
-        ))
+        .issue(
+            &claims(
+                &[("service", "api-gateway")],
+                vec![RelativeRange::M15.into()],
+                vantage::clock::now_seconds() + 600,
+            ),
+            vantage::embed::keys::MintedBy::command_line(),
+        )
         .unwrap();
     let (addr, server) = serve(state).await;
     let mut body = reqwest::get(format!(

@@ -9,6 +9,8 @@
 mod config_files;
 mod databases;
 pub mod fault;
+pub mod login_proxy;
+pub mod openid;
 mod otel_app;
 pub mod process;
 
@@ -160,6 +162,41 @@ pub fn free_port() -> Result<u16, StackError> {
     l.local_addr()
         .map(|a| a.port())
         .map_err(|e| StackError::io("find a free port", e))
+}
+
+/// Polls `url` until it answers 2xx, failing early if `process` died (for
+/// components started on their own, outside a [`Stack`]).
+pub async fn wait_until_answers(
+    process: &mut Managed,
+    url: &str,
+    timeout: Duration,
+) -> Result<(), StackError> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .map_err(|e| StackError::Other(e.to_string()))?;
+    let started = Instant::now();
+    let mut last = String::new();
+    while started.elapsed() < timeout {
+        if let Some(status) = process.exited() {
+            return Err(StackError::Exited {
+                name: process.name.clone(),
+                status: status.to_string(),
+                log: process.log_tail(),
+            });
+        }
+        match client.get(url).send().await {
+            Ok(r) if r.status().is_success() => return Ok(()),
+            Ok(r) => last = format!("HTTP {}", r.status()),
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(StackError::NotReady {
+        what: format!("{} at {url}", process.name),
+        waited: timeout,
+        detail: format!(" (last: {last})"),
+    })
 }
 
 fn loopback(port: u16) -> SocketAddr {

@@ -12,14 +12,16 @@ use crate::{
 const IN_NAV: usize = 4;
 
 /// The top bar, except on an embed (the panel alone: no way into the rest
-/// of Vantage, and none of its data in the page) and in a kiosk (a TV wall
-/// has no use for it). Decided before the bar is made, so neither asks for
+/// of Vantage, and none of its data in the page), on the login page (nothing
+/// to show before a login) and in a kiosk (a TV wall has no use for it). Decided before the bar is made, so neither asks for
 /// the catalog or the counts.
 #[component]
 pub fn NavBar() -> impl IntoView {
     let location = use_location();
     let shown = move || {
-        !location.pathname.get().starts_with("/embed/")
+        let path = location.pathname.get();
+        !path.starts_with("/embed/")
+            && path != "/login"
             && !crate::model::ViewQuery::is_kiosk(&location.search.get())
     };
     view! {
@@ -147,6 +149,7 @@ fn Bar() -> impl IntoView {
             </nav>
             <crate::components::zone_toggle::ZoneToggle />
             <crate::components::theme_toggle::ThemeToggle />
+            <crate::components::user_menu::UserMenu />
             // Only dashboards stream (health and alerts pages do not yet).
             // On a phone, the mark alone (the words stay for screen readers).
             <Show when=move || !current().is_empty()>

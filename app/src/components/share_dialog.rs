@@ -13,8 +13,29 @@ const LIVES: [(&str, &str); 4] = [
     ("90d", "90 days"),
 ];
 
+/// Whether the person looking may share (the editor role), asked once a
+/// page in the browser: the share buttons wait for it.
+#[derive(Clone, Copy)]
+pub struct MaySharePanels(LocalResource<bool>);
+
+/// Asks who is looking, for the share buttons below.
+pub fn provide_may_share() {
+    provide_context(MaySharePanels(LocalResource::new(|| async {
+        crate::data::fetch_me()
+            .await
+            .is_ok_and(|me| me.may(crate::model::Role::Editor))
+    })));
+}
+
+fn may_share() -> bool {
+    use_context::<MaySharePanels>()
+        .and_then(|m| m.0.get())
+        .unwrap_or(false)
+}
+
 /// A panel's "Share" button. Sharing needs the browser (it copies and asks the
-/// server for a token), so the button exists only once the page is hydrated.
+/// server for a token), so the button exists only once the page is hydrated,
+/// and only for those who may share.
 #[component]
 pub fn ShareButton(
     dashboard: String,
@@ -27,7 +48,7 @@ pub fn ShareButton(
     let open = RwSignal::new(false);
     let testid = format!("share-{panel}");
     view! {
-        <Show when=move || hydrated.get()>
+        <Show when=move || hydrated.get() && may_share()>
             <button
                 type="button"
                 class="panel__share"

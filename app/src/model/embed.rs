@@ -29,3 +29,39 @@ pub struct IssuedEmbed {
     pub png: String,
     pub csv: String,
 }
+
+/// Whether a shared panel's token still opens it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenState {
+    Active,
+    Expired,
+    Revoked,
+}
+
+/// One token in the "Shared panels" list: its scope, its life, who made it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SharedPanel {
+    pub id: String,
+    pub dashboard: String,
+    pub panel: String,
+    /// The ranges it allows, as written (`1h`, `FROM..TO`).
+    pub ranges: Vec<String>,
+    /// Per variable, the values it may show.
+    pub vars: std::collections::BTreeMap<String, Vec<String>>,
+    /// Unix seconds.
+    pub expires_at: i64,
+    /// Who made it (a user's name, or the command line); unknown for old tokens.
+    pub minted_by: Option<String>,
+    /// Unix seconds.
+    pub minted_at: Option<i64>,
+    pub state: TokenState,
+}
+
+/// `GET /api/embed-tokens`: an editor's own tokens, or every token for an admin.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SharedPanels {
+    pub tokens: Vec<SharedPanel>,
+    /// Whether these are everyone's (an admin), not only the viewer's own.
+    pub everyone: bool,
+}

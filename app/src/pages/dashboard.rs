@@ -28,6 +28,7 @@ pub fn DashboardPage() -> impl IntoView {
     let path = Signal::derive(move || format!("/d/{}", id.get()));
 
     let live = use_live_stream();
+    crate::components::share_dialog::provide_may_share();
 
     let dashboard = Resource::new(
         move || (id.get(), query.get()),

@@ -79,14 +79,17 @@ async fn main() {
     .unwrap();
     let token = state
         .embeds
-        .issue(&EmbedClaims {
-            id: "bench".into(),
-            dashboard: "overview".into(),
-            panel: "request_rate".into(),
-            vars: Default::default(),
-            ranges: vec![RelativeRange::H1.into()],
-            exp: vantage::clock::now_seconds() + 3600,
-        })
+        .issue(
+            &EmbedClaims {
+                id: "bench".into(),
+                dashboard: "overview".into(),
+                panel: "request_rate".into(),
+                vars: Default::default(),
+                ranges: vec![RelativeRange::H1.into()],
+                exp: vantage::clock::now_seconds() + 3600,
+            },
+            vantage::embed::keys::MintedBy::command_line(),
+        )
         .expect("an in-memory key signs");
     println!(
         "\nGET /embed/overview/request_rate.{{svg,png}} on the real stack (1 h, 11 services):"

@@ -263,8 +263,10 @@ fn within_mint_caps(request: &EmbedRequest) -> crate::error::Result<()> {
 /// viewer's browser.
 pub async fn issue(
     State(state): State<AppState>,
+    user: crate::auth::CurrentUser,
     Json(request): Json<EmbedRequest>,
 ) -> crate::error::Result<Json<IssuedEmbed>> {
+    let user = user.at_least(crate::auth::Role::Editor)?;
     within_mint_caps(&request)?;
     let life = crate::embed::cli::parse_life(&request.expires).map_err(Error::bad_request)?;
     let vars: Vec<String> = request
@@ -281,7 +283,20 @@ pub async fn issue(
         life,
     )
     .map_err(Error::bad_request)?;
-    let token = state.embeds.issue(&claims).map_err(Error::internal)?;
+    let by = crate::embed::keys::MintedBy {
+        id: user.id.clone(),
+        name: user.name.clone(),
+    };
+    let token = state.embeds.issue(&claims, by).map_err(Error::internal)?;
+    tracing::info!(
+        target: "vantage::audit",
+        user = %user.id,
+        token = %claims.id,
+        dashboard = %claims.dashboard,
+        panel = %claims.panel,
+        expires_at = claims.exp,
+        "minted an embed token"
+    );
     let path = format!("/embed/{}/{}", claims.dashboard, claims.panel);
     Ok(Json(IssuedEmbed {
         id: claims.id,
@@ -292,4 +307,56 @@ pub async fn issue(
         csv: format!("{path}/data.csv?token={token}"),
         token,
     }))
+}
+
+/// `GET /api/embed-tokens`: the "Shared panels" list (an editor's own, an
+/// admin's everyone's).
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    user: crate::auth::CurrentUser,
+) -> crate::error::Result<Json<app::model::SharedPanels>> {
+    let user = user.at_least(crate::auth::Role::Editor)?;
+    state
+        .embeds
+        .shared_panels(&user.id, user.role)
+        .map(Json)
+        .ok_or_else(|| Error::internal("an editor was refused their list"))
+}
+
+/// `POST /api/embed-tokens/{id}/revoke`: ends one token for good. A form
+/// (the "Shared panels" page without scripts) is sent back to the list; a
+/// script gets `204`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    user: crate::auth::CurrentUser,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> crate::error::Result<Response> {
+    use crate::embed::RevokeError;
+    let user = user.at_least(crate::auth::Role::Editor)?;
+    let token = state
+        .embeds
+        .revoke_for(&id, &user.id, user.role)
+        .map_err(|e| match e {
+            RevokeError::Unknown(_) => Error::not_found(e.to_string()),
+            RevokeError::NotYours => Error::new(crate::error::ErrorKind::Forbidden, e.to_string()),
+            RevokeError::Key(e) => Error::internal(e),
+        })?;
+    tracing::info!(
+        target: "vantage::audit",
+        user = %user.id,
+        token = %token.id,
+        dashboard = %token.dashboard,
+        panel = %token.panel,
+        "revoked an embed token"
+    );
+    let form = headers.get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes()
+            .starts_with(b"application/x-www-form-urlencoded")
+    });
+    Ok(if form {
+        axum::response::Redirect::to("/shared").into_response()
+    } else {
+        axum::http::StatusCode::NO_CONTENT.into_response()
+    })
 }

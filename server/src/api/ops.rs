@@ -39,9 +39,22 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
 }
 
 /// `GET /metrics`: health checks and the stream, in the OpenMetrics text format.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    if let Some(token) = &state.metrics_token {
+        if !token.allows(&headers) {
+            return (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+                "this /metrics needs its bearer token (metrics_token_file)",
+            )
+                .into_response();
+        }
+    }
     let prometheus = state.prometheus.queue_load();
-    let (rate, mint_rate) = state.rates.refused();
+    let (rate, mint_rate, login_rate) = state.rates.refused();
     let text = state.metrics.render(crate::metrics::Live {
         topics: state.hub.active_topics(),
         slow_clients_dropped: state.hub.slow_clients_dropped(),
@@ -52,6 +65,7 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             prometheus.waited_out,
             rate,
             mint_rate,
+            login_rate,
         ],
     });
     (
@@ -61,4 +75,5 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         text,
     )
+        .into_response()
 }

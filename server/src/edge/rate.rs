@@ -30,14 +30,17 @@ const KEYS_BEFORE_SWEEP: usize = 10_000;
 pub struct RateLimits {
     api: DefaultKeyedRateLimiter<IpAddr>,
     mint: DefaultKeyedRateLimiter<IpAddr>,
+    login: DefaultKeyedRateLimiter<IpAddr>,
     refused_api: AtomicU64,
     refused_mint: AtomicU64,
+    refused_login: AtomicU64,
 }
 
 impl RateLimits {
     /// `api_per_second` with bursts of four seconds' worth; `mint_per_minute`
-    /// with bursts of a quarter of it (at least one).
-    pub fn new(api_per_second: u32, mint_per_minute: u32) -> Arc<Self> {
+    /// with bursts of a quarter of it (at least one); `login_per_minute`
+    /// attempts to log in with a password, all of them at once if need be.
+    pub fn new(api_per_second: u32, mint_per_minute: u32, login_per_minute: u32) -> Arc<Self> {
         let nz = |n: u32| NonZeroU32::new(n.max(1)).expect("at least one");
         Arc::new(Self {
             api: DefaultKeyedRateLimiter::keyed(
@@ -46,17 +49,39 @@ impl RateLimits {
             mint: DefaultKeyedRateLimiter::keyed(
                 Quota::per_minute(nz(mint_per_minute)).allow_burst(nz(mint_per_minute / 4)),
             ),
+            login: DefaultKeyedRateLimiter::keyed(
+                Quota::per_minute(nz(login_per_minute)).allow_burst(nz(login_per_minute)),
+            ),
             refused_api: AtomicU64::new(0),
             refused_mint: AtomicU64::new(0),
+            refused_login: AtomicU64::new(0),
         })
     }
 
-    /// (API and embed data, minting) requests refused since start.
-    pub fn refused(&self) -> (u64, u64) {
+    /// (API and embed data, minting, password logins) requests refused since start.
+    pub fn refused(&self) -> (u64, u64, u64) {
         (
             self.refused_api.load(Ordering::Relaxed),
             self.refused_mint.load(Ordering::Relaxed),
+            self.refused_login.load(Ordering::Relaxed),
         )
+    }
+
+    /// One attempt to log in from `client`, or how long until it may try
+    /// again. Every attempt counts, so guessing is slow from any address.
+    pub fn login_attempt(&self, client: Option<IpAddr>) -> Result<(), std::time::Duration> {
+        let Some(client) = client else {
+            return Ok(());
+        };
+        self.login.check_key(&client).map_err(|not_until| {
+            self.refused_login.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(%client, "refused a login: too many attempts from this address");
+            not_until.wait_time_from(governor::clock::DefaultClock::default().now())
+        })?;
+        if self.login.len() > KEYS_BEFORE_SWEEP {
+            self.login.retain_recent();
+        }
+        Ok(())
     }
 }
 

@@ -33,7 +33,9 @@ pub fn run(config: &Config, command: &TokenCommand) -> Result<String, String> {
                 Dashboards::load(config.dashboards_dir.clone()).map_err(|e| e.to_string())?;
             let life = parse_life(expires)?;
             let claims = claims_for(&dashboards, dashboard, panel, ranges, vars, life)?;
-            let token = keys.sign(&claims).map_err(|e| e.to_string())?;
+            let token = keys
+                .sign(&claims, super::keys::MintedBy::command_line())
+                .map_err(|e| e.to_string())?;
             Ok(describe(&claims, &token, base_url.as_str()))
         }
         TokenCommand::Revoke { id } => {

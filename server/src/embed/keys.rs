@@ -10,7 +10,6 @@
 
 use std::{
     collections::HashSet,
-    io::Write,
     path::{Path, PathBuf},
     sync::{Arc, RwLock},
     time::SystemTime,
@@ -39,7 +38,8 @@ pub enum KeyError {
     UnknownId { id: String, issued: String },
 }
 
-/// What `<key>.issued` keeps of one token: enough to list it later.
+/// What `<key>.issued` keeps of one token: enough to list it later, with
+/// its scope and who made it (lines written before those were kept lack them).
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct Issued {
     pub id: String,
@@ -47,6 +47,32 @@ pub struct Issued {
     pub panel: String,
     /// Expiry, in Unix seconds.
     pub exp: i64,
+    /// The ranges it allows, as written (`1h`, `FROM..TO`).
+    #[serde(default)]
+    pub ranges: Vec<String>,
+    #[serde(default)]
+    pub vars: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub minted_by: Option<MintedBy>,
+    /// Unix seconds.
+    #[serde(default)]
+    pub minted_at: Option<i64>,
+}
+
+/// Who made a token: a user (their id and name) or the command line.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct MintedBy {
+    pub id: String,
+    pub name: String,
+}
+
+impl MintedBy {
+    pub fn command_line() -> Self {
+        Self {
+            id: "command-line".into(),
+            name: "vantage token issue".into(),
+        }
+    }
 }
 
 /// A file's contents as last read, and what it looked like then.
@@ -70,8 +96,8 @@ pub struct EmbedKeys {
     path: Option<PathBuf>,
     key: RwLock<Cached<Vec<u8>>>,
     revoked: RwLock<Cached<HashSet<String>>>,
-    /// Ids signed by an in-memory key (a file key keeps them in `<key>.issued`).
-    issued_here: RwLock<HashSet<String>>,
+    /// Tokens signed by an in-memory key (a file key keeps them in `<key>.issued`).
+    issued_here: RwLock<Vec<Issued>>,
 }
 
 impl EmbedKeys {
@@ -152,12 +178,16 @@ impl EmbedKeys {
 
     /// A token for `claims`, signed with the key now and noted among its
     /// tokens before it is handed out.
-    pub fn sign(&self, claims: &super::EmbedClaims) -> Result<String, KeyError> {
+    pub fn sign(&self, claims: &super::EmbedClaims, by: MintedBy) -> Result<String, KeyError> {
         self.record_issued(&Issued {
             id: claims.id.clone(),
             dashboard: claims.dashboard.clone(),
             panel: claims.panel.clone(),
             exp: claims.exp,
+            ranges: claims.ranges.iter().map(range_text).collect(),
+            vars: claims.vars.clone(),
+            minted_by: Some(by),
+            minted_at: Some(crate::clock::now_seconds()),
         })?;
         Ok(super::token::sign(claims, &self.key()))
     }
@@ -169,7 +199,7 @@ impl EmbedKeys {
             self.issued_here
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
-                .insert(token.id.clone());
+                .push(token.clone());
             return Ok(());
         };
         let line = serde_json::to_string(token).map_err(|e| KeyError::Io {
@@ -187,19 +217,16 @@ impl EmbedKeys {
                 .lines()
                 .filter_map(|l| serde_json::from_str(l).ok())
                 .collect(),
-            None => Vec::new(),
-        }
-    }
-
-    fn has_issued(&self, id: &str) -> bool {
-        match self.sibling("issued") {
-            Some(_) => self.issued().iter().any(|t| t.id == id),
             None => self
                 .issued_here
                 .read()
                 .unwrap_or_else(|e| e.into_inner())
-                .contains(id),
+                .clone(),
         }
+    }
+
+    fn has_issued(&self, id: &str) -> bool {
+        self.issued().iter().any(|t| t.id == id)
     }
 
     /// Revokes one token for good (appended and synced before returning); an
@@ -293,6 +320,14 @@ impl EmbedKeys {
     }
 }
 
+/// A range as `vantage token issue --range` takes it.
+fn range_text(range: &app::model::TimeRange) -> String {
+    match range {
+        app::model::TimeRange::Relative(r) => r.to_string(),
+        app::model::TimeRange::Absolute { from, to } => format!("{from}..{to}"),
+    }
+}
+
 /// Ids the `vantage token` command makes, and the only ones it revokes.
 pub fn is_token_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
@@ -324,41 +359,22 @@ fn modified(path: &Path) -> Option<Stamp> {
     })
 }
 
-/// Writes the key whole or not at all (a temporary file renamed over it),
-/// readable by its owner only.
+/// Writes the key whole or not at all, readable by its owner only.
 fn write_key(path: &Path, key: &[u8]) -> Result<(), KeyError> {
-    let io = |source| KeyError::Io {
-        path: path.to_owned(),
-        source,
-    };
-    let mut temp = path.as_os_str().to_owned();
-    temp.push(".new");
-    let temp = PathBuf::from(temp);
-    {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&temp).map_err(io)?;
-        writeln!(file, "{}", hex::encode(key)).map_err(io)?;
-        file.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&temp, path).map_err(io)
+    crate::private_file::write_whole(path, format!("{}\n", hex::encode(key)).as_bytes()).map_err(
+        |source| KeyError::Io {
+            path: path.to_owned(),
+            source,
+        },
+    )
 }
 
 /// Appends one line and syncs it, owner-only when the file is new.
 fn append_line(path: &Path, line: &str) -> Result<(), KeyError> {
-    let io = |source| KeyError::Io {
+    crate::private_file::append_line(path, line).map_err(|source| KeyError::Io {
         path: path.to_owned(),
         source,
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(io)?;
-    writeln!(file, "{line}").map_err(io)?;
-    file.sync_all().map_err(io)
+    })
 }
 
 #[cfg(test)]
@@ -404,9 +420,21 @@ mod tests {
             dashboard: "overview".into(),
             panel: "request_rate".into(),
             exp: 2_000_000_000,
+            ranges: vec!["1h".into()],
+            vars: Default::default(),
+            minted_by: Some(MintedBy::command_line()),
+            minted_at: Some(1_900_000_000),
         };
         cli.record_issued(&token).unwrap();
-        assert_eq!(server.issued(), [token]);
+        assert_eq!(server.issued(), std::slice::from_ref(&token));
+        // A line written before scopes were kept still reads.
+        crate::private_file::append_line(
+            &cli.sibling("issued").unwrap(),
+            r#"{"id":"old","dashboard":"overview","panel":"request_rate","exp":2000000000}"#,
+        )
+        .unwrap();
+        assert_eq!(server.issued().len(), 2);
+        assert_eq!(server.issued()[1].minted_by, None);
         cli.revoke("abc").unwrap();
         assert!(server.is_revoked("abc"));
         assert!(!server.is_revoked("abd"));

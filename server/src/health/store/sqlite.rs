@@ -133,6 +133,12 @@ impl SqliteStore {
             reason: e.to_string(),
         };
         let mut writer = Connection::open(path).map_err(open_err)?;
+        // The store is its owner's (the checks' URLs, the alerts): SQLite
+        // gives its log files the database's mode, so set it first.
+        crate::private_file::keep_to_owner(path).map_err(|e| StoreError::Open {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
         // WAL: readers never wait for the writer; NORMAL sync is durable
         // against a crashed or killed process (not against power loss, which
         // would cost the last moments, never the file).
@@ -150,6 +156,11 @@ impl SqliteStore {
                 path: path.display().to_string(),
                 reason: format!("its schema: {e}"),
             })?;
+        for suffix in ["-wal", "-shm"] {
+            let mut log = path.as_os_str().to_owned();
+            log.push(suffix);
+            let _ = crate::private_file::keep_to_owner(Path::new(&log));
+        }
         let reader = Connection::open(path).map_err(open_err)?;
         reader
             .execute_batch("PRAGMA busy_timeout = 5000; PRAGMA query_only = ON;")
@@ -620,6 +631,12 @@ mod tests {
             batch.push(result("auth", t0 + i * 30_000, status, 10.0 + i as f64));
         }
         let transitions = store.record(&batch).unwrap();
+        #[cfg(unix)]
+        for name in ["h.sqlite", "h.sqlite-wal", "h.sqlite-shm"] {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{name} is its owner's only");
+        }
         let to: Vec<_> = transitions.iter().map(|t| (t.from, t.to)).collect();
         assert_eq!(
             to,
