@@ -4,10 +4,10 @@
 // folder first and runs there, so every test also shows that it carries its
 // browser bundle (an installed vantage has no source tree beside it).
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "./support/net";
 
 export default async function globalSetup() {
   const root = resolve(__dirname, "..");
@@ -76,17 +76,4 @@ export default async function globalSetup() {
       });
     });
   };
-}
-
-/** A loopback port nobody listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
