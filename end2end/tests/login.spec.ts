@@ -57,6 +57,9 @@ test.afterAll(() => {
 async function logIn(page: Page, name: string, path = "/d/overview") {
   await page.goto(`${base}${path}`);
   await expect(page).toHaveURL(/\/login\?next=/);
+  // Hydrated, the app's router is in charge of the page's links by now: the
+  // way out to the provider must still leave.
+  await page.waitForLoadState("networkidle");
   await page.getByTestId("login-openid").click();
   // The provider's own pages.
   await page.locator('input[name="login"]').fill(name);

@@ -61,7 +61,8 @@ pub fn LoginPage() -> impl IntoView {
                         )
                     };
                     view! {
-                        <a class="login__openid" href=href data-testid="login-openid">
+                        // Out of the app: the router must let the browser go.
+                        <a class="login__openid" href=href rel="external" data-testid="login-openid">
                             {format!("Log in with {name}")}
                         </a>
                     }
