@@ -92,6 +92,15 @@ pub async fn check(
     request: Request<Body>,
     next: Next,
 ) -> Response {
+    // Two hosts, which a proxy and this server could read differently, are
+    // a bad request (RFC 9112 3.2).
+    if request.headers().get_all(header::HOST).iter().count() > 1 {
+        return (
+            StatusCode::BAD_REQUEST,
+            "a request names exactly one host (Host)",
+        )
+            .into_response();
+    }
     // HTTP/2 names the host in the URI's authority, HTTP/1.1 in `Host`; a
     // request with neither (HTTP/1.0) cannot be a rebound browser's.
     let named = request

@@ -14,6 +14,9 @@ use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time:
 use axum::{body::Body, extract::ConnectInfo, http::Request, Router};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
+
+/// The most a request's head may hold.
+pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 use hyper_util::{
     rt::{TokioIo, TokioTimer},
     server::graceful::GracefulShutdown,
@@ -58,7 +61,10 @@ pub async fn serve(
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
+        .header_read_timeout(limits.header_read_timeout)
+        // A request's head (its line and headers) in at most this much;
+        // past it, 431. A browser's heads are a few KiB, cookies included.
+        .max_header_size(MAX_HEAD_BYTES);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut warned_full = false;
     loop {

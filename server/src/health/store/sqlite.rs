@@ -634,7 +634,10 @@ mod tests {
         #[cfg(unix)]
         for name in ["h.sqlite", "h.sqlite-wal", "h.sqlite-shm"] {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir.path().join(name)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600, "{name} is its owner's only");
         }
         let to: Vec<_> = transitions.iter().map(|t| (t.from, t.to)).collect();
