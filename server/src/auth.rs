@@ -181,6 +181,12 @@ pub struct AuthError(String);
 pub struct CurrentUser(pub Option<User>);
 
 impl CurrentUser {
+    /// The user's role; nobody signed in is less than a viewer, but nothing
+    /// past the gate meets nobody, so they count as one.
+    pub fn role(&self) -> Role {
+        self.0.as_ref().map_or(Role::Viewer, |u| u.role)
+    }
+
     /// The user, if their role is at least `role`: 401 for nobody, 403 for
     /// too small a role.
     pub fn at_least(&self, role: Role) -> Result<&User, Error> {

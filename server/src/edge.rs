@@ -23,8 +23,10 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
-/// The address of the client (the socket's peer), for handlers: `None` when
-/// the server was not told it (a test's `oneshot`).
+/// The address of the client, for handlers' limits: the socket's peer, or
+/// behind a trusted proxy the address the proxy says it serves (see
+/// [`request_id::believe_only_proxies`]); `None` when the server was not told
+/// it (a test's `oneshot`).
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub Option<IpAddr>);
 
@@ -39,17 +41,36 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Peer {
     }
 }
 
-/// The address of the peer that sent `request`, if the server was told it
-/// (the listener is; a test's `oneshot` is not).
+/// The client that sent `request`, for limits kept per client: the socket's
+/// peer, or the client a trusted proxy forwarded (the listener says the
+/// peer; a test's `oneshot` does not).
 pub fn peer_of<B>(request: &Request<B>) -> Option<IpAddr> {
     peer_in(request.extensions())
 }
 
-/// Where the listener puts the peer's address (see `listener::serve`).
-fn peer_in(extensions: &axum::http::Extensions) -> Option<IpAddr> {
-    extensions
+/// The address at the socket's other end, whoever it says it speaks for:
+/// what trust in a proxy is decided by.
+pub fn socket_peer_of<B>(request: &Request<B>) -> Option<IpAddr> {
+    request
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// The client a trusted proxy forwarded the request for.
+#[derive(Debug, Clone, Copy)]
+pub struct ForwardedFor(pub IpAddr);
+
+/// The forwarded client, else the socket's peer (see `listener::serve`).
+fn peer_in(extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    extensions
+        .get::<ForwardedFor>()
+        .map(|ForwardedFor(ip)| *ip)
+        .or_else(|| {
+            extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip())
+        })
 }
 
 /// A page's query string is held to the API's limit: a page writes its

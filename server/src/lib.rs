@@ -98,6 +98,10 @@ pub fn router(state: AppState) -> Router {
             "/api/embed-tokens/{id}/revoke",
             axum::routing::post(api::embed::revoke_token),
         )
+        .route(
+            "/api/embed-key/rotate",
+            axum::routing::post(api::embed::rotate_key),
+        )
         .route("/metrics", get(api::ops::metrics))
         .route("/healthz", get(api::ops::healthz))
         .route("/readyz", get(api::ops::readyz))

@@ -68,7 +68,7 @@ impl PageSource for Source {
         query: ViewQuery,
     ) -> BoxFuture<'_, Result<DashboardData, DataError>> {
         Box::pin(async move {
-            self.signed_in()?;
+            let role = self.signed_in()?.role;
             let board = self.panels.dashboard(&id).map_err(Error::from)?;
             let view = DashboardRequest::of_page(query);
             let (range, every) = (view.range, self.hub.every(view.refresh));
@@ -94,8 +94,10 @@ impl PageSource for Source {
                 panel: None,
             };
             let since = self.hub.seed(key, &board.view, &panels, &annotations);
+            let mut view = board.view.clone();
+            view.problem = view.problem.map(|p| p.seen_by(role));
             Ok(DashboardData {
-                view: board.view.clone(),
+                view,
                 panels,
                 annotations,
                 stream_since: since.map(|id| id.to_string()),
@@ -105,12 +107,14 @@ impl PageSource for Source {
 
     fn health(&self, query: ViewQuery) -> BoxFuture<'_, Result<HealthView, DataError>> {
         Box::pin(async move {
-            self.signed_in()?;
+            let role = self.signed_in()?.role;
             let request = HealthRequest::of_page(query);
             let (from_ms, to_ms) = request.window_ms(now_ms());
-            crate::health::view(&self.checker, from_ms, to_ms, &request.services)
+            let mut view = crate::health::view(&self.checker, from_ms, to_ms, &request.services)
                 .await
-                .map_err(|e| Error::internal(e).into())
+                .map_err(Error::internal)?;
+            view.problems = view.problems.iter().map(|p| p.seen_by(role)).collect();
+            Ok(view)
         })
     }
 

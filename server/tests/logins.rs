@@ -681,4 +681,92 @@ async fn shared_panels_list_their_scope_and_are_revoked_by_whoever_may() {
         revoke(cy.clone(), eve_token.clone(), false).await.status(),
         StatusCode::NO_CONTENT
     );
+
+    // Rotating the key ends every token: an admin's to do, and said twice.
+    let fresh: serde_json::Value = mint(&base, Some(&ana), &[]).await.json().await.unwrap();
+    let fresh = fresh["live"].as_str().unwrap().to_string();
+    assert_eq!(get(&base, &fresh, None).await.status(), StatusCode::OK);
+    let rotate = |cookie: String, body: &'static str| {
+        let base = base.clone();
+        async move {
+            client()
+                .post(format!("{base}/api/embed-key/rotate"))
+                .header(header::COOKIE, cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        rotate(ana.clone(), "confirm=yes").await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(rotate(cy.clone(), "").await, StatusCode::BAD_REQUEST);
+    assert_eq!(get(&base, &fresh, None).await.status(), StatusCode::OK);
+    assert_eq!(
+        rotate(cy.clone(), "confirm=yes").await,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        get(&base, &fresh, None).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let page = get(&base, "/shared", Some(&cy)).await.text().await.unwrap();
+    assert!(
+        page.contains("Nothing is shared yet"),
+        "the old key's list went with it"
+    );
+}
+
+#[tokio::test]
+async fn the_mistakes_of_operator_files_are_an_admins_to_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.toml");
+    add_user(&users, "bo", "viewer", "viewer password");
+    add_user(&users, "cy", "admin", "admin password");
+    let boards = dir.path().join("dashboards");
+    std::fs::create_dir(&boards).unwrap();
+    std::fs::write(
+        boards.join("team.toml"),
+        "title = \"Team\"\n[[panels]]\nid = 7\n",
+    )
+    .unwrap();
+    let base = serve(Config {
+        dashboards_dir: Some(boards),
+        ..config_with_users(&users)
+    })
+    .await;
+    let (bo, _) = session_cookie(&log_in(&base, "bo", "viewer password", "/").await).unwrap();
+    let (cy, _) = session_cookie(&log_in(&base, "cy", "admin password", "/").await).unwrap();
+    let problems = |cookie: String| {
+        let base = base.clone();
+        async move {
+            let list: serde_json::Value = get(&base, "/api/dashboards", Some(&cookie))
+                .await
+                .json()
+                .await
+                .unwrap();
+            list["problems"].clone()
+        }
+    };
+    let seen_by_admin = problems(cy).await;
+    assert_eq!(seen_by_admin[0]["file"], "team.toml", "{seen_by_admin}");
+    assert_ne!(
+        seen_by_admin[0]["field"], "(file)",
+        "the field at fault: {seen_by_admin}"
+    );
+    let seen_by_viewer = problems(bo).await;
+    assert_eq!(seen_by_viewer[0]["file"], "team.toml");
+    assert_eq!(seen_by_viewer[0]["field"], "(file)");
+    assert!(
+        seen_by_viewer[0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("an admin sees which"),
+        "{seen_by_viewer}"
+    );
+    assert_ne!(seen_by_viewer[0]["reason"], seen_by_admin[0]["reason"]);
 }

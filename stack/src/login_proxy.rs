@@ -72,6 +72,7 @@ http {{
       proxy_set_header X-Forwarded-User $remote_user;
       proxy_set_header X-Forwarded-Groups $vantage_groups;
       proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header X-Request-Id $request_id;
     }}
   }}

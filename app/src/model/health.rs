@@ -183,6 +183,21 @@ impl FileProblem {
         }
     }
 
+    /// The mistake as someone of `role` sees it: an admin whole; anyone else
+    /// that the file has one, not what it is (operator files are admins'
+    /// business, and their mistakes can quote what the file holds).
+    pub fn seen_by(&self, role: super::Role) -> Self {
+        if role >= super::Role::Admin {
+            return self.clone();
+        }
+        Self {
+            line: None,
+            field: "(file)".into(),
+            reason: "has a mistake (an admin sees which); the last good version is in use".into(),
+            ..self.file_name_only()
+        }
+    }
+
     /// The same mistake, its file named by its name alone (what the API
     /// shows: where the server keeps its files is its own business).
     pub fn file_name_only(&self) -> Self {

@@ -44,6 +44,7 @@ pub fn SharedPage() -> impl IntoView {
                                     .into_iter()
                                     .map(|t| view! { <Row token=t zone /> })
                                     .collect_view();
+                                let everyone = list.everyone;
                                 view! {
                                     <p>{whose}</p>
                                     <table class="shared__table">
@@ -59,6 +60,7 @@ pub fn SharedPage() -> impl IntoView {
                                         </thead>
                                         <tbody>{rows}</tbody>
                                     </table>
+                                    {everyone.then(|| view! { <RotateKey /> })}
                                 }
                                 .into_any()
                             }
@@ -88,6 +90,22 @@ pub fn SharedPage() -> impl IntoView {
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// An admin's way to end every token at once (a key that leaked): a new
+/// signing key, after saying so.
+#[component]
+fn RotateKey() -> impl IntoView {
+    view! {
+        <form class="shared__rotate" method="post" action="/api/embed-key/rotate" data-testid="rotate-key">
+            <h2>"End every shared panel"</h2>
+            <label>
+                <input type="checkbox" name="confirm" value="yes" required />
+                " Every link, frame and image shared so far stops working, for everyone."
+            </label>
+            <button type="submit">"Rotate the signing key"</button>
+        </form>
     }
 }
 

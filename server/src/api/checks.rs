@@ -19,14 +19,17 @@ use crate::{
 /// last edit had one (the last good version keeps running meanwhile).
 pub async fn list(
     State(state): State<AppState>,
+    user: crate::auth::CurrentUser,
     RawQuery(query): RawQuery,
 ) -> Result<Json<HealthView>> {
     let request = HealthRequest::<Api>::parse(query.as_deref())?;
     let (from_ms, to_ms) = request.window_ms(now_ms());
-    crate::health::view(&state.checker, from_ms, to_ms, &request.services)
+    let mut view = crate::health::view(&state.checker, from_ms, to_ms, &request.services)
         .await
-        .map(Json)
-        .map_err(Error::internal)
+        .map_err(Error::internal)?;
+    let role = user.role();
+    view.problems = view.problems.iter().map(|p| p.seen_by(role)).collect();
+    Ok(Json(view))
 }
 
 /// One check's history over `range=` or `from=`/`to=`, as the dashboards take them.

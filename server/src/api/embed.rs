@@ -360,3 +360,27 @@ pub async fn revoke_token(
         axum::http::StatusCode::NO_CONTENT.into_response()
     })
 }
+
+#[derive(serde::Deserialize)]
+pub struct Rotate {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /api/embed-key/rotate` (a form with `confirm=yes`): a new signing
+/// key, so every token made so far stops working. Admins only.
+pub async fn rotate_key(
+    State(state): State<AppState>,
+    user: crate::auth::CurrentUser,
+    axum::Form(rotate): axum::Form<Rotate>,
+) -> crate::error::Result<Response> {
+    let user = user.at_least(crate::auth::Role::Admin)?;
+    if rotate.confirm != "yes" {
+        return Err(Error::bad_request(
+            "rotating the key ends every shared panel: send confirm=yes",
+        ));
+    }
+    state.embeds.keys.rotate().map_err(Error::internal)?;
+    tracing::info!(target: "vantage::audit", user = %user.id, "rotated the embed key: every token ends");
+    Ok(axum::response::Redirect::to("/shared").into_response())
+}

@@ -8,6 +8,7 @@ use axum::{
 use serde::Serialize;
 
 use crate::{
+    auth::CurrentUser,
     error::Result,
     panels::downsample,
     state::AppState,
@@ -22,14 +23,15 @@ pub struct DashboardList {
 }
 
 /// `GET /api/dashboards`: every dashboard, and the files that failed to load.
-pub async fn list(State(state): State<AppState>) -> Json<DashboardList> {
+pub async fn list(State(state): State<AppState>, user: CurrentUser) -> Json<DashboardList> {
     let catalog = state.dashboards.catalog();
+    let role = user.role();
     Json(DashboardList {
         dashboards: catalog.summaries(),
         problems: catalog
             .problems
             .iter()
-            .map(FileProblem::file_name_only)
+            .map(|p| p.file_name_only().seen_by(role))
             .collect(),
     })
 }
@@ -37,9 +39,12 @@ pub async fn list(State(state): State<AppState>) -> Json<DashboardList> {
 /// `GET /api/dashboards/{dashboard}`: its panels, layout and variables (no queries).
 pub async fn get(
     State(state): State<AppState>,
+    user: CurrentUser,
     Path(dashboard): Path<String>,
 ) -> Result<Json<DashboardView>> {
-    Ok(Json(state.panels.dashboard(&dashboard)?.view.clone()))
+    let mut view = state.panels.dashboard(&dashboard)?.view.clone();
+    view.problem = view.problem.map(|p| p.seen_by(user.role()));
+    Ok(Json(view))
 }
 
 /// `GET /api/dashboards/{dashboard}/panels/{panel}`: one panel's data.

@@ -1,8 +1,8 @@
 //! Requests per client: the API (and the images and data of embeds) at a
 //! steady rate with room for a page's burst, and minting embed tokens far
 //! slower. Past it, 429 with `Retry-After` (the limiter knows when the next
-//! request would pass). Keyed by the socket's address; behind a proxy that
-//! is the proxy's, so set the rates for everyone behind it.
+//! request would pass). Keyed by the client's address: the socket's, or
+//! behind a trusted proxy the client it forwarded (`edge::peer_of`).
 
 use std::{
     net::IpAddr,

@@ -277,6 +277,10 @@ impl EmbedKeys {
             None => {
                 self.key.write().unwrap_or_else(|e| e.into_inner()).value =
                     Arc::new(new_key().to_vec());
+                self.issued_here
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clear();
                 Ok(())
             }
         }
