@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod checks;
 pub mod embed;
+pub mod login;
 pub mod ops;
 pub mod panels;
 pub mod services;

@@ -83,9 +83,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/alerts", get(api::alerts::list))
         .route("/api/attention", get(api::alerts::attention))
         .route("/api/checks/{check}/history", get(api::checks::history))
-        .route("/api/me", get(auth::login::me))
-        .route("/auth/options", get(auth::login::options))
-        .route("/auth/logout", axum::routing::post(auth::login::log_out))
+        .route("/api/me", get(api::login::me))
+        .route("/auth/options", get(api::login::options))
+        .route("/auth/logout", axum::routing::post(api::login::log_out))
         .route(
             "/api/embed-tokens",
             axum::routing::post(api::embed::issue)
@@ -144,11 +144,11 @@ pub fn router(state: AppState) -> Router {
                       peer: edge::Peer,
                       session: tower_sessions::Session,
                       req: Request<Body>| {
-                    auth::login::log_in(state, peer, session, req, page.clone())
+                    api::login::log_in(state, peer, session, req, page.clone())
                 },
             ),
         )
-        .route("/auth/openid", get(auth::login::openid_begin))
+        .route("/auth/openid", get(api::login::openid_begin))
         .route(
             "/auth/openid/callback",
             get(
@@ -156,7 +156,7 @@ pub fn router(state: AppState) -> Router {
                       peer: edge::Peer,
                       session: tower_sessions::Session,
                       req: Request<Body>| {
-                    auth::login::openid_callback(state, peer, session, req, callback_page.clone())
+                    api::login::openid_callback(state, peer, session, req, callback_page.clone())
                 },
             ),
         );

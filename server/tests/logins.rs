@@ -5,29 +5,24 @@
 //! server knows each client's address); no Prometheus is needed, as no
 //! answer here waits on a query.
 
-use std::{net::SocketAddr, path::Path, process::Stdio, time::Duration};
+mod support;
+
+use std::{path::Path, process::Stdio};
 
 use reqwest::{header, redirect::Policy, Client, StatusCode};
 use tokio::net::TcpListener;
-use vantage::{config::Config, edge::listener::Limits, router, AppState};
+use vantage::{config::Config, AppState};
 
 const NO_PROMETHEUS: &str = "http://127.0.0.1:9";
 
-const LIMITS: Limits = Limits {
-    max_connections: 256,
-    header_read_timeout: Duration::from_secs(10),
-};
-
 async fn serve(config: Config) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr: SocketAddr = listener.local_addr().unwrap();
-    let state = AppState::new(config).unwrap();
-    tokio::spawn(vantage::edge::listener::serve(
+    let addr = listener.local_addr().unwrap();
+    support::serve_on(
         listener,
-        router(state),
-        LIMITS,
-        std::future::pending(),
-    ));
+        AppState::new(config).unwrap(),
+        support::TEST_LIMITS,
+    );
     format!("http://{addr}")
 }
 

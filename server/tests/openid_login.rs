@@ -6,12 +6,14 @@
 //! give, and refuse an answer it did not ask for, one used twice, or one
 //! whose `state` is not its own.
 
-use std::{collections::HashMap, time::Duration};
+mod support;
+
+use std::collections::HashMap;
 
 use reqwest::{header, redirect::Policy, Client, StatusCode, Url};
 use stack::openid::{OpenIdProvider, CLIENT_ID, CLIENT_SECRET};
 use tokio::net::TcpListener;
-use vantage::{config::Config, edge::listener::Limits, router, AppState};
+use vantage::{config::Config, AppState};
 
 /// Cookies by name, as a browser would keep them for one site (paths are
 /// not told apart: the provider's cookies have names of their own).
@@ -75,15 +77,7 @@ async fn setup() -> Setup {
         ..Config::default()
     })
     .unwrap();
-    tokio::spawn(vantage::edge::listener::serve(
-        listener,
-        router(state),
-        Limits {
-            max_connections: 64,
-            header_read_timeout: Duration::from_secs(10),
-        },
-        std::future::pending(),
-    ));
+    support::serve_on(listener, state, support::TEST_LIMITS);
     Setup {
         vantage: format!("http://{addr}"),
         provider,

@@ -3,12 +3,12 @@
 //! believes those headers from the proxy's address only; the same headers
 //! sent straight to Vantage name nobody.
 
-use std::time::Duration;
+mod support;
 
 use reqwest::{header, Client, StatusCode};
 use stack::login_proxy::{LoginProxy, ProxyUser, PROXY_SOURCE};
 use tokio::net::TcpListener;
-use vantage::{config::Config, edge::listener::Limits, router, AppState};
+use vantage::{config::Config, AppState};
 
 #[tokio::test]
 async fn nginx_names_the_user_and_the_same_headers_from_anyone_else_are_ignored() {
@@ -24,15 +24,7 @@ async fn nginx_names_the_user_and_the_same_headers_from_anyone_else_are_ignored(
         ..Config::default()
     })
     .unwrap();
-    tokio::spawn(vantage::edge::listener::serve(
-        listener,
-        router(state),
-        Limits {
-            max_connections: 64,
-            header_read_timeout: Duration::from_secs(10),
-        },
-        std::future::pending(),
-    ));
+    support::serve_on(listener, state, support::TEST_LIMITS);
     let proxy = LoginProxy::start(
         vantage,
         &[

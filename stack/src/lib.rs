@@ -438,26 +438,12 @@ impl Stack {
         url: &str,
         timeout: Duration,
     ) -> Result<(), StackError> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(2))
-            .build()
-            .map_err(|e| StackError::Other(e.to_string()))?;
-        let started = Instant::now();
-        let mut last = String::new();
-        while started.elapsed() < timeout {
-            self.check_alive(name)?;
-            match client.get(url).send().await {
-                Ok(r) if r.status().is_success() => return Ok(()),
-                Ok(r) => last = format!("HTTP {}", r.status()),
-                Err(e) => last = e.to_string(),
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        Err(StackError::NotReady {
-            what: format!("{name} at {url}"),
-            waited: timeout,
-            detail: format!(" (last: {last})"),
-        })
+        let process = self
+            .processes
+            .iter_mut()
+            .find(|p| p.name == name)
+            .ok_or_else(|| StackError::Other(format!("no process named {name}")))?;
+        wait_until_answers(process, url, timeout).await
     }
 
     pub(crate) fn check_alive(&mut self, name: &str) -> Result<(), StackError> {

@@ -90,6 +90,28 @@ pub async fn serve(state: AppState) -> (std::net::SocketAddr, tokio::task::JoinH
     (addr, server)
 }
 
+/// Serves `state` on `listener` through Vantage's own listener (its
+/// limits, and each client's address for the limits kept per client).
+pub fn serve_on(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: vantage::edge::listener::Limits,
+) {
+    tokio::spawn(vantage::edge::listener::serve(
+        listener,
+        router(state),
+        limits,
+        std::future::pending(),
+    ));
+}
+
+/// Limits for a test's listener: room for every test's clients, and a
+/// header-read timeout no test waits out.
+pub const TEST_LIMITS: vantage::edge::listener::Limits = vantage::edge::listener::Limits {
+    max_connections: 256,
+    header_read_timeout: Duration::from_secs(10),
+};
+
 /// A stream's events, read by a real SSE parser (eventsource-stream): comments
 /// (heartbeats) and line breaks in data are the parser's business, not a
 /// substring's.
