@@ -37,7 +37,7 @@ mod refresh;
 mod seed;
 mod topic;
 
-pub use event::{EventId, EventKind, StreamEvent};
+pub use event::{sse_frame, EventId, EventKind, StreamEvent};
 use fan_out::fill_client_queue;
 use refresh::refresh_while_watched;
 use topic::{Inner, Topic};

@@ -6,13 +6,13 @@ use app::model::{EmbedRequest, IssuedEmbed};
 use axum::{
     extract::{Path, RawQuery, State},
     http::{header, HeaderValue},
-    response::{sse::Event, IntoResponse, Response},
+    response::{IntoResponse, Response},
     Json,
 };
 use futures::{future, stream, StreamExt};
 use tokio_stream::wrappers::ReceiverStream;
 
-use super::stream::{sse, to_sse, EventStream, RETRY};
+use super::stream::{hello, sse, EventStream};
 use crate::{
     embed::{
         image,
@@ -169,38 +169,30 @@ pub async fn stream(
             None,
         )
         .map_err(Error::from)?;
-    let hello = stream::once(future::ready(
-        Event::default().event("hello").retry(RETRY).data("{}"),
-    ));
     let snapshot = stream::iter(subscription.snapshot);
     let live = ReceiverStream::new(subscription.events);
     let events: EventStream = Box::pin(
-        hello
+        stream::once(future::ready(hello()))
             .chain(
                 snapshot
                     .chain(live)
                     .filter_map(|e| future::ready(redacted(&e))),
             )
-            .take_until(state.shutdown.clone().cancelled_owned())
-            .map(Ok),
+            .take_until(state.shutdown.clone().cancelled_owned()),
     );
-    Ok(sse(events, slot).into_response())
+    Ok(sse(events, slot))
 }
 
 /// A hub event as an embed may see it: panel data redacted, anything else
 /// (the dashboard changed) passed on.
-fn redacted(event: &StreamEvent) -> Option<Event> {
+fn redacted(event: &StreamEvent) -> Option<bytes::Bytes> {
     if event.kind != crate::hub::EventKind::Panel {
-        return Some(to_sse(event));
+        return Some(event.frame());
     }
-    let data: app::model::PanelData = serde_json::from_str(&event.json).ok()?;
+    let data: app::model::PanelData = serde_json::from_str(event.json()).ok()?;
     let json = serde_json::to_string(&crate::embed::redact(data)).ok()?;
-    Some(
-        Event::default()
-            .id(event.id.to_string())
-            .event(event.kind.as_str())
-            .data(json),
-    )
+    let id = event.id.to_string();
+    Some(crate::hub::sse_frame(Some(&id), event.kind.as_str(), &json).0)
 }
 
 /// Lets an allowed origin's page read the embed's data and stream (the

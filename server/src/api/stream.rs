@@ -1,21 +1,20 @@
 use std::{convert::Infallible, time::Duration};
 
 use axum::{
+    body::Body,
     extract::{RawQuery, State},
     http::{header, HeaderMap, HeaderValue},
-    response::{
-        sse::{Event, KeepAlive, Sse},
-        IntoResponse,
-    },
+    response::{IntoResponse, Response},
 };
+use bytes::Bytes;
 use futures::{future, stream, Stream, StreamExt};
-use tokio_stream::wrappers::{BroadcastStream, ReceiverStream};
+use tokio_stream::wrappers::{BroadcastStream, IntervalStream, ReceiverStream};
 
 use crate::{
     edge::{stream_slots::Slot, Peer},
     error::Result,
     health::HealthEvent,
-    hub::{EventId, StreamEvent, TopicKey},
+    hub::{sse_frame, EventId, TopicKey},
     state::AppState,
     views::StreamRequest,
 };
@@ -76,39 +75,73 @@ pub async fn stream(
         seen,
     )?;
 
-    let hello = stream::once(future::ready(
-        Event::default().event("hello").retry(RETRY).data("{}"),
-    ));
-    let snapshot = stream::iter(subscription.snapshot).map(|e| to_sse(&e));
-    let live = ReceiverStream::new(subscription.events).map(|e| to_sse(&e));
+    // The hub's events are their wire bytes already: every subscriber's
+    // stream passes on references to the same bytes.
+    let snapshot = stream::iter(subscription.snapshot).map(|e| e.frame());
+    let live = ReceiverStream::new(subscription.events).map(|e| e.frame());
     let events: EventStream = Box::pin(
-        hello
+        stream::once(future::ready(hello()))
             .chain(snapshot)
             .chain(live)
-            .take_until(state.shutdown.clone().cancelled_owned())
-            .map(Ok),
+            .take_until(state.shutdown.clone().cancelled_owned()),
     );
 
-    Ok(sse(events, slot).into_response())
+    Ok(sse(events, slot))
 }
 
-pub(crate) type EventStream =
-    std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>>;
+/// A stream's frames, each a whole server-sent event.
+pub(crate) type EventStream = std::pin::Pin<Box<dyn Stream<Item = Bytes> + Send>>;
 
-/// The stream as an SSE answer; `slot` (the client's share of streams) is
-/// held until the stream ends.
-pub(crate) fn sse(events: EventStream, slot: Option<Slot>) -> impl IntoResponse {
-    let events = events.inspect(move |_| {
-        let _held = &slot;
-    });
+/// The first event of every stream: how long to wait before reconnecting.
+pub(crate) fn hello() -> Bytes {
+    Bytes::from(format!(
+        "retry: {}\nevent: hello\ndata: {{}}\n\n",
+        RETRY.as_millis()
+    ))
+}
+
+/// What a stream sends when it has nothing to say, so proxies keep it open.
+const HEARTBEAT_FRAME: &[u8] = b":\n\n";
+
+/// The stream as an SSE answer, with a heartbeat comment every
+/// [`HEARTBEAT`]; it ends when `events` does. `slot` (the client's share of
+/// streams) is held until then.
+pub(crate) fn sse(events: EventStream, slot: Option<Slot>) -> Response {
+    enum Part {
+        Frame(Bytes),
+        Beat,
+        End,
+    }
+    let mut beats = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
+    beats.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let frames = events
+        .map(Part::Frame)
+        .chain(stream::once(future::ready(Part::End)));
+    let body = stream::select(frames, IntervalStream::new(beats).map(|_| Part::Beat))
+        .take_while(|part| future::ready(!matches!(part, Part::End)))
+        .map(move |part| {
+            let _held = &slot;
+            Ok::<_, Infallible>(match part {
+                Part::Frame(frame) => frame,
+                _ => Bytes::from_static(HEARTBEAT_FRAME),
+            })
+        });
     (
-        // Proxies such as nginx would otherwise hold events back.
-        [(
-            header::HeaderName::from_static("x-accel-buffering"),
-            HeaderValue::from_static("no"),
-        )],
-        Sse::new(events).keep_alive(KeepAlive::new().interval(HEARTBEAT)),
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/event-stream"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            // Proxies such as nginx would otherwise hold events back.
+            (
+                header::HeaderName::from_static("x-accel-buffering"),
+                HeaderValue::from_static("no"),
+            ),
+        ],
+        Body::from_stream(body),
     )
+        .into_response()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -122,46 +155,32 @@ enum HealthView {
 /// resolves (`alert`). A result replaces the one before, so a reconnect needs
 /// no replay: the next interval brings every check again. A client that falls
 /// behind the bounded channel is disconnected and reconnects.
-fn health_stream(state: &AppState, view: HealthView, slot: Option<Slot>) -> impl IntoResponse {
-    let hello = stream::once(future::ready(
-        Event::default().event("hello").retry(RETRY).data("{}"),
-    ));
+fn health_stream(state: &AppState, view: HealthView, slot: Option<Slot>) -> Response {
     // `None` for an event this view does not show; an error for a client
     // that fell behind either channel, which is cut off (and reconnects).
     let checks = BroadcastStream::new(state.checker.events()).map(move |e| {
         e.map(|e| match (view, e) {
-            (HealthView::Health, HealthEvent::Result(r)) => {
-                Event::default().event("check").json_data(&r).ok()
-            }
-            (HealthView::Health, HealthEvent::Transition(t)) => {
-                Event::default().event("transition").json_data(&t).ok()
-            }
+            (HealthView::Health, HealthEvent::Result(r)) => json_frame("check", &r),
+            (HealthView::Health, HealthEvent::Transition(t)) => json_frame("transition", &t),
             (HealthView::Alerts, _) => None,
         })
     });
-    let alerts = BroadcastStream::new(state.alerts.alerting.events()).map(|e| {
-        e.map(|change| {
-            Event::default()
-                .event("alert")
-                .json_data(change.alert())
-                .ok()
-        })
-    });
+    let alerts = BroadcastStream::new(state.alerts.alerting.events())
+        .map(|e| e.map(|change| json_frame("alert", change.alert())));
     let live = stream::select(checks, alerts)
         .take_while(|e| future::ready(e.is_ok()))
         .filter_map(|e| future::ready(e.ok().flatten()));
     let events: EventStream = Box::pin(
-        hello
+        stream::once(future::ready(hello()))
             .chain(live)
-            .take_until(state.shutdown.clone().cancelled_owned())
-            .map(Ok),
+            .take_until(state.shutdown.clone().cancelled_owned()),
     );
     sse(events, slot)
 }
 
-pub(crate) fn to_sse(event: &StreamEvent) -> Event {
-    Event::default()
-        .id(event.id.to_string())
-        .event(event.kind.as_str())
-        .data(&event.json)
+/// An event of `data` as JSON, encoded for the wire.
+fn json_frame(event: &str, data: &impl serde::Serialize) -> Option<Bytes> {
+    serde_json::to_string(data)
+        .ok()
+        .map(|json| sse_frame(None, event, &json).0)
 }

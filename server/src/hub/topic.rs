@@ -105,7 +105,7 @@ pub(super) fn publish(
         run: inner.run,
         seq: inner.next_seq.fetch_add(1, Ordering::Relaxed),
     };
-    let event = Arc::new(StreamEvent { id, kind, json });
+    let event = Arc::new(StreamEvent::new(id, kind, &json));
     if let Ok(mut latest) = topic.latest.lock() {
         latest.insert(slot.to_string(), Arc::clone(&event));
     }
