@@ -99,7 +99,7 @@ impl Access {
 
 /// How people sign in, from the settings.
 pub struct Auth {
-    users: Option<users_file::UsersFile>,
+    users: Option<Arc<users_file::UsersFile>>,
     openid: Option<openid::OpenId>,
     proxy: Option<proxy::ProxyLogin>,
     anonymous: bool,
@@ -111,7 +111,10 @@ pub struct Auth {
 impl Auth {
     /// From the settings; fails when the OpenID client secret cannot be read.
     pub fn new(config: &Config) -> Result<Arc<Self>, AuthError> {
-        let users = config.users_file.clone().map(users_file::UsersFile::new);
+        let users = config
+            .users_file
+            .clone()
+            .map(|path| Arc::new(users_file::UsersFile::new(path)));
         let proxy = proxy::ProxyLogin::from_config(config);
         let openid = openid::OpenId::from_config(config).map_err(AuthError)?;
         let login_configured = config.login_configured();
@@ -135,7 +138,7 @@ impl Auth {
         self.openid.as_ref()
     }
 
-    pub fn users(&self) -> Option<&users_file::UsersFile> {
+    pub fn users(&self) -> Option<&Arc<users_file::UsersFile>> {
         self.users.as_ref()
     }
 
@@ -151,7 +154,7 @@ impl Auth {
     /// [`gate`]).
     async fn session_user(&self, session: Option<tower_sessions::Session>) -> Option<User> {
         if let Some(session) = session {
-            if let Some(user) = self.sessions.user(&session, self.users.as_ref()).await {
+            if let Some(user) = self.sessions.user(&session, self.users.as_deref()).await {
                 return Some(user);
             }
         }

@@ -105,18 +105,10 @@ pub enum RevokeError {
 }
 
 impl Embeds {
-    /// The tokens `who` may see: their own, or everyone's for an admin;
-    /// `None` below the editor role. Newest first.
-    pub fn shared_panels(
-        &self,
-        who: &str,
-        role: app::model::Role,
-    ) -> Option<app::model::SharedPanels> {
-        use app::model::{Role, SharedPanel, SharedPanels, TokenState};
-        if role < Role::Editor {
-            return None;
-        }
-        let everyone = role >= Role::Admin;
+    /// The tokens `who` made, or `everyone`'s; newest first. Who may ask is
+    /// the caller's to check (`CurrentUser::at_least`).
+    pub fn shared_panels(&self, who: &str, everyone: bool) -> app::model::SharedPanels {
+        use app::model::{SharedPanel, SharedPanels, TokenState};
         let now = crate::clock::now_seconds();
         let mut tokens: Vec<SharedPanel> = self
             .keys
@@ -142,16 +134,11 @@ impl Embeds {
             })
             .collect();
         tokens.reverse();
-        Some(SharedPanels { tokens, everyone })
+        SharedPanels { tokens, everyone }
     }
 
-    /// Revokes a token for `who`: their own, or any for an admin.
-    pub fn revoke_for(
-        &self,
-        id: &str,
-        who: &str,
-        role: app::model::Role,
-    ) -> Result<keys::Issued, RevokeError> {
+    /// Revokes a token `who` made, or anyone's when `any`.
+    pub fn revoke_for(&self, id: &str, who: &str, any: bool) -> Result<keys::Issued, RevokeError> {
         let token = self
             .keys
             .issued()
@@ -159,7 +146,7 @@ impl Embeds {
             .find(|t| t.id == id)
             .ok_or_else(|| RevokeError::Unknown(id.to_string()))?;
         let own = token.minted_by.as_ref().is_some_and(|b| b.id == who);
-        if !(own || role >= app::model::Role::Admin) {
+        if !(own || any) {
             return Err(RevokeError::NotYours);
         }
         self.keys.revoke(id)?;

@@ -17,7 +17,7 @@ use tower_sessions::Session;
 
 use crate::{
     auth::{
-        login::{failed, safe_next},
+        login::{failed, login_page, safe_next},
         session::SessionRules,
         CurrentUser, Role, SignedInBy, User,
     },
@@ -51,12 +51,7 @@ where
     Fut: std::future::Future<Output = Response>,
 {
     parts.method = Method::GET;
-    parts.uri = format!(
-        "/login?failed={reason}&next={}",
-        form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-    )
-    .parse()
-    .unwrap_or_default();
+    parts.uri = login_page(Some(reason), next).parse().unwrap_or_default();
     let mut page = render_page(Request::from_parts(parts, Body::empty())).await;
     *page.status_mut() = status;
     page
@@ -82,13 +77,7 @@ where
     let (parts, body) = request.into_parts();
     let form = match axum::body::to_bytes(body, MAX_FORM).await {
         Ok(bytes) => serde_urlencoded::from_bytes::<LoginForm>(&bytes).ok(),
-        Err(_) => {
-            return Error::new(
-                crate::error::ErrorKind::BadRequest,
-                "the login form is too long",
-            )
-            .into_response()
-        }
+        Err(_) => return Error::bad_request("the login form is too long").into_response(),
     };
     let Some(form) = form else {
         return Error::bad_request("a login is a form with name and password").into_response();
@@ -111,20 +100,13 @@ where
     }
     let name = form.name.trim().to_string();
     let password = form.password;
+    // Argon2 takes tens of milliseconds of a core: off the async threads.
     let checked = {
-        let name = name.clone();
-        let path = users.path().to_owned();
-        // Argon2 takes tens of milliseconds of a core: off the async threads.
-        tokio::task::spawn_blocking(move || {
-            let valid = crate::auth::users_file::check_name(&name).is_ok()
-                && password.len() <= crate::auth::users_file::MAX_PASSWORD;
-            valid
-                .then(|| crate::auth::users_file::UsersFile::new(path).verify(&name, &password))
-                .flatten()
-        })
-        .await
-        .ok()
-        .flatten()
+        let (users, name) = (std::sync::Arc::clone(users), name.clone());
+        tokio::task::spawn_blocking(move || users.verify(&name, &password))
+            .await
+            .ok()
+            .flatten()
     };
     let Some(role) = checked else {
         tracing::warn!(target: "vantage::audit", user = %name, client = ?peer, "login refused: wrong name or password");
@@ -180,12 +162,7 @@ pub async fn openid_begin(
         }
         Err(e) => {
             tracing::warn!("an OpenID login could not begin: {e}");
-            Redirect::to(&format!(
-                "/login?failed={}&next={}",
-                failed::PROVIDER,
-                form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
-            ))
-            .into_response()
+            Redirect::to(&login_page(Some(failed::PROVIDER), next)).into_response()
         }
     }
 }

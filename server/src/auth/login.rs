@@ -13,14 +13,26 @@ pub mod failed {
 
 /// The login page, sending the browser to `back` after.
 pub fn login_page_for(back: &str) -> String {
+    login_page(None, back)
+}
+
+/// The login page shown again for a `reason` (one of [`failed`]), or first;
+/// the browser goes to `back` after (a path of this server only).
+pub fn login_page(reason: Option<&str>, back: &str) -> String {
     let back = safe_next(back);
-    if back == "/" {
-        return "/login".into();
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    if let Some(reason) = reason {
+        query.append_pair("failed", reason);
     }
-    format!(
-        "/login?next={}",
-        form_urlencoded::byte_serialize(back.as_bytes()).collect::<String>()
-    )
+    if back != "/" {
+        query.append_pair("next", back);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        "/login".into()
+    } else {
+        format!("/login?{query}")
+    }
 }
 
 /// Where a login may send the browser: a path of this server, never another
