@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use leptos::prelude::*;
 
-use crate::model::{Annotation, PanelData, Refresh, ViewQuery};
+use crate::model::{Annotation, PanelData, PanelDelta, Refresh, ViewQuery};
 
 pub mod clock;
 pub mod health_feed;
@@ -28,6 +28,9 @@ pub struct LiveStream {
     /// One cell per panel: a push re-runs its own panel's memo, not every
     /// panel's (a dashboard has dozens; a refresh changes a few).
     panels: StoredValue<HashMap<String, ArcRwSignal<Option<PanelData>>>>,
+    /// What the page loaded for each panel: what a delta applies to until
+    /// the stream sent the panel.
+    loaded: StoredValue<HashMap<String, PanelData>>,
     /// The view's annotations, once the stream sent any.
     annotations: RwSignal<Option<Vec<Annotation>>>,
     state: RwSignal<StreamState>,
@@ -36,6 +39,7 @@ pub struct LiveStream {
 pub fn provide_live_stream() -> LiveStream {
     let stream = LiveStream {
         panels: StoredValue::new(HashMap::new()),
+        loaded: StoredValue::new(HashMap::new()),
         annotations: RwSignal::new(None),
         state: RwSignal::new(StreamState::Connecting),
     };
@@ -72,6 +76,9 @@ impl LiveStream {
     /// A panel's data: what the page loaded, replaced by newer pushed data.
     pub fn panel(&self, initial: PanelData) -> Signal<PanelData> {
         let pushed = self.cell(&initial.panel.panel);
+        self.loaded.update_value(|loaded| {
+            loaded.insert(initial.panel.panel.clone(), initial.clone());
+        });
         // A memo, not a derived signal: a card must redraw only when its data
         // changed (a new tab's snapshot repeats what the page already shows).
         Memo::new(move |_| {
@@ -112,21 +119,18 @@ impl LiveStream {
     /// another's cards). `since` is the event the data is, when the server
     /// started the stream with it: only what comes after is asked for.
     pub fn follow(&self, dashboard: &str, query: &ViewQuery, since: Option<String>) {
-        let url = (query.refresh != Some(Refresh::Off)).then(|| {
-            let mut url = stream_url(dashboard, query);
-            if let Some(since) = since {
-                url.push_str("&since=");
-                url.extend(form_urlencoded::byte_serialize(since.as_bytes()));
-            }
-            url
-        });
-        self.follow_url(Signal::stored(url));
+        let url = (query.refresh != Some(Refresh::Off)).then(|| stream_url(dashboard, query));
+        self.follow_from(Signal::stored(url), since);
     }
 
     /// Keeps a stream open at `url` (`None`: nothing to keep live, such as
     /// refresh off) while the calling component lives, reconnecting when it
     /// changes.
     pub fn follow_url(&self, url: Signal<Option<String>>) {
+        self.follow_from(url, None);
+    }
+
+    fn follow_from(&self, url: Signal<Option<String>>, since: Option<String>) {
         let stream = *self;
         let current = StoredValue::new(None::<futures::future::AbortHandle>);
         Effect::new(move |_| {
@@ -143,7 +147,7 @@ impl LiveStream {
                 current.set_value(None);
                 return;
             };
-            current.set_value(open(stream, url));
+            current.set_value(open(stream, url, since.clone()));
         });
         // Leaving the page closes its stream (another page may open its own).
         on_cleanup(move || {
@@ -166,6 +170,32 @@ impl LiveStream {
         self.go_live();
         self.cell(&data.panel.panel).set(Some(data));
     }
+
+    /// Applies a panel's delta to what the tab shows of it. `false` when
+    /// the tab has nothing it applies to: the stream must start again from
+    /// a snapshot.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn apply(&self, delta: PanelDelta) -> bool {
+        let cell = self.cell(&delta.panel);
+        let loaded = self
+            .loaded
+            .with_value(|loaded| loaded.get(&delta.panel).cloned());
+        let pushed = cell.get_untracked();
+        // What the panel's memo shows (see `panel`).
+        let base = match (pushed, loaded) {
+            (Some(pushed), Some(loaded)) if pushed.updated_at_ms < loaded.updated_at_ms => {
+                Some(loaded)
+            }
+            (Some(pushed), _) => Some(pushed),
+            (None, loaded) => loaded,
+        };
+        let Some(base) = base else {
+            return false;
+        };
+        self.go_live();
+        cell.set(Some(delta.applied_to(&base)));
+        true
+    }
 }
 
 /// A dashboard's stream: the page's whole view; like the page, the stream
@@ -183,8 +213,25 @@ fn stream_url(dashboard: &str, query: &ViewQuery) -> String {
     url
 }
 
+/// `url` asking for what came after event `since`.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+fn url_since(url: &str, since: Option<&str>) -> String {
+    match since {
+        None => url.to_string(),
+        Some(since) => {
+            let join = if url.contains('?') { '&' } else { '?' };
+            let since: String = form_urlencoded::byte_serialize(since.as_bytes()).collect();
+            format!("{url}{join}since={since}")
+        }
+    }
+}
+
 #[cfg(feature = "hydrate")]
-fn open(stream: LiveStream, url: String) -> Option<futures::future::AbortHandle> {
+fn open(
+    stream: LiveStream,
+    url: String,
+    mut since: Option<String>,
+) -> Option<futures::future::AbortHandle> {
     use futures::{future::Abortable, StreamExt};
     use gloo_net::eventsource::futures::EventSource;
 
@@ -192,13 +239,14 @@ fn open(stream: LiveStream, url: String) -> Option<futures::future::AbortHandle>
     let task = async move {
         loop {
             stream.state.set(StreamState::Connecting);
-            let Ok(mut source) = EventSource::new(&url) else {
+            let Ok(mut source) = EventSource::new(&url_since(&url, since.as_deref())) else {
                 stream.state.set(StreamState::Offline);
                 return;
             };
-            let (Ok(hello), Ok(panels), Ok(changed), Ok(marks)) = (
+            let (Ok(hello), Ok(panels), Ok(deltas), Ok(changed), Ok(marks)) = (
                 source.subscribe("hello"),
                 source.subscribe("panel"),
+                source.subscribe("delta"),
                 source.subscribe("dashboard"),
                 source.subscribe("annotations"),
             ) else {
@@ -208,10 +256,15 @@ fn open(stream: LiveStream, url: String) -> Option<futures::future::AbortHandle>
             // The browser reconnects by itself after a dropped connection; an error
             // that reaches us means the source is closed for good, so we reopen it.
             let mut events = futures::stream::select(
-                futures::stream::select(hello, panels),
+                futures::stream::select(hello, futures::stream::select(panels, deltas)),
                 futures::stream::select(changed, marks),
             );
+            let mut resync = false;
             while let Some(event) = events.next().await {
+                let id = match &event {
+                    Ok((_, message)) => Some(message.last_event_id()).filter(|id| !id.is_empty()),
+                    Err(_) => None,
+                };
                 match event {
                     // The dashboard's file changed its layout: the whole view is
                     // in the URL, so loading it again shows the new one as is.
@@ -230,6 +283,17 @@ fn open(stream: LiveStream, url: String) -> Option<futures::future::AbortHandle>
                             stream.accept(data);
                         }
                     }
+                    Ok((kind, message)) if kind == "delta" => {
+                        let parsed = message
+                            .data()
+                            .as_string()
+                            .and_then(|text| serde_json::from_str::<PanelDelta>(&text).ok());
+                        // A delta the tab cannot place: start again from a snapshot.
+                        if !parsed.is_some_and(|delta| stream.apply(delta)) {
+                            resync = true;
+                            break;
+                        }
+                    }
                     Ok((kind, message)) if kind == "annotations" => {
                         let parsed = message
                             .data()
@@ -242,9 +306,19 @@ fn open(stream: LiveStream, url: String) -> Option<futures::future::AbortHandle>
                     Ok(_) => stream.go_live(),
                     Err(_) => break,
                 }
+                // Taken: a reconnect of ours asks for what came after it.
+                if let Some(id) = id {
+                    mark_event(&id);
+                    since = Some(id);
+                }
             }
             drop(events);
             source.close();
+            if resync {
+                since = None;
+                sleep_ms(250).await;
+                continue;
+            }
             stream.state.set(StreamState::Offline);
             sleep_ms(3000).await;
         }
@@ -253,6 +327,18 @@ fn open(stream: LiveStream, url: String) -> Option<futures::future::AbortHandle>
         let _ = Abortable::new(task, registration).await;
     });
     Some(handle)
+}
+
+/// The newest event the tab has taken, on the page's root element
+/// (`data-stream-event`): tests compare two tabs at the same event by it.
+#[cfg(feature = "hydrate")]
+fn mark_event(id: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-stream-event", id);
+    }
 }
 
 #[cfg(feature = "hydrate")]
@@ -266,6 +352,6 @@ async fn sleep_ms(ms: i32) {
 }
 
 #[cfg(not(feature = "hydrate"))]
-fn open(_: LiveStream, _: String) -> Option<futures::future::AbortHandle> {
+fn open(_: LiveStream, _: String, _: Option<String>) -> Option<futures::future::AbortHandle> {
     None
 }

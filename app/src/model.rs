@@ -6,6 +6,7 @@ mod dashboard;
 mod embed;
 mod health;
 mod panel;
+mod panel_delta;
 mod time_range;
 mod user;
 mod view_query;
@@ -22,6 +23,7 @@ pub use health::{
     FileProblem, HealthStatus, HealthView, HistoryPoint, Transition,
 };
 pub use panel::{MissingMetric, PanelData, PanelRef, PanelStatus, Point, Row, Series, Unit};
+pub use panel_delta::{PanelDelta, SeriesChange};
 pub use time_range::{
     RangeError, RangeWindow, RelativeRange, TimeRange, UnknownRange, MAX_SPAN_SECONDS,
     MIN_SPAN_SECONDS,

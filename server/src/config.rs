@@ -263,6 +263,12 @@ pub struct Overrides {
     )]
     pub max_watched_views: Option<usize>,
 
+    /// Whether a dashboard's stream sends only what changed in a panel after
+    /// the first whole one (false: every panel whole, every refresh)
+    /// [default: true]
+    #[arg(long, global = true, env = "VANTAGE_STREAM_DELTAS", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub stream_deltas: Option<bool>,
+
     /// A TOML file of local users with password hashes, written by
     /// `vantage user add` (see docs/security.md)
     #[arg(long, global = true, env = "VANTAGE_USERS_FILE", value_name = "FILE")]
@@ -496,6 +502,7 @@ pub struct Config {
     pub prometheus_max_concurrency: usize,
     pub max_streams_per_client: usize,
     pub max_watched_views: usize,
+    pub stream_deltas: bool,
     pub rate_limit_per_second: u32,
     pub mint_limit_per_minute: u32,
     /// Local users (`vantage user add`); `None`: no password logins.
@@ -635,6 +642,7 @@ impl Default for Config {
             prometheus_max_concurrency: crate::prometheus::DEFAULT_MAX_CONCURRENCY,
             max_streams_per_client: 32,
             max_watched_views: 256,
+            stream_deltas: true,
             rate_limit_per_second: 50,
             mint_limit_per_minute: 20,
             users_file: None,
@@ -794,6 +802,9 @@ impl Config {
         }
         if let Some(v) = o.max_watched_views {
             self.max_watched_views = v;
+        }
+        if let Some(v) = o.stream_deltas {
+            self.stream_deltas = v;
         }
         if let Some(v) = o.rate_limit_per_second {
             self.rate_limit_per_second = v;

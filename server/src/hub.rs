@@ -21,27 +21,29 @@
 use std::{
     collections::HashMap,
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex,
     },
     time::Duration,
 };
 
 use app::model::{Annotation, DashboardView, PanelData, Refresh};
-use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+mod client_queue;
 mod event;
 mod fan_out;
 mod refresh;
 mod seed;
 mod topic;
 
+use client_queue::client_queue;
+pub use client_queue::ClientEvents;
 pub use event::{sse_frame, EventId, EventKind, StreamEvent};
 use fan_out::fill_client_queue;
 use refresh::refresh_while_watched;
 use topic::{Inner, Topic};
-pub use topic::{TopicKey, CLIENT_QUEUE};
+pub use topic::{TopicKey, CLIENT_QUEUE, CLIENT_QUEUE_BYTES};
 
 use crate::{annotations::Annotator, panels::PanelService};
 
@@ -63,10 +65,11 @@ impl From<AtCapacity> for crate::error::Error {
 }
 
 pub struct Subscription {
-    /// The newest event of each panel (newer than the client's `Last-Event-ID`).
+    /// What the client lacks before the live events: what it missed since
+    /// its `Last-Event-ID`, or a snapshot (see [`Hub::subscribe`]).
     pub snapshot: Vec<Arc<StreamEvent>>,
     /// Live events; ends when the client fell too far behind or on shutdown.
-    pub events: mpsc::Receiver<Arc<StreamEvent>>,
+    pub events: ClientEvents,
 }
 
 impl Hub {
@@ -90,6 +93,7 @@ impl Hub {
                 slow_clients_dropped: AtomicU64::new(0),
                 max_topics: std::sync::atomic::AtomicUsize::new(usize::MAX),
                 topics_refused: AtomicU64::new(0),
+                deltas: AtomicBool::new(true),
             }),
         }
     }
@@ -102,15 +106,23 @@ impl Hub {
         self.inner.max_topics.store(max, Ordering::Relaxed);
     }
 
+    /// Dashboards' refreshes send whole panels, as before deltas (for
+    /// benchmarks comparing the two).
+    pub fn send_whole_panels(&self) {
+        self.inner.deltas.store(false, Ordering::Relaxed);
+    }
+
     /// Subscriptions refused for want of room, since start.
     pub fn topics_refused(&self) -> u64 {
         self.inner.topics_refused.load(Ordering::Relaxed)
     }
 
     /// Starts watching `key`. The caller checked that the dashboard exists.
-    /// With `seen` (the client's `Last-Event-ID`), the snapshot holds only what
-    /// changed since: panel events replace each other, so the newest of each
-    /// panel after `seen` is everything the client missed.
+    /// With `seen` (the client's `Last-Event-ID`) among the topic's recent
+    /// events, the client first gets every event after it, deltas and all;
+    /// further behind (or from another run), the newest whole event of each
+    /// panel after it (panel events replace each other); without `seen`, the
+    /// newest of every panel.
     pub fn subscribe(
         &self,
         key: TopicKey,
@@ -130,7 +142,7 @@ impl Hub {
         let topic = topics
             .entry(key.clone())
             .or_insert_with(|| {
-                let topic = Topic::new();
+                let topic = Topic::new(&self.inner);
                 tokio::spawn(refresh_while_watched(
                     Arc::clone(&self.inner),
                     key,
@@ -140,26 +152,10 @@ impl Hub {
                 topic
             })
             .clone();
-        let from_topic = topic.tx.subscribe();
-        let mut snapshot: Vec<_> = topic
-            .latest
-            .lock()
-            .map(|l| {
-                l.values()
-                    .filter(|e| match &seen {
-                        Some(seen) => e.id.is_after(seen),
-                        // A fresh page already shows the current dashboard;
-                        // its data (panels, annotations) is news to it.
-                        None => e.kind != EventKind::Dashboard,
-                    })
-                    .cloned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        snapshot.sort_by_key(|e| e.id.seq);
+        let (from_topic, snapshot) = topic.join(self.inner.run, seen);
         drop(topics);
 
-        let (to_client, events) = mpsc::channel(CLIENT_QUEUE);
+        let (to_client, events) = client_queue(CLIENT_QUEUE, CLIENT_QUEUE_BYTES);
         tokio::spawn(fill_client_queue(
             Arc::clone(&self.inner),
             from_topic,

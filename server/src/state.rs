@@ -175,6 +175,9 @@ impl AppState {
             shutdown.clone(),
         );
         hub.limit_topics(config.max_watched_views);
+        if !config.stream_deltas {
+            hub.send_whole_panels();
+        }
         let stream_slots = StreamSlots::new(config.max_streams_per_client);
         let rates = RateLimits::new(
             config.rate_limit_per_second,

@@ -32,10 +32,12 @@ fn serve_on(listener: tokio::net::TcpListener, state: AppState) -> std::net::Soc
     addr
 }
 
-/// Panel events of an SSE stream, parsed, as they arrive.
+/// Panel events of an SSE stream, parsed, as they arrive: whole panels,
+/// and deltas applied to them as a browser applies them.
 struct PanelEvents<S> {
     body: S,
     buffer: String,
+    panels: std::collections::HashMap<String, app::model::PanelData>,
 }
 
 impl PanelEvents<futures::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>> {
@@ -54,6 +56,7 @@ impl<S: futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin> PanelEven
         Self {
             body,
             buffer: String::new(),
+            panels: Default::default(),
         }
     }
 
@@ -62,10 +65,18 @@ impl<S: futures::Stream<Item = reqwest::Result<bytes::Bytes>> + Unpin> PanelEven
         loop {
             while let Some(end) = self.buffer.find("\n\n") {
                 let event: String = self.buffer.drain(..end + 2).collect();
-                if event.contains("event: panel") {
-                    let data = event.lines().find_map(|l| l.strip_prefix("data: "))?;
-                    return serde_json::from_str(data).ok();
-                }
+                let data = event.lines().find_map(|l| l.strip_prefix("data: "));
+                let panel = if event.contains("event: panel") {
+                    serde_json::from_str::<app::model::PanelData>(data?).ok()?
+                } else if event.contains("event: delta") {
+                    let delta: app::model::PanelDelta = serde_json::from_str(data?).ok()?;
+                    let base = self.panels.get(&delta.panel);
+                    delta.applied_to(base.expect("a delta comes after its panel whole"))
+                } else {
+                    continue;
+                };
+                self.panels.insert(panel.panel.panel.clone(), panel.clone());
+                return serde_json::to_value(panel).ok();
             }
             let chunk = tokio::time::timeout_at(deadline.into(), self.body.next())
                 .await

@@ -34,7 +34,8 @@ async fn the_stream_pushes_fresh_panel_data() {
         text.lines()
             .filter_map(|l| l.strip_prefix("data: "))
             .filter_map(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-            .filter(|v| v["panel"]["panel"] == "request_rate")
+            // A whole panel names itself in `panel.panel`, a delta in `panel`.
+            .filter(|v| v["panel"]["panel"] == "request_rate" || v["panel"] == "request_rate")
             .map(|v| v["updated_at_ms"].as_i64().unwrap())
             .collect()
     };
@@ -57,6 +58,9 @@ async fn the_stream_pushes_fresh_panel_data() {
         updated[1] > updated[0],
         "data must be refreshed: {updated:?}"
     );
+    // The first is whole, the refresh only what changed.
+    assert!(text.contains("event: panel"), "{text}");
+    assert!(text.contains("event: delta"), "{text}");
     // `<run>-<sequence>`: one run, an increasing sequence.
     let ids: Vec<(String, u64)> = text
         .lines()
@@ -184,6 +188,7 @@ async fn refresh_off_loads_once_and_is_a_topic_of_its_own() {
     let mut live = open("").await;
     let text = read_for(&mut still, Duration::from_secs(4)).await;
     assert!(!text.contains("event: panel"), "refresh off pushed: {text}");
+    assert!(!text.contains("event: delta"), "refresh off pushed: {text}");
     assert_eq!(hub.active_topics(), 2);
     // ...while the refreshing one did refresh in the same time.
     let text = read_for(&mut live, Duration::from_secs(1)).await;
@@ -240,7 +245,7 @@ async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again()
     let text = read_for(&mut page_stream, Duration::from_millis(1500)).await;
     assert!(text.contains("event: hello"), "{text}");
     assert!(
-        !text.contains("event: panel"),
+        !text.contains("event: panel") && !text.contains("event: delta"),
         "sent what the page shows: {text}"
     );
     assert!(!text.contains("event: annotations"), "{text}");
@@ -269,11 +274,14 @@ async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again()
     let text = read_for(&mut reloaded, Duration::from_millis(500)).await;
     assert!(text.contains("event: hello"), "{text}");
     assert!(!text.contains("event: panel"), "{text}");
+    assert!(!text.contains("event: delta"), "{text}");
     assert_eq!(hub.active_topics(), 1);
 
-    // The first refresh comes a period after the page, to both tabs.
+    // The first refresh comes a period after the page, to both tabs: what
+    // changed since the page's data.
     let text = read_panels(&mut page_stream, panels, Duration::from_secs(8)).await;
     assert!(text.contains(r#""panel":"request_rate""#), "{text}");
+    assert!(text.contains("event: delta"), "{text}");
     assert!(queries().await > after_page, "refreshed from Prometheus");
 
     // Scripts off (or a crawler): nobody comes for the seeded topic, and it
@@ -285,5 +293,122 @@ async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again()
         .text()
         .await;
     until_no_topics(&hub, Duration::from_secs(15), "topics linger unwatched").await;
+    server.abort();
+}
+
+/// A dashboard whose status grid (an instant query) has a series only every
+/// other two seconds (by Prometheus' own clock), beside one always there.
+const FLIPPING: &str = r#"title = "Flipping"
+[[panels]]
+id = "flips"
+title = "Flips"
+kind = "status_grid"
+[[panels.queries]]
+expr = 'vector(1) and on() (vector(time() % 4) < 2)'
+legend = "sometimes"
+[[panels.queries]]
+expr = 'vector(2)'
+legend = "always"
+"#;
+
+/// Every panel of `fresh` (a snapshot) as `viewer` had it after the same event.
+async fn same_as_fresh(viewer: &mut Viewer, fresh: &Viewer, what: &str) {
+    for (panel, history) in &fresh.history {
+        let (id, whole) = history.last().unwrap();
+        viewer
+            .read_until(Duration::from_secs(10), |v| {
+                v.last_id().is_some_and(|last| seq_of(last) >= seq_of(id))
+            })
+            .await;
+        let applied = viewer
+            .panel_at(panel, id)
+            .unwrap_or_else(|| panic!("{what}: never took {panel}'s event {id}"));
+        assert_eq!(applied, whole, "{what}: {panel} after {id}");
+    }
+}
+
+#[tokio::test]
+async fn a_tab_applying_deltas_holds_what_a_fresh_tab_gets_and_resumes_without_a_gap() {
+    let stack = shared_stack().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("flipping.toml"), FLIPPING).unwrap();
+    let state = AppState::new(Config {
+        prometheus_url: stack.prometheus_url.parse().unwrap(),
+        refresh_seconds: 1,
+        dashboards_dir: Some(dir.path().to_path_buf()),
+        ..Config::default()
+    })
+    .unwrap();
+    let panels = panel_count(&state, "overview").await;
+    let (addr, server) = serve(state).await;
+    let url = |board: &str| format!("http://{addr}/api/stream?dashboard={board}&range=15m");
+
+    // A series that appears and goes mid-stream is drawn and removed.
+    let mut flips = Viewer::connect(&url("flipping"), None).await;
+    let has = |v: &Viewer, present: bool| {
+        v.count("delta") > 0
+            && v.panels["flips"]
+                .series
+                .iter()
+                .any(|s| s.name == "sometimes")
+                == present
+    };
+    for present in [true, false, true] {
+        flips
+            .read_until(Duration::from_secs(15), |v| has(v, present))
+            .await;
+    }
+    assert_eq!(flips.count("panel"), 1, "whole once, then only deltas");
+    let mut fresh = Viewer::connect(&url("flipping"), None).await;
+    fresh
+        .read_until(Duration::from_secs(5), |v| v.count("panel") == 1)
+        .await;
+    same_as_fresh(&mut flips, &fresh, "flipping").await;
+
+    // The overview: one tab that reads throughout, one that drops out.
+    let mut steady = Viewer::connect(&url("overview"), None).await;
+    let mut dropped = Viewer::connect(&url("overview"), None).await;
+    dropped
+        .read_until(Duration::from_secs(20), |v| v.count("delta") >= panels)
+        .await;
+    let last = dropped.last_id().unwrap().to_string();
+    // Its connection goes; two refreshes pass; the browser comes back with
+    // the id it saw last, and gets exactly what it missed, as deltas.
+    let Viewer {
+        panels: held,
+        history,
+        taken,
+        ..
+    } = dropped;
+    drop(taken);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let mut resumed = Viewer::connect(&url("overview"), Some(&last)).await;
+    resumed.panels = held;
+    resumed.history = history;
+    resumed
+        .read_until(Duration::from_secs(10), |v| v.count("delta") >= panels)
+        .await;
+    let after_hello: Vec<_> = resumed.taken.iter().skip(1).collect();
+    assert!(
+        after_hello.iter().all(|(kind, _)| kind == "delta"),
+        "a resume is deltas, not a snapshot: {after_hello:?}"
+    );
+    let seqs: Vec<u64> = after_hello.iter().map(|(_, id)| seq_of(id)).collect();
+    assert!(seqs[0] > seq_of(&last), "{seqs:?}");
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "nothing twice: {seqs:?}"
+    );
+    steady
+        .read_until(Duration::from_secs(10), |v| v.count("delta") >= 4 * panels)
+        .await;
+
+    // Both hold exactly what a tab that connects now is sent whole.
+    let mut fresh = Viewer::connect(&url("overview"), None).await;
+    fresh
+        .read_until(Duration::from_secs(5), |v| v.count("panel") == panels)
+        .await;
+    same_as_fresh(&mut steady, &fresh, "a tab that kept reading").await;
+    same_as_fresh(&mut resumed, &fresh, "a tab that resumed").await;
     server.abort();
 }

@@ -10,7 +10,6 @@ use axum::{
     Json,
 };
 use futures::{future, stream, StreamExt};
-use tokio_stream::wrappers::ReceiverStream;
 
 use super::stream::{hello, sse, EventStream};
 use crate::{
@@ -170,7 +169,7 @@ pub async fn stream(
         )
         .map_err(Error::from)?;
     let snapshot = stream::iter(subscription.snapshot);
-    let live = ReceiverStream::new(subscription.events);
+    let live = subscription.events;
     let events: EventStream = Box::pin(
         stream::once(future::ready(hello()))
             .chain(

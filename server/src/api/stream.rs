@@ -8,7 +8,7 @@ use axum::{
 };
 use bytes::Bytes;
 use futures::{future, stream, Stream, StreamExt};
-use tokio_stream::wrappers::{BroadcastStream, IntervalStream, ReceiverStream};
+use tokio_stream::wrappers::{BroadcastStream, IntervalStream};
 
 use crate::{
     edge::{stream_slots::Slot, Peer},
@@ -78,7 +78,7 @@ pub async fn stream(
     // The hub's events are their wire bytes already: every subscriber's
     // stream passes on references to the same bytes.
     let snapshot = stream::iter(subscription.snapshot).map(|e| e.frame());
-    let live = ReceiverStream::new(subscription.events).map(|e| e.frame());
+    let live = subscription.events.map(|e| e.frame());
     let events: EventStream = Box::pin(
         stream::once(future::ready(hello()))
             .chain(snapshot)

@@ -36,6 +36,11 @@ impl StreamEvent {
     pub fn frame(&self) -> Bytes {
         self.frame.clone()
     }
+
+    /// Its size on the wire.
+    pub fn wire_len(&self) -> usize {
+        self.frame.len()
+    }
 }
 
 /// One server-sent event as its wire bytes, and where `data` is in them.
@@ -69,6 +74,9 @@ pub enum EventKind {
     Panel,
     /// The view's alert and health-change marks.
     Annotations,
+    /// What changed in one panel since its previous event
+    /// ([`app::model::PanelDelta`]).
+    Delta,
     /// The dashboard's file changed: the page loads it again.
     Dashboard,
 }
@@ -77,6 +85,7 @@ impl EventKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::Panel => "panel",
+            EventKind::Delta => "delta",
             EventKind::Annotations => "annotations",
             EventKind::Dashboard => "dashboard",
         }

@@ -3,11 +3,12 @@
 
 use std::sync::{atomic::Ordering, Arc};
 
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
 
 use super::{
+    client_queue::{QueueSender, Refused},
     event::StreamEvent,
-    topic::{Inner, CLIENT_QUEUE},
+    topic::Inner,
 };
 
 /// Moves a topic's events into one client's bounded queue until the client
@@ -16,7 +17,7 @@ use super::{
 pub(super) async fn fill_client_queue(
     inner: Arc<Inner>,
     mut from_topic: broadcast::Receiver<Arc<StreamEvent>>,
-    to_client: mpsc::Sender<Arc<StreamEvent>>,
+    to_client: QueueSender,
 ) {
     loop {
         let received = tokio::select! {
@@ -24,20 +25,17 @@ pub(super) async fn fill_client_queue(
             () = to_client.closed() => return,
             () = inner.shutdown.cancelled() => return,
         };
-        let behind = match received {
-            Ok(event) => match to_client.try_send(event) {
+        match received {
+            Ok(event) => match to_client.push(event) {
                 Ok(()) => continue,
-                Err(mpsc::error::TrySendError::Closed(_)) => return,
-                Err(mpsc::error::TrySendError::Full(_)) => CLIENT_QUEUE,
+                Err(Refused::Closed) => return,
+                Err(Refused::Full) => {}
             },
-            Err(broadcast::error::RecvError::Lagged(n)) => n as usize,
+            Err(broadcast::error::RecvError::Lagged(_)) => {}
             Err(broadcast::error::RecvError::Closed) => return,
-        };
+        }
         inner.slow_clients_dropped.fetch_add(1, Ordering::Relaxed);
-        tracing::info!(
-            behind,
-            "a stream client stopped reading; disconnected so it resyncs"
-        );
+        tracing::info!("a stream client stopped reading; disconnected so it resyncs");
         return;
     }
 }

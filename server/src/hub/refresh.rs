@@ -1,16 +1,20 @@
 //! One topic's refresher: every panel of the view each period while someone
 //! watches, each panel on its own.
 
-use std::{collections::HashSet, future::Future, sync::Arc};
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+    sync::{atomic::Ordering, Arc},
+};
 
-use app::model::{PanelData, PanelRef};
+use app::model::{PanelData, PanelDelta, PanelRef};
 use futures::{future::BoxFuture, stream::FuturesUnordered, FutureExt, StreamExt};
 
 use super::{
     event::EventKind,
     topic::{
-        is_watched, publish, Inner, Seeded, Topic, TopicKey, ANNOTATIONS_SLOT, CLAIM_WITHIN,
-        DASHBOARD_SLOT,
+        is_watched, publish, Inner, Publish, Seeded, Topic, TopicKey, ANNOTATIONS_SLOT,
+        CLAIM_WITHIN, DASHBOARD_SLOT,
     },
 };
 use crate::{
@@ -40,11 +44,13 @@ pub(super) async fn refresh_while_watched(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut in_flight: HashSet<String> = HashSet::new();
     let mut loads: FuturesUnordered<BoxFuture<'static, Loaded>> = FuturesUnordered::new();
-    // A seeded topic shows the page's view and marks already.
-    let (mut shown, mut marks_sent) = match seeded {
-        Some(s) => (Some(Some(s.view)), Some(s.marks)),
-        None => (None, None),
+    // A seeded topic shows the page's view, panels and marks already.
+    let (mut shown, mut marks_sent, mut panels_sent) = match seeded {
+        Some(s) => (Some(Some(s.view)), Some(s.marks), s.panels),
+        None => (None, None, HashMap::new()),
     };
+    // An embed's stream stays whole panels: its page redacts each one.
+    let deltas = inner.deltas.load(Ordering::Relaxed) && key.panel.is_none();
     // Whether the page that seeded this still has to come for it.
     let claim = tokio::time::sleep_until(start + CLAIM_WITHIN);
     tokio::pin!(claim);
@@ -67,7 +73,8 @@ pub(super) async fn refresh_while_watched(
                 let view = board.as_ref().map(|b| b.view.clone());
                 let changed = shown.as_ref().is_some_and(|seen| *seen != view);
                 if changed {
-                    publish(&inner, &topic, EventKind::Dashboard, DASHBOARD_SLOT, "{}".into());
+                    let changed = Publish::whole(EventKind::Dashboard, "{}".into());
+                    publish(&inner, &topic, DASHBOARD_SLOT, changed);
                 }
                 // A fixed (absolute) range never changes, and refresh off asks
                 // for no more: load once (and again if the dashboard changed),
@@ -93,15 +100,20 @@ pub(super) async fn refresh_while_watched(
                 Loaded::Panel(panel, loaded) => {
                     in_flight.remove(&panel);
                     let Ok(data) = *loaded else { continue };
-                    if let Ok(json) = serde_json::to_string(&data) {
-                        publish(&inner, &topic, EventKind::Panel, &data.panel.panel, json);
+                    let before = panels_sent.get(&panel).filter(|_| deltas);
+                    if let Some(event) = panel_event(before, &data) {
+                        publish(&inner, &topic, &panel, event);
+                    }
+                    if deltas {
+                        panels_sent.insert(panel, data);
                     }
                 }
                 Loaded::Annotations(json) => {
                     in_flight.remove(ANNOTATIONS_SLOT);
                     // Most refreshes change nothing here: send only news.
                     if marks_sent.as_ref() != Some(&json) {
-                        publish(&inner, &topic, EventKind::Annotations, ANNOTATIONS_SLOT, json.clone());
+                        let marks = Publish::whole(EventKind::Annotations, json.clone());
+                        publish(&inner, &topic, ANNOTATIONS_SLOT, marks);
                         marks_sent = Some(json);
                     }
                 }
@@ -109,6 +121,22 @@ pub(super) async fn refresh_while_watched(
             () = inner.shutdown.cancelled() => return,
         }
     }
+}
+
+/// A panel's new data as an event: whole, and as what changed since
+/// `before` (the panel as its watchers have it) when that is less.
+fn panel_event(before: Option<&PanelData>, data: &PanelData) -> Option<Publish> {
+    let whole = serde_json::to_string(data).ok()?;
+    let live = before
+        .and_then(|before| PanelDelta::between(before, data))
+        .and_then(|delta| serde_json::to_string(&delta).ok())
+        .filter(|delta| delta.len() < whole.len())
+        .map(|delta| (EventKind::Delta, delta));
+    Some(Publish {
+        kind: EventKind::Panel,
+        whole,
+        live,
+    })
 }
 
 /// What one of a refresh's loads brought.

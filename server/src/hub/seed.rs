@@ -8,7 +8,7 @@ use app::model::{Annotation, DashboardView, PanelData};
 use super::{
     event::{EventId, EventKind},
     refresh::refresh_while_watched,
-    topic::{publish, Inner, Seeded, Topic, TopicKey, ANNOTATIONS_SLOT},
+    topic::{publish, Inner, Publish, Seeded, Topic, TopicKey, ANNOTATIONS_SLOT},
 };
 
 /// Seeding stops when this many topics are being refreshed: every page
@@ -53,16 +53,15 @@ pub(super) fn seed(
     if let Some(answer) = known(&topics) {
         return answer;
     }
-    let topic = Topic::new();
+    let topic = Topic::new(inner);
     for (slot, json) in events {
-        publish(inner, &topic, EventKind::Panel, slot, json);
+        publish(inner, &topic, slot, Publish::whole(EventKind::Panel, json));
     }
     let newest = publish(
         inner,
         &topic,
-        EventKind::Annotations,
         ANNOTATIONS_SLOT,
-        marks.clone(),
+        Publish::whole(EventKind::Annotations, marks.clone()),
     );
     topics.insert(key.clone(), Arc::clone(&topic));
     tokio::spawn(refresh_while_watched(
@@ -72,6 +71,11 @@ pub(super) fn seed(
         Some(Seeded {
             view: view.clone(),
             marks,
+            // What the next refresh's deltas are from.
+            panels: panels
+                .iter()
+                .map(|data| (data.panel.panel.clone(), data.clone()))
+                .collect(),
             first_refresh: tokio::time::Instant::now() + period,
         }),
     ));

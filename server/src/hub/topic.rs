@@ -3,15 +3,15 @@
 //! topic starts from.
 
 use std::{
-    collections::HashMap,
+    collections::{HashMap, VecDeque},
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
         Arc, Mutex,
     },
     time::Duration,
 };
 
-use app::model::{DashboardView, TimeRange};
+use app::model::{DashboardView, PanelData, TimeRange};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -34,6 +34,10 @@ pub struct TopicKey {
 /// Events one client may have waiting: several refreshes of a large dashboard.
 /// A client further behind than this is not reading; it is disconnected.
 pub const CLIENT_QUEUE: usize = 64;
+/// The bytes one client may have waiting (the events are shared, but a
+/// client that holds on to old ones keeps them alive): a few whole refreshes
+/// of a large dashboard, or minutes of its deltas.
+pub const CLIENT_QUEUE_BYTES: usize = 2 << 20;
 pub(super) struct Inner {
     pub(super) topics: Mutex<HashMap<TopicKey, Arc<Topic>>>,
     pub(super) panels: Arc<PanelService>,
@@ -47,31 +51,102 @@ pub(super) struct Inner {
     /// is refused (`Hub::limit_topics`).
     pub(super) max_topics: std::sync::atomic::AtomicUsize,
     pub(super) topics_refused: AtomicU64,
+    /// Whether dashboards' refreshes send deltas (off: whole panels, as
+    /// before deltas; for benchmarks and for comparing).
+    pub(super) deltas: AtomicBool,
 }
 
 /// How many events a topic holds for its subscribers' queue-fillers, which
 /// take them at once; only a stuck runtime would lag this.
 pub(super) const TOPIC_CAPACITY: usize = 128;
+/// What a topic keeps of the events it sent, for reconnects to resume from:
+/// a minute or two of a dashboard's deltas. A client further behind gets a
+/// snapshot instead.
+const RECENT_EVENTS: usize = 512;
+const RECENT_BYTES: usize = 1 << 20;
+
 pub(super) struct Topic {
     pub(super) tx: broadcast::Sender<Arc<StreamEvent>>,
-    /// The newest event of each panel (and of the dashboard itself, once it
-    /// changed): what a new subscriber gets first.
-    pub(super) latest: Mutex<HashMap<String, Arc<StreamEvent>>>,
+    /// Changed together with sending, under one lock, so that a subscriber
+    /// gets each event once: in what it is sent first, or live.
+    sent: Mutex<Sent>,
+}
+
+struct Sent {
+    /// The newest whole event of each panel (and of the dashboard itself,
+    /// once it changed): what a new subscriber gets first.
+    latest: HashMap<String, Arc<StreamEvent>>,
+    /// The events sent, oldest first, as they were sent (deltas too).
+    recent: VecDeque<Arc<StreamEvent>>,
+    recent_bytes: usize,
+    /// Every event of this topic after this one is in `recent`.
+    complete_after: u64,
 }
 
 impl Topic {
-    pub(super) fn new() -> Arc<Topic> {
+    pub(super) fn new(inner: &Inner) -> Arc<Topic> {
         let (tx, _) = broadcast::channel(TOPIC_CAPACITY);
         Arc::new(Topic {
             tx,
-            latest: Mutex::new(HashMap::new()),
+            sent: Mutex::new(Sent {
+                latest: HashMap::new(),
+                recent: VecDeque::new(),
+                recent_bytes: 0,
+                // Events before this topic began are another topic's.
+                complete_after: inner.next_seq.load(Ordering::Relaxed).saturating_sub(1),
+            }),
         })
+    }
+
+    fn sent(&self) -> std::sync::MutexGuard<'_, Sent> {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The id of the newest event sent, if any.
     pub(super) fn newest(&self) -> Option<EventId> {
-        let latest = self.latest.lock().ok()?;
-        latest.values().map(|e| e.id).max_by_key(|id| id.seq)
+        self.sent().recent.back().map(|e| e.id)
+    }
+
+    /// Joins the topic: a receiver of its live events, and what the client
+    /// lacks before them. With `seen` (its last event) among this topic's
+    /// recent events, that is what came after it, deltas and all, unless a
+    /// snapshot is less (a client that fell far behind); otherwise the newest
+    /// whole event of each panel after `seen` (panel events replace each
+    /// other); without `seen`, that of every panel.
+    pub(super) fn join(
+        &self,
+        run: u64,
+        seen: Option<EventId>,
+    ) -> (broadcast::Receiver<Arc<StreamEvent>>, Vec<Arc<StreamEvent>>) {
+        let sent = self.sent();
+        let live = self.tx.subscribe();
+        if let Some(seen) = seen.filter(|s| s.run == run && s.seq >= sent.complete_after) {
+            let missed: Vec<_> = sent
+                .recent
+                .iter()
+                .filter(|e| e.id.is_after(&seen))
+                .cloned()
+                .collect();
+            let bytes = |events: &mut dyn Iterator<Item = &Arc<StreamEvent>>| {
+                events.map(|e| e.wire_len()).sum::<usize>()
+            };
+            if bytes(&mut missed.iter()) <= bytes(&mut sent.latest.values()) {
+                return (live, missed);
+            }
+        }
+        let mut first: Vec<_> = sent
+            .latest
+            .values()
+            .filter(|e| match &seen {
+                Some(seen) => e.id.is_after(seen),
+                // A fresh page already shows the current dashboard;
+                // its data (panels, annotations) is news to it.
+                None => e.kind != EventKind::Dashboard,
+            })
+            .cloned()
+            .collect();
+        first.sort_by_key(|e| e.id.seq);
+        (live, first)
     }
 }
 
@@ -92,25 +167,50 @@ pub(super) const DASHBOARD_SLOT: &str = "#dashboard";
 /// Where the view's annotations are kept: not a possible panel id either.
 pub(super) const ANNOTATIONS_SLOT: &str = "#annotations";
 
+/// What a refresh sends for one slot: its whole state (kept for
+/// newcomers), and what goes live when that is less (a panel's delta).
+pub(super) struct Publish {
+    pub(super) kind: EventKind,
+    pub(super) whole: String,
+    pub(super) live: Option<(EventKind, String)>,
+}
+
+impl Publish {
+    pub(super) fn whole(kind: EventKind, json: String) -> Self {
+        Self {
+            kind,
+            whole: json,
+            live: None,
+        }
+    }
+}
+
 /// Sends an event to every watcher and keeps it, as the newest of its `slot`
-/// (a panel id, or the dashboard itself), for newcomers and reconnects.
-pub(super) fn publish(
-    inner: &Inner,
-    topic: &Topic,
-    kind: EventKind,
-    slot: &str,
-    json: String,
-) -> EventId {
+/// (a panel id, or the dashboard itself), for newcomers, and among the
+/// recent ones for reconnects.
+pub(super) fn publish(inner: &Inner, topic: &Topic, slot: &str, event: Publish) -> EventId {
     let id = EventId {
         run: inner.run,
         seq: inner.next_seq.fetch_add(1, Ordering::Relaxed),
     };
-    let event = Arc::new(StreamEvent::new(id, kind, &json));
-    if let Ok(mut latest) = topic.latest.lock() {
-        latest.insert(slot.to_string(), Arc::clone(&event));
+    let whole = Arc::new(StreamEvent::new(id, event.kind, &event.whole));
+    let live = match event.live {
+        Some((kind, json)) => Arc::new(StreamEvent::new(id, kind, &json)),
+        None => Arc::clone(&whole),
+    };
+    let mut sent = topic.sent();
+    sent.latest.insert(slot.to_string(), whole);
+    sent.recent_bytes += live.wire_len();
+    sent.recent.push_back(Arc::clone(&live));
+    while sent.recent.len() > RECENT_EVENTS || sent.recent_bytes > RECENT_BYTES {
+        let Some(old) = sent.recent.pop_front() else {
+            break;
+        };
+        sent.recent_bytes -= old.wire_len();
+        sent.complete_after = old.id.seq;
     }
     // No receivers is fine: the next tick's check ends the refresher.
-    let _ = topic.tx.send(event);
+    let _ = topic.tx.send(live);
     id
 }
 /// The longest a seeded topic waits for its page's stream: it ends at its
@@ -123,5 +223,7 @@ pub(super) struct Seeded {
     pub(super) view: DashboardView,
     /// The annotations' JSON, as sent.
     pub(super) marks: String,
+    /// The panels, by id, as sent.
+    pub(super) panels: HashMap<String, PanelData>,
     pub(super) first_refresh: tokio::time::Instant,
 }

@@ -150,7 +150,8 @@ pub fn text_of(event: &eventsource_stream::Event) -> String {
     text + "\n"
 }
 
-/// Reads events until `n` panel events came; returns them all as text.
+/// Reads events until `n` panel events (whole panels or deltas) came;
+/// returns them all as text.
 pub async fn read_panels(events: &mut Events, n: usize, within: Duration) -> String {
     let mut text = String::new();
     let mut panels = 0;
@@ -161,7 +162,7 @@ pub async fn read_panels(events: &mut Events, n: usize, within: Duration) -> Str
             .unwrap_or_else(|_| panic!("{n} panel event(s) within {within:?}; got {text}"))
             .expect("the stream stays open")
             .expect("the stream is well-formed SSE");
-        panels += usize::from(event.event == "panel");
+        panels += usize::from(event.event == "panel" || event.event == "delta");
         text.push_str(&text_of(&event));
     }
     text
@@ -336,4 +337,107 @@ pub async fn read_for(events: &mut Events, window: Duration) -> String {
     })
     .await;
     text
+}
+
+/// A dashboard stream read as a browser reads it: whole panels kept, deltas
+/// applied to them, and each panel's state after every event it took (by
+/// event id), to compare two viewers at the same event.
+pub struct Viewer {
+    events: Events,
+    /// Each panel's state now.
+    pub panels: std::collections::HashMap<String, app::model::PanelData>,
+    /// Each panel's state after each event of it: (event id, state).
+    pub history: std::collections::HashMap<String, Vec<(String, app::model::PanelData)>>,
+    /// Every event taken: (event, id).
+    pub taken: Vec<(String, String)>,
+}
+
+impl Viewer {
+    pub async fn connect(url: &str, last_event_id: Option<&str>) -> Self {
+        let mut request = reqwest::Client::new().get(url);
+        if let Some(id) = last_event_id {
+            request = request.header("Last-Event-ID", id);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        Self {
+            events: response.events(),
+            panels: Default::default(),
+            history: Default::default(),
+            taken: Vec::new(),
+        }
+    }
+
+    /// The id of the newest event taken.
+    pub fn last_id(&self) -> Option<&str> {
+        self.taken.last().map(|(_, id)| id.as_str())
+    }
+
+    /// How many events of `kind` it took.
+    pub fn count(&self, kind: &str) -> usize {
+        self.taken.iter().filter(|(k, _)| k == kind).count()
+    }
+
+    /// Takes events until `done` holds; panics after `within`.
+    pub async fn read_until(&mut self, within: Duration, done: impl Fn(&Self) -> bool) {
+        let deadline = tokio::time::Instant::now() + within;
+        while !done(self) {
+            let event = tokio::time::timeout_at(deadline, self.events.next())
+                .await
+                .unwrap_or_else(|_| panic!("not done within {within:?}; took {:?}", self.taken))
+                .expect("the stream stays open")
+                .expect("the stream is well-formed SSE");
+            self.take(event);
+        }
+    }
+
+    fn take(&mut self, event: eventsource_stream::Event) {
+        let panel = match event.event.as_str() {
+            "panel" => serde_json::from_str::<app::model::PanelData>(&event.data).unwrap(),
+            "delta" => {
+                let delta: app::model::PanelDelta = serde_json::from_str(&event.data).unwrap();
+                let base = self
+                    .panels
+                    .get(&delta.panel)
+                    .unwrap_or_else(|| panic!("a delta for {} before it came whole", delta.panel));
+                delta.applied_to(base)
+            }
+            _ => {
+                self.taken.push((event.event, event.id));
+                return;
+            }
+        };
+        for s in &panel.series {
+            assert!(
+                s.points.windows(2).all(|w| w[0].0 < w[1].0),
+                "{}: a duplicate or out-of-order point in {:?}",
+                panel.panel.panel,
+                s.points
+            );
+        }
+        let id = panel.panel.panel.clone();
+        self.history
+            .entry(id.clone())
+            .or_default()
+            .push((event.id.clone(), panel.clone()));
+        self.panels.insert(id, panel);
+        self.taken.push((event.event, event.id));
+    }
+
+    /// Panel `panel` as it was after event `id`, if it took that event.
+    pub fn panel_at(&self, panel: &str, id: &str) -> Option<&app::model::PanelData> {
+        self.history
+            .get(panel)?
+            .iter()
+            .find(|(at, _)| at == id)
+            .map(|(_, p)| p)
+    }
+}
+
+/// Sequence number of an event id (`<run>-<seq>`).
+pub fn seq_of(id: &str) -> u64 {
+    id.rsplit('-')
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
