@@ -371,10 +371,19 @@ impl PanelService {
                 },
             };
         }
+        // A relative range reaches its refresh's time: the live edge's point
+        // (see `run`) is inside the window.
+        let shown = match range {
+            TimeRange::Relative(_) => RangeWindow {
+                end: now.max(window.end),
+                ..window
+            },
+            TimeRange::Absolute { .. } => window,
+        };
         let data = PanelData {
             panel: panel.clone(),
             view: spec.view.clone(),
-            window,
+            window: shown,
             series,
             rows: rows
                 .into_iter()
@@ -554,7 +563,26 @@ impl PanelService {
             };
             return Ok((sorted(series), answer.warnings));
         }
-        let (raw, warnings) = self.range(built, window, relative).await?;
+        // The live edge: the steps end at the last whole one, which on a
+        // coarse step (an hour on 7 d) is up to a step old; the query at the
+        // refresh's own time is the newest point, replaced as the step fills.
+        let edge_at = (relative && instant_at > window.end).then_some(instant_at);
+        let (ranged, edge) = futures::join!(self.range(built, window, relative), async {
+            match edge_at {
+                Some(at) => Some(self.edge(built, at).await),
+                None => None,
+            }
+        });
+        let (mut raw, warnings) = ranged?;
+        // Without the edge (it failed) the steps are still the answer.
+        if let (Some(at), Some(Ok(edge))) = (edge_at, edge) {
+            for (labels, value) in edge {
+                match raw.iter_mut().find(|(l, _)| *l == labels) {
+                    Some((_, points)) => points.push((at, value)),
+                    None => raw.push((labels, vec![(at, value)])),
+                }
+            }
+        }
         let series = raw
             .into_iter()
             .map(|(labels, points)| Series {
@@ -563,6 +591,23 @@ impl PanelService {
             })
             .collect();
         Ok((sorted(series), warnings))
+    }
+
+    /// A range query's expression at one instant: the series' labels and values.
+    async fn edge(&self, built: &str, at: i64) -> Result<Vec<(Labels, Option<f64>)>, String> {
+        self.stats.queries.fetch_add(1, Ordering::Relaxed);
+        let answer = self
+            .prometheus
+            .query(built, Some(at))
+            .await
+            .map_err(|e| e.logged_for_viewers())?;
+        Ok(match answer.data {
+            QueryData::Vector(v) => v
+                .into_iter()
+                .map(|s| (s.metric, chart_value(s.value.value)))
+                .collect(),
+            _ => Vec::new(),
+        })
     }
 
     /// A range query's series over `window`, fetching only the new steps when an

@@ -412,3 +412,50 @@ async fn a_tab_applying_deltas_holds_what_a_fresh_tab_gets_and_resumes_without_a
     same_as_fresh(&mut resumed, &fresh, "a tab that resumed").await;
     server.abort();
 }
+
+/// The newest point of each series of a panel's JSON.
+fn newest_points(data: &serde_json::Value) -> Vec<i64> {
+    data["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["points"].as_array()?.last()?[0].as_i64())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_range_reaches_the_refresh_time_however_coarse_its_step() {
+    let stack = shared_stack().await;
+    let state = state_for(&stack.prometheus_url);
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64
+    };
+    for range in ["15m", "1h", "24h", "7d"] {
+        let before = now();
+        let (status, body) = get(
+            &state,
+            &format!("/api/dashboards/overview/panels/request_rate?range={range}"),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let data: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let (end, step) = (
+            data["window"]["end"].as_i64().unwrap(),
+            data["window"]["step"].as_i64().unwrap(),
+        );
+        let newest = newest_points(&data);
+        assert!(!newest.is_empty(), "{range}: no series");
+        for t in newest {
+            // At the refresh's own time, not the last whole step (an hour
+            // back on 7 d).
+            assert!(
+                t >= before && t <= now(),
+                "{range} (step {step}s): newest point at {t}, asked at {before}"
+            );
+            assert_eq!(t, end, "{range}: the window reaches the newest point");
+        }
+    }
+}
