@@ -421,4 +421,35 @@ async fn a_stream_client_that_stops_reading_is_disconnected_and_memory_stays_fla
         "the backlog is bounded: {} bytes",
         received.len()
     );
+
+    // Its browser reconnects with the last event it got, and resyncs from a
+    // snapshot (every panel whole) instead of catching up event by event.
+    let received = String::from_utf8_lossy(&received);
+    let last = received
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .last()
+        .expect("it got some events before it stopped reading");
+    let panels = panel_count_of(addr, "overview").await;
+    let response = reqwest::Client::new()
+        .get(format!("http://{addr}{path}"))
+        .header("Last-Event-ID", last)
+        .send()
+        .await
+        .unwrap();
+    let mut resync = response.events();
+    let text = read_panels(&mut resync, panels, Duration::from_secs(10)).await;
+    assert_eq!(text.matches("event: panel\n").count(), panels, "{text}");
+    assert!(!text.contains("event: delta"), "{text}");
+}
+
+/// How many panels a dashboard has, as the server at `addr` lists them.
+async fn panel_count_of(addr: std::net::SocketAddr, dashboard: &str) -> usize {
+    let view: serde_json::Value = reqwest::get(format!("http://{addr}/api/dashboards/{dashboard}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    view["panels"].as_array().unwrap().len()
 }

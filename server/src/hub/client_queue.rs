@@ -4,7 +4,7 @@
 use std::{
     pin::Pin,
     sync::{
-        atomic::{AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         Arc,
     },
     task::{Context, Poll},
@@ -18,13 +18,15 @@ use super::event::StreamEvent;
 pub(super) fn client_queue(events: usize, bytes: usize) -> (QueueSender, ClientEvents) {
     let (tx, rx) = mpsc::channel(events);
     let held = Arc::new(AtomicUsize::new(0));
+    let cut = Arc::new(AtomicBool::new(false));
     (
         QueueSender {
             tx,
             held: Arc::clone(&held),
             max_bytes: bytes,
+            cut: Arc::clone(&cut),
         },
-        ClientEvents { rx, held },
+        ClientEvents { rx, held, cut },
     )
 }
 
@@ -33,6 +35,8 @@ pub(super) struct QueueSender {
     /// Bytes of the events in the queue.
     held: Arc<AtomicUsize>,
     max_bytes: usize,
+    /// Set when the client is cut off: what its queue holds is dropped.
+    cut: Arc<AtomicBool>,
 }
 
 pub(super) enum Refused {
@@ -68,18 +72,34 @@ impl QueueSender {
     pub(super) async fn closed(&self) {
         self.tx.closed().await;
     }
+
+    /// Ends the client's stream at its next read, without what its queue
+    /// holds: a client too slow to keep up reconnects having missed a
+    /// queue's worth, and so starts again from a snapshot instead of
+    /// catching up event by event; and its backlog is freed then, not kept
+    /// for it to read.
+    pub(super) fn cut_off(&self) {
+        self.cut.store(true, Ordering::Release);
+    }
 }
 
 /// A subscriber's live events, as its connection takes them.
 pub struct ClientEvents {
     rx: mpsc::Receiver<Arc<StreamEvent>>,
     held: Arc<AtomicUsize>,
+    cut: Arc<AtomicBool>,
 }
 
 impl Stream for ClientEvents {
     type Item = Arc<StreamEvent>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.cut.load(Ordering::Acquire) {
+            self.rx.close();
+            while self.rx.try_recv().is_ok() {}
+            self.held.store(0, Ordering::Release);
+            return Poll::Ready(None);
+        }
         let polled = self.rx.poll_recv(cx);
         if let Poll::Ready(Some(event)) = &polled {
             self.held.fetch_sub(event.wire_len(), Ordering::AcqRel);
@@ -120,6 +140,20 @@ mod tests {
         assert!(matches!(tx.push(event(1)), Err(Refused::Full)));
         drop(rx);
         assert!(matches!(tx.push(event(1)), Err(Refused::Closed)));
+    }
+
+    #[tokio::test]
+    async fn a_client_cut_off_gets_nothing_more_and_its_backlog_is_dropped() {
+        let one = event(1000);
+        let (tx, mut rx) = client_queue(64, usize::MAX);
+        for _ in 0..3 {
+            assert!(tx.push(Arc::clone(&one)).is_ok());
+        }
+        assert_eq!(Arc::strong_count(&one), 4);
+        tx.cut_off();
+        assert!(rx.next().await.is_none(), "its stream ends at once");
+        assert_eq!(Arc::strong_count(&one), 1, "the backlog is freed");
+        assert!(matches!(tx.push(one), Err(Refused::Closed)));
     }
 
     #[tokio::test]

@@ -34,6 +34,7 @@ pub(super) async fn fill_client_queue(
             Err(broadcast::error::RecvError::Lagged(_)) => {}
             Err(broadcast::error::RecvError::Closed) => return,
         }
+        to_client.cut_off();
         inner.slow_clients_dropped.fetch_add(1, Ordering::Relaxed);
         tracing::info!("a stream client stopped reading; disconnected so it resyncs");
         return;

@@ -109,8 +109,9 @@ impl Topic {
 
     /// Joins the topic: a receiver of its live events, and what the client
     /// lacks before them. With `seen` (its last event) among this topic's
-    /// recent events, that is what came after it, deltas and all, unless a
-    /// snapshot is less (a client that fell far behind); otherwise the newest
+    /// recent events, that is what came after it, deltas and all, unless it
+    /// is a queue's worth (a client cut off for being slow) or a snapshot is
+    /// less; otherwise the newest
     /// whole event of each panel after `seen` (panel events replace each
     /// other); without `seen`, that of every panel.
     pub(super) fn join(
@@ -130,7 +131,14 @@ impl Topic {
             let bytes = |events: &mut dyn Iterator<Item = &Arc<StreamEvent>>| {
                 events.map(|e| e.wire_len()).sum::<usize>()
             };
-            if bytes(&mut missed.iter()) <= bytes(&mut sent.latest.values()) {
+            // One who missed a full queue's worth was cut off for reading
+            // too slowly (its queue was dropped with it): a snapshot, so it
+            // need not catch up event by event.
+            let missed_bytes = bytes(&mut missed.iter());
+            if missed.len() <= CLIENT_QUEUE
+                && missed_bytes <= CLIENT_QUEUE_BYTES
+                && missed_bytes <= bytes(&mut sent.latest.values())
+            {
                 return (live, missed);
             }
         }
