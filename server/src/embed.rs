@@ -153,3 +153,39 @@ impl Embeds {
         Ok(token)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use app::model::{RelativeRange, TimeRange};
+
+    use super::*;
+
+    // Paused time: a day passes in no time, and the wall clock with it.
+    #[tokio::test(start_paused = true)]
+    async fn a_token_serves_until_its_expiry_and_is_listed_expired_after() {
+        let embeds = Embeds::new(EmbedKeys::ephemeral(), Vec::new());
+        let claims = EmbedClaims {
+            id: keys::new_token_id(),
+            dashboard: "overview".into(),
+            panel: "request_rate".into(),
+            vars: Default::default(),
+            ranges: vec![TimeRange::Relative(RelativeRange::H1)],
+            exp: crate::clock::now_seconds() + 24 * 3600,
+        };
+        let by = keys::MintedBy::command_line();
+        let token = embeds.issue(&claims, by.clone()).unwrap();
+        let shown =
+            |embeds: &Embeds| embeds.authorize(&token, "overview", "request_rate", None, &[]);
+        let state = |embeds: &Embeds| embeds.shared_panels(&by.id, true).tokens[0].state;
+
+        tokio::time::advance(Duration::from_secs(24 * 3600 - 2)).await;
+        assert!(shown(&embeds).is_ok());
+        assert_eq!(state(&embeds), app::model::TokenState::Active);
+
+        tokio::time::advance(Duration::from_secs(2)).await;
+        assert_eq!(shown(&embeds).unwrap_err(), TokenError::Expired);
+        assert_eq!(state(&embeds), app::model::TokenState::Expired);
+    }
+}
