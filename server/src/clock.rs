@@ -4,9 +4,9 @@
 //! monotonic clock.
 //!
 //! The wall clock follows tokio's clock: it is the system's time moved by
-//! however far tokio's clock is from the real monotonic one. In the product
-//! the two are the same clock (tokio is built without `test-util`), so this
-//! is the system's time exactly; a test that pauses tokio's clock
+//! however far tokio's clock is from the real monotonic one. Unpaused (the
+//! product), tokio's clock is the monotonic clock itself, so this is the
+//! system's time exactly; a test that pauses tokio's clock
 //! (`#[tokio::test(start_paused = true)]`, `tokio::time::advance`) drives
 //! "now" with it, so expiries, durations and retention are tested by moving
 //! time instead of sleeping.
