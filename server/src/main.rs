@@ -4,6 +4,21 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use vantage::config::{Cli, Command, Config, LogFormat};
 
+// jemalloc rather than glibc's allocator: what ten thousand viewers used is
+// given back when they leave (its background thread returns pages unused for
+// a second), where glibc's kept nearly all of it, and still twice its idle
+// size when asked every 10 s with malloc_trim (docs/PERFORMANCE.md, "Ten
+// thousand screens"). A build without
+// the feature (`--no-default-features`) uses the system's allocator.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+#[cfg(feature = "jemalloc")]
+#[allow(non_upper_case_globals)]
+#[export_name = "_rjem_malloc_conf"]
+pub static malloc_conf: &[u8] = b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:0\0";
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

@@ -428,7 +428,7 @@ async fn a_stream_client_that_stops_reading_is_disconnected_and_memory_stays_fla
     let last = received
         .lines()
         .filter_map(|l| l.strip_prefix("id: "))
-        .last()
+        .next_back()
         .expect("it got some events before it stopped reading");
     let panels = panel_count_of(addr, "overview").await;
     let response = reqwest::Client::new()

@@ -12,11 +12,13 @@
 //! connect time, bytes per viewer per refresh, fan-out delay (first to last
 //! viewer getting an event), push delay (from the server having the panel's
 //! data, its `updated_at_ms`, to each viewer), freshness of the newest point
-//! at arrival, the server's RSS idle, while they watch and a minute after
+//! at arrival, the server's RSS idle (after one viewer watched a refresh and
+//! left: the view's caches filled), while they watch and a minute after
 //! they left, and its CPU while they watch.
 //!
 //! `SCREENS_RANGES=15m,1h,24h,7d` also measures freshness per range (a few
-//! sampled viewers each, deltas).
+//! sampled viewers each, deltas); `SCREENS_OTHER_BINARY=PATH` adds a row for
+//! another build of the server (deltas), e.g. with another allocator.
 
 use std::{
     collections::HashMap,
@@ -233,13 +235,10 @@ impl Drop for Server {
 
 /// The release `vantage` binary on the stack's Prometheus, its limits raised
 /// for N viewers from one address.
-async fn start_vantage(prometheus: &str, deltas: bool, viewers: usize) -> Server {
-    let binary = std::env::var("VANTAGE_BINARY").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/vantage").to_string()
-    });
+async fn start_vantage(binary: &str, prometheus: &str, deltas: bool, viewers: usize) -> Server {
     let port = stack::free_port().unwrap();
     let dir = tempfile::tempdir().unwrap().keep();
-    let child = Command::new(&binary)
+    let child = Command::new(binary)
         .current_dir(&dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -252,9 +251,11 @@ async fn start_vantage(prometheus: &str, deltas: bool, viewers: usize) -> Server
             "VANTAGE_MAX_STREAMS_PER_CLIENT",
             (viewers + 1000).to_string(),
         )
-        .env("VANTAGE_RATE_LIMIT_PER_SECOND", "1000000")
+        .env("VANTAGE_RATE_LIMIT_PER_SECOND", "100000")
         .env("VANTAGE_HEADER_READ_TIMEOUT_SECONDS", "60")
         .env("RUST_LOG", "warn")
+        // The allocator's own settings (MALLOC_ARENA_MAX, …) pass through.
+        .envs(std::env::vars().filter(|(k, _)| k.starts_with("MALLOC_")))
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -293,15 +294,29 @@ struct Figures {
 }
 
 async fn run(
+    binary: &str,
     prometheus: &str,
     deltas: bool,
     viewers: usize,
     window: Duration,
     range: &str,
 ) -> Figures {
-    let server = start_vantage(prometheus, deltas, viewers).await;
+    let server = start_vantage(binary, prometheus, deltas, viewers).await;
     let pid = server.child.id();
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Idle is a server that has shown the dashboard (its caches of the
+    // view's data and of what Prometheus holds are filled) and nobody watches.
+    {
+        let one = reqwest::get(format!(
+            "{}/api/stream?dashboard=overview&range={range}",
+            server.url
+        ))
+        .await
+        .unwrap();
+        let mut body = one.bytes_stream();
+        let until = Instant::now() + Duration::from_secs(REFRESH_SECONDS + 1);
+        while let Ok(Some(_)) = tokio::time::timeout_at(until.into(), body.next()).await {}
+    }
+    tokio::time::sleep(Duration::from_secs(15)).await;
     let (rss_idle, _) = rss_and_cpu(pid);
 
     let client = reqwest::Client::builder()
@@ -444,8 +459,19 @@ async fn main() {
         "| mode | held | connect p50 / p99 / all | bytes per viewer per refresh | fan-out p50 / p99 | push p50 / p99 | newest point age p50 / max | RSS idle / watching / a minute after | CPU watching |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for (mode, deltas) in [("whole panels", false), ("deltas", true)] {
-        let f = run(&prometheus, deltas, viewers, window, "1h").await;
+    let binary = std::env::var("VANTAGE_BINARY").unwrap_or_else(|_| {
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/vantage").to_string()
+    });
+    let mut modes = vec![
+        ("whole panels".to_string(), binary.clone(), false),
+        ("deltas".to_string(), binary.clone(), true),
+    ];
+    // Another build of the server beside it (another allocator, say).
+    if let Ok(other) = std::env::var("SCREENS_OTHER_BINARY") {
+        modes.push((format!("deltas, {other}"), other, true));
+    }
+    for (mode, binary, deltas) in modes {
+        let f = run(&binary, &prometheus, deltas, viewers, window, "1h").await;
         println!(
             "| {mode} | {} | {:.0?} / {:.0?} / {:.1?} | {:.1} KB | {} / {} ms | {} / {} ms | {:.1} / {:.1} s | {} / {} / {} | {:.2} cores |",
             f.held,
@@ -472,7 +498,7 @@ async fn main() {
         );
         println!("|---|---:|");
         for range in ranges.split(',') {
-            let f = run(&prometheus, true, 2 * SAMPLE_EVERY, window, range).await;
+            let f = run(&binary, &prometheus, true, 2 * SAMPLE_EVERY, window, range).await;
             println!(
                 "| {range} | {:.1} / {:.1} s |",
                 f.fresh_p50 as f64 / 1000.0,
