@@ -1,4 +1,7 @@
 //! Numbers and times the way people read them: 1.2k req/s, 340 ms, 4.1 GiB, 97.3 %.
+//! The scaling follows Grafana's for the units it shares (imported dashboards
+//! read as they did there): SI steps of 1000, IEC steps of 1024, durations up
+//! to minutes, hours and days.
 
 use crate::{live::time_zone::Zone, model::Unit};
 
@@ -9,14 +12,60 @@ pub fn value(v: f64, unit: Unit) -> String {
     }
     match unit {
         Unit::None => si(v),
+        Unit::Short => short(v),
         Unit::RequestsPerSecond => format!("{} req/s", si(v)),
         Unit::OperationsPerSecond => format!("{} ops/s", si(v)),
         Unit::PacketsPerSecond => format!("{} p/s", si(v)),
         Unit::Percent => format!("{} %", trim(v, 1)),
         Unit::Ratio => format!("{} %", trim(v * 100.0, 1)),
         Unit::Seconds => seconds(v),
+        Unit::Milliseconds => seconds(v / 1000.0),
         Unit::Bytes => bytes(v),
+        Unit::DecimalBytes => si_with(v, "B"),
         Unit::BytesPerSecond => format!("{}/s", bytes(v)),
+        Unit::DecimalBytesPerSecond => si_with(v, "B/s"),
+        Unit::BitsPerSecond => si_with(v, "b/s"),
+        Unit::Celsius => format!("{} °C", trim(v, 1)),
+        Unit::Hertz => si_with(v, "Hz"),
+    }
+}
+
+/// Grafana's `short`: thousands as K, Mil, Bil, Tri.
+fn short(v: f64) -> String {
+    const STEPS: [&str; 5] = ["", " K", " Mil", " Bil", " Tri"];
+    let mut scaled = v;
+    let mut i = 0;
+    while scaled.abs() >= 1000.0 && i < STEPS.len() - 1 {
+        scaled /= 1000.0;
+        i += 1;
+    }
+    format!("{}{}", trim(scaled, digits_for(scaled, i > 0)), STEPS[i])
+}
+
+/// A value in an SI-prefixed unit: 1500 B → "1.5 kB", 2e9 Hz → "2 GHz".
+fn si_with(v: f64, unit: &str) -> String {
+    const PREFIXES: [&str; 6] = ["", "k", "M", "G", "T", "P"];
+    let mut scaled = v;
+    let mut i = 0;
+    while scaled.abs() >= 1000.0 && i < PREFIXES.len() - 1 {
+        scaled /= 1000.0;
+        i += 1;
+    }
+    format!(
+        "{} {}{unit}",
+        trim(scaled, digits_for(scaled, i > 0)),
+        PREFIXES[i]
+    )
+}
+
+/// Decimals that keep about three significant digits.
+fn digits_for(scaled: f64, prefixed: bool) -> usize {
+    if scaled.abs() >= 100.0 || scaled.fract() == 0.0 {
+        0
+    } else if scaled.abs() >= 10.0 || prefixed {
+        1
+    } else {
+        2
     }
 }
 
@@ -32,14 +81,11 @@ pub fn si(v: f64) -> String {
     } else {
         (v, "")
     };
-    let digits = if scaled.abs() >= 100.0 || scaled.fract() == 0.0 {
-        0
-    } else if scaled.abs() >= 10.0 || !suffix.is_empty() {
-        1
-    } else {
-        2
-    };
-    format!("{}{}", trim(scaled, digits), suffix)
+    format!(
+        "{}{}",
+        trim(scaled, digits_for(scaled, !suffix.is_empty())),
+        suffix
+    )
 }
 
 fn seconds(v: f64) -> String {
@@ -52,8 +98,12 @@ fn seconds(v: f64) -> String {
         format!("{} ms", trim(v * 1e3, if a < 0.01 { 1 } else { 0 }))
     } else if a < 120.0 {
         format!("{} s", trim(v, 1))
-    } else {
+    } else if a < 2.0 * 3600.0 {
         format!("{} min", trim(v / 60.0, 1))
+    } else if a < 2.0 * 86_400.0 {
+        format!("{} h", trim(v / 3600.0, 1))
+    } else {
+        format!("{} d", trim(v / 86_400.0, 1))
     }
 }
 
@@ -170,6 +220,21 @@ mod tests {
             "2.5 MiB/s"
         );
         assert_eq!(value(3.0, Unit::None), "3");
+        // Grafana's units, scaled as Grafana scales them.
+        assert_eq!(value(1234.0, Unit::Short), "1.2 K");
+        assert_eq!(value(5_600_000.0, Unit::Short), "5.6 Mil");
+        assert_eq!(value(12.0, Unit::Short), "12");
+        assert_eq!(value(340.0, Unit::Milliseconds), "340 ms");
+        assert_eq!(value(90_000.0, Unit::Milliseconds), "90 s");
+        assert_eq!(value(300_000.0, Unit::Milliseconds), "5 min");
+        assert_eq!(value(3.0 * 3600.0, Unit::Seconds), "3 h");
+        assert_eq!(value(3.0 * 86_400.0, Unit::Seconds), "3 d");
+        assert_eq!(value(1500.0, Unit::DecimalBytes), "1.5 kB");
+        assert_eq!(value(2.5e6, Unit::DecimalBytesPerSecond), "2.5 MB/s");
+        assert_eq!(value(1e9, Unit::BitsPerSecond), "1 Gb/s");
+        assert_eq!(value(512.0, Unit::DecimalBytes), "512 B");
+        assert_eq!(value(2.4e9, Unit::Hertz), "2.4 GHz");
+        assert_eq!(value(36.56, Unit::Celsius), "36.6 °C");
         assert_eq!(value(0.25, Unit::None), "0.25");
         assert_eq!(value(f64::NAN, Unit::None), "–");
         assert_eq!(value(f64::INFINITY, Unit::Seconds), "–");

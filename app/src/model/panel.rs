@@ -10,31 +10,53 @@ pub struct PanelRef {
 }
 
 /// How values of a panel read to a person. The names are the ones dashboard
-/// files use.
+/// files use; Grafana's names for the same units are accepted too (`reqps`,
+/// `s`, `percentunit`, …), so imported dashboards keep theirs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 pub enum Unit {
     /// A plain number, SI-scaled (1.2k).
     #[default]
     #[serde(rename = "none")]
     None,
-    #[serde(rename = "req/s")]
+    /// Grafana's `short`: a count scaled by thousands (1.2 K, 3.4 Mil).
+    #[serde(rename = "short")]
+    Short,
+    #[serde(rename = "req/s", alias = "reqps")]
     RequestsPerSecond,
-    #[serde(rename = "ops/s")]
+    #[serde(rename = "ops/s", alias = "ops")]
     OperationsPerSecond,
-    #[serde(rename = "packets/s")]
+    #[serde(rename = "packets/s", alias = "pps")]
     PacketsPerSecond,
-    #[serde(rename = "seconds")]
+    #[serde(rename = "seconds", alias = "s")]
     Seconds,
+    #[serde(rename = "ms")]
+    Milliseconds,
+    /// IEC: KiB, MiB, GiB.
     #[serde(rename = "bytes")]
     Bytes,
-    #[serde(rename = "bytes/s")]
+    /// SI: kB, MB, GB (Grafana's `decbytes`).
+    #[serde(rename = "decbytes")]
+    DecimalBytes,
+    /// IEC per second.
+    #[serde(rename = "bytes/s", alias = "binBps")]
     BytesPerSecond,
+    /// SI bytes per second (Grafana's `Bps`).
+    #[serde(rename = "Bps")]
+    DecimalBytesPerSecond,
+    /// SI bits per second (Grafana's `bps`).
+    #[serde(rename = "bps")]
+    BitsPerSecond,
     /// 0–100.
     #[serde(rename = "percent")]
     Percent,
     /// 0–1, shown as a percentage.
-    #[serde(rename = "ratio")]
+    #[serde(rename = "ratio", alias = "percentunit")]
     Ratio,
+    #[serde(rename = "celsius")]
+    Celsius,
+    /// SI: Hz, kHz, MHz, GHz.
+    #[serde(rename = "hertz")]
+    Hertz,
 }
 
 /// One sample: Unix seconds and a value. `None` is a gap (no sample, NaN or ±Inf),
