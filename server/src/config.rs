@@ -42,6 +42,33 @@ pub enum Command {
     /// Local users in the users file (users_file): add one, or remove one.
     #[command(subcommand)]
     User(UserCommand),
+    /// Imports dashboards made for other tools as dashboard files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ImportCommand {
+    /// Grafana dashboard JSON files (schema 14 to 41) as Vantage dashboard
+    /// files in DIR, one each, and a report of what came over, what changed
+    /// and what did not. Exits 1 if a file is not a Grafana dashboard.
+    Grafana {
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+        /// The folder to write the dashboard files into (made if missing;
+        /// a file of the same name is replaced)
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The report's form
+        #[arg(long, value_enum, default_value = "text")]
+        report: ReportFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -16,6 +16,7 @@ pub mod error;
 pub mod file_watch;
 pub mod health;
 pub mod hub;
+pub mod import;
 pub mod metrics;
 pub mod panels;
 pub mod private_file;

@@ -2,7 +2,7 @@ use std::io::IsTerminal;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use vantage::config::{Cli, Command, Config, LogFormat};
+use vantage::config::{Cli, Command, Config, ImportCommand, LogFormat, ReportFormat};
 
 // jemalloc rather than glibc's allocator: what ten thousand viewers used is
 // given back when they leave (its background thread returns pages unused for
@@ -57,6 +57,28 @@ async fn main() -> std::process::ExitCode {
                 std::process::ExitCode::FAILURE
             }
         },
+        Some(Command::Import(ImportCommand::Grafana { files, out, report })) => {
+            match vantage::import::grafana(files, out) {
+                Ok(said) => {
+                    match report {
+                        ReportFormat::Text => print!("{}", said.text()),
+                        ReportFormat::Json => println!(
+                            "{}",
+                            serde_json::to_string_pretty(&said).expect("a report serialises")
+                        ),
+                    }
+                    if said.refused.is_empty() {
+                        std::process::ExitCode::SUCCESS
+                    } else {
+                        std::process::ExitCode::FAILURE
+                    }
+                }
+                Err(e) => {
+                    eprintln!("vantage: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Check { files }) => {
             if vantage::commands::check(&cli, &config, files) {
                 std::process::ExitCode::SUCCESS

@@ -10,7 +10,7 @@ use app::model::{
     ColumnView, DashboardView, DrillDown, Level, PanelKind, PanelView, ThresholdStep, Thresholds,
     Unit, VariableView,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AnnotationRule, Dashboard, Panel, PanelSource, QueryTemplate, Variable};
 use crate::{
@@ -26,76 +26,91 @@ const MAX_PANELS: usize = 64;
 const MAX_QUERIES: usize = 8;
 const MAX_VARIABLES: usize = 8;
 
-#[derive(Deserialize)]
+// The file format; `Serialize` too, for files Vantage writes itself (`vantage import`).
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct DashboardFile {
-    title: String,
+pub struct DashboardFile {
+    pub title: String,
     #[serde(default)]
-    description: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
     #[serde(default)]
-    variables: Vec<VariableFile>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<VariableFile>,
     #[serde(default)]
-    panels: Vec<PanelFile>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub panels: Vec<PanelFile>,
     /// `"service"`, `"all"`, `"none"` or `{ labels = { … } }`; by default
     /// `"service"` when a variable narrows the service label, else `"none"`.
     #[serde(default)]
-    annotations: Option<AnnotationsFile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<AnnotationsFile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(untagged)]
-enum AnnotationsFile {
+pub enum AnnotationsFile {
     Word(String),
     Labels {
         labels: std::collections::BTreeMap<String, String>,
     },
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct VariableFile {
-    name: String,
+pub struct VariableFile {
+    pub name: String,
     #[serde(default)]
-    title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// The Prometheus label it narrows; defaults to the name.
     #[serde(default)]
-    label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The metric whose label values fill the picker.
-    values_from: String,
+    pub values_from: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct PanelFile {
-    id: String,
-    title: String,
+pub struct PanelFile {
+    pub id: String,
+    pub title: String,
     #[serde(default)]
-    description: String,
-    kind: PanelKind,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub kind: PanelKind,
     #[serde(default)]
-    unit: Unit,
+    pub unit: Unit,
     #[serde(default = "default_width")]
-    width: u8,
+    pub width: u8,
     #[serde(default = "default_height")]
-    height: u8,
+    pub height: u8,
     #[serde(default = "default_priority")]
-    priority: u8,
+    pub priority: u8,
     #[serde(default)]
-    stacked: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub stacked: bool,
     #[serde(default)]
-    thresholds: Option<ThresholdsFile>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub thresholds: Option<ThresholdsFile>,
     #[serde(default)]
-    min: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
     #[serde(default)]
-    max: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
     #[serde(default)]
-    queries: Vec<QueryFile>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<QueryFile>,
     /// `"alerts"`: the firing alerts as the Alerts page counts them, instead
     /// of queries.
     #[serde(default)]
-    source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     #[serde(default)]
-    links: Vec<LinkFile>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkFile>,
 }
 
 fn default_width() -> u8 {
@@ -108,44 +123,49 @@ fn default_priority() -> u8 {
     50
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct ThresholdsFile {
+pub struct ThresholdsFile {
     #[serde(default)]
-    base: Level,
+    pub base: Level,
     #[serde(default)]
-    steps: Vec<StepFile>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepFile>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct StepFile {
-    value: f64,
-    level: Level,
+pub struct StepFile {
+    pub value: f64,
+    pub level: Level,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct QueryFile {
-    expr: String,
+pub struct QueryFile {
+    pub expr: String,
     /// `{{label}}` parts are replaced by the series' label values.
     #[serde(default)]
-    legend: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legend: Option<String>,
     /// A table's column heading.
     #[serde(default)]
-    title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
     /// A table column's unit, if not the panel's.
     #[serde(default)]
-    unit: Option<Unit>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Unit>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-struct LinkFile {
-    title: String,
-    dashboard: String,
+pub struct LinkFile {
+    pub title: String,
+    pub dashboard: String,
     #[serde(default)]
-    series_variable: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series_variable: Option<String>,
 }
 
 /// Parses and checks one file. `file` names it in messages; `id` is its stem.
@@ -628,6 +648,28 @@ legend = "{{service}}"
         assert_eq!(d.view.id, "team");
         assert_eq!(d.panels[0].view.unit, Unit::RequestsPerSecond);
         assert_eq!(d.variables[0].label, "service");
+    }
+
+    #[test]
+    fn grafanas_unit_names_are_understood() {
+        for (name, unit) in [
+            ("reqps", Unit::RequestsPerSecond),
+            ("s", Unit::Seconds),
+            ("ms", Unit::Milliseconds),
+            ("percentunit", Unit::Ratio),
+            ("short", Unit::Short),
+            ("decbytes", Unit::DecimalBytes),
+            ("Bps", Unit::DecimalBytesPerSecond),
+            ("bps", Unit::BitsPerSecond),
+            ("celsius", Unit::Celsius),
+            ("hertz", Unit::Hertz),
+        ] {
+            let text = GOOD.replace("unit = \"req/s\"", &format!("unit = \"{name}\""));
+            let d = parse("team.toml", "team", &text).unwrap();
+            assert_eq!(d.panels[0].view.unit, unit, "{name}");
+        }
+        let e = error(&GOOD.replace("unit = \"req/s\"", "unit = \"furlongs\""));
+        assert!(e.reason.contains("furlongs"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,862 @@
+//! A Grafana dashboard's JSON (schema versions 14 to 41: the old `rows` of
+//! `graph` panels and the flat `panels` with `type: row`) as a Vantage
+//! dashboard file, with a note for everything that changed or was lost.
+//!
+//! The JSON is read as untyped values, field by field: Grafana's schema grew
+//! by accretion over 27 versions and exported files carry every shape of it,
+//! so a missing or odd field is a note, never a refusal of the whole file.
+
+use std::collections::{BTreeSet, HashMap};
+
+use app::model::{Level, PanelKind, Unit};
+use regex::Regex;
+use serde_json::Value;
+
+use super::{
+    expr::{self, Variables},
+    report::{DashboardReport, Imported, Note, PanelReport},
+};
+use crate::dashboards::file::{
+    is_id, DashboardFile, LinkFile, PanelFile, QueryFile, StepFile, ThresholdsFile, VariableFile,
+    RESERVED,
+};
+
+/// Limits of a dashboard file (`dashboards/file.rs` checks the same).
+const MAX_PANELS: usize = 64;
+const MAX_QUERIES: usize = 8;
+const MAX_VARIABLES: usize = 8;
+
+/// One dashboard, converted; `id` is a suggestion made from its uid or title.
+pub struct Converted {
+    pub id: String,
+    pub file: DashboardFile,
+    pub report: DashboardReport,
+}
+
+/// The dashboard object of a file: the dashboard itself, or the export
+/// API's `{"dashboard": {…}, "meta": {…}}`.
+pub fn dashboard_of(json: &Value) -> Result<&Value, String> {
+    let root = match json.get("dashboard") {
+        Some(inner) if inner.is_object() => inner,
+        _ => json,
+    };
+    if !root.is_object() {
+        return Err("not a Grafana dashboard: the JSON is not an object".into());
+    }
+    let has = |key: &str| root.get(key).is_some_and(Value::is_array);
+    if !has("panels") && !has("rows") {
+        return Err("not a Grafana dashboard: it has neither panels nor rows".into());
+    }
+    Ok(root)
+}
+
+/// The uid a dashboard is linked by, if any.
+pub fn uid_of(dashboard: &Value) -> Option<&str> {
+    dashboard.get("uid").and_then(Value::as_str)
+}
+
+/// The file name (without `.toml`) a dashboard suggests: from its title
+/// (what people read in a URL), else its uid.
+pub fn id_for(dashboard: &Value) -> String {
+    let uid = slug(uid_of(dashboard).unwrap_or(""), "imported");
+    match text(dashboard.get("title"), 120) {
+        Some(title) => slug(&title, &uid),
+        None => uid,
+    }
+}
+
+/// Converts one dashboard. `ids_by_uid` names the files of the dashboards
+/// imported with it, so links between them come along.
+pub fn convert(input: &str, dashboard: &Value, ids_by_uid: &HashMap<String, String>) -> Converted {
+    let title = text(dashboard.get("title"), 120).unwrap_or_else(|| "Imported dashboard".into());
+    let id = id_for(dashboard);
+    let mut report = DashboardReport {
+        input: input.to_string(),
+        title: title.clone(),
+        schema_version: dashboard.get("schemaVersion").and_then(Value::as_i64),
+        ..DashboardReport::default()
+    };
+    let (variable_files, variables) = variables(dashboard, &mut report.notes);
+    dashboard_notes(dashboard, &mut report.notes);
+
+    let mut ids = BTreeSet::new();
+    let mut panels = Vec::new();
+    for (n, panel) in flat_panels(dashboard, &mut report.notes)
+        .into_iter()
+        .enumerate()
+    {
+        let mut panel_report = PanelReport {
+            title: text(panel.get("title"), 120).unwrap_or_default(),
+            grafana_type: str_of(panel, "type").unwrap_or("graph").to_string(),
+            imported_as: None,
+            notes: Vec::new(),
+        };
+        if panels.len() >= MAX_PANELS {
+            panel_report.notes.push(Note::lost(format!(
+                "a dashboard holds at most {MAX_PANELS} panels"
+            )));
+        } else if let Some(file) = panel_file(
+            panel,
+            n,
+            &variables,
+            ids_by_uid,
+            &mut ids,
+            &mut panel_report.notes,
+        ) {
+            panel_report.imported_as = Some(Imported {
+                id: file.id.clone(),
+                kind: kind_name(file.kind).into(),
+            });
+            panels.push(file);
+        }
+        report.panels.push(panel_report);
+    }
+    let file = DashboardFile {
+        title,
+        description: text(dashboard.get("description"), 1000).unwrap_or_default(),
+        variables: variable_files,
+        panels,
+        annotations: None,
+    };
+    Converted { id, file, report }
+}
+
+pub fn kind_name(kind: PanelKind) -> &'static str {
+    match kind {
+        PanelKind::TimeSeries => "time_series",
+        PanelKind::Stat => "stat",
+        PanelKind::Gauge => "gauge",
+        PanelKind::Bar => "bar",
+        PanelKind::Table => "table",
+        PanelKind::StatusGrid => "status_grid",
+    }
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// A string field as text for a title or description: trimmed, control
+/// characters gone, at most `max` characters. Markup stays text: Vantage
+/// never renders it as HTML.
+fn text(v: Option<&Value>, max: usize) -> Option<String> {
+    let s: String = v?
+        .as_str()?
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let s: String = s.trim().chars().take(max).collect();
+    (!s.is_empty()).then_some(s)
+}
+
+/// An id from free text: lowercase letters, digits, - and _, at most 64.
+fn slug(text: &str, fallback: &str) -> String {
+    let mut s = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    let s: String = s.trim_matches('-').chars().take(64).collect();
+    let s = s.trim_end_matches('-').to_string();
+    if is_id(&s) {
+        s
+    } else {
+        fallback.to_string()
+    }
+}
+
+fn unique(id: String, taken: &mut BTreeSet<String>) -> String {
+    let mut candidate = id.clone();
+    let mut n = 2;
+    while !taken.insert(candidate.clone()) {
+        let suffix = format!("-{n}");
+        let base: String = id.chars().take(64 - suffix.len()).collect();
+        candidate = format!("{base}{suffix}");
+        n += 1;
+    }
+    candidate
+}
+
+fn label_values() -> &'static Regex {
+    static R: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"^\s*label_values\(\s*(?:([A-Za-z_:][\w:]*)?\s*(\{.*\})?\s*,\s*)?([A-Za-z_]\w*)\s*\)\s*$")
+            .unwrap()
+    })
+}
+
+/// The dashboard's variables: those Vantage can offer as pickers (label
+/// values of a metric) become variables of the file; every one's saved value
+/// is kept for the places a picker cannot serve.
+fn variables(dashboard: &Value, notes: &mut Vec<Note>) -> (Vec<VariableFile>, Variables) {
+    let mut files = Vec::new();
+    let mut vars = Variables::default();
+    let list = dashboard
+        .pointer("/templating/list")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let exprs = all_exprs(dashboard);
+    let mut labels_taken = BTreeSet::new();
+    let mut names_taken = BTreeSet::new();
+    for v in &list {
+        let Some(name) = str_of(v, "name").filter(|n| !n.is_empty()) else {
+            continue;
+        };
+        let kind = str_of(v, "type").unwrap_or("query");
+        vars.saved.insert(name.to_string(), saved_value(v));
+        match kind {
+            "datasource" => {
+                notes.push(Note::changed(format!(
+                    "${name} chose a data source; Vantage has one, its prometheus_url"
+                )));
+                continue;
+            }
+            "constant" => {
+                vars.quiet.insert(name.to_string());
+                continue;
+            }
+            "query" => {}
+            other => {
+                notes.push(Note::lost(format!(
+                    "${name} ({other} variable) is not a picker in Vantage yet: fixed to {:?}",
+                    vars.saved[name]
+                )));
+                continue;
+            }
+        }
+        let query = v
+            .get("query")
+            .and_then(|q| {
+                q.as_str()
+                    .or_else(|| q.get("query").and_then(Value::as_str))
+            })
+            .unwrap_or("");
+        let Some(c) = label_values().captures(query) else {
+            notes.push(Note::lost(format!(
+                "${name} ({}) is not a picker in Vantage yet (only label_values): fixed to {:?}",
+                query.chars().take(60).collect::<String>(),
+                vars.saved[name]
+            )));
+            continue;
+        };
+        let label = c[3].to_string();
+        let metric = c
+            .get(1)
+            .map(|m| m.as_str().to_string())
+            .or_else(|| metric_filtered_by(&exprs, &label, name));
+        let Some(metric) = metric else {
+            notes.push(Note::lost(format!(
+                "${name}: no metric to take {label}'s values from: fixed to {:?}",
+                vars.saved[name]
+            )));
+            continue;
+        };
+        if files.len() >= MAX_VARIABLES || !labels_taken.insert(label.clone()) {
+            notes.push(Note::lost(format!(
+                "${name}: a dashboard has at most {MAX_VARIABLES} pickers, one per label: fixed to {:?}",
+                vars.saved[name]
+            )));
+            continue;
+        }
+        if let Some(selector) = c.get(2).filter(|s| s.as_str() != "{}") {
+            notes.push(Note::changed(format!(
+                "${name}'s choices are every {label} of {metric}, not only those of {}",
+                selector.as_str()
+            )));
+        }
+        if str_of(v, "regex").is_some_and(|r| !r.is_empty()) {
+            notes.push(Note::lost(format!(
+                "${name}'s regex (its choices are not narrowed)"
+            )));
+        }
+        let file_name = unique(variable_name(name), &mut names_taken);
+        vars.pickers.insert(name.to_string(), label.clone());
+        files.push(VariableFile {
+            title: text(v.get("label"), 60).or_else(|| Some(name.to_string())),
+            name: file_name,
+            label: Some(label),
+            values_from: metric,
+        });
+    }
+    (files, vars)
+}
+
+/// A Vantage variable name (the query-string key) from Grafana's.
+fn variable_name(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .take(60)
+        .collect();
+    if s.starts_with(|c: char| c.is_ascii_digit()) || RESERVED.contains(&s.as_str()) {
+        s = format!("v_{s}");
+    }
+    s
+}
+
+/// What a variable is fixed to where a picker cannot serve: its saved value,
+/// or a pattern for every value when "All" (or several) was saved.
+fn saved_value(v: &Value) -> String {
+    let current = v.pointer("/current/value");
+    let all = v
+        .get("allValue")
+        .and_then(Value::as_str)
+        .filter(|a| !a.is_empty())
+        .unwrap_or(".*");
+    match current {
+        Some(Value::String(s)) if s == "$__all" => all.to_string(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(values)) => {
+            let values: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+            if values.is_empty() || values.contains(&"$__all") {
+                all.to_string()
+            } else if values.len() == 1 {
+                values[0].to_string()
+            } else {
+                values.join("|")
+            }
+        }
+        _ => match str_of(v, "type") {
+            Some("constant" | "textbox") => str_of(v, "query").unwrap_or("").to_string(),
+            Some("custom" | "interval") => str_of(v, "query")
+                .and_then(|q| q.split(',').next())
+                .unwrap_or("")
+                .trim()
+                .to_string(),
+            _ => all.to_string(),
+        },
+    }
+}
+
+/// A metric whose selector narrows `label` by `$name`, for a variable of
+/// `label_values(label)` (no metric of its own).
+fn metric_filtered_by(exprs: &[String], label: &str, name: &str) -> Option<String> {
+    let pattern = format!(
+        r#"([A-Za-z_:][\w:]*)\{{[^}}]*\b{}\s*=~?\s*"\$(?:\{{)?{}\b"#,
+        regex::escape(label),
+        regex::escape(name)
+    );
+    let re = Regex::new(&pattern).ok()?;
+    exprs
+        .iter()
+        .find_map(|e| re.captures(e).map(|c| c[1].to_string()))
+}
+
+fn all_exprs(dashboard: &Value) -> Vec<String> {
+    let mut notes = Vec::new();
+    flat_panels(dashboard, &mut notes)
+        .into_iter()
+        .flat_map(|p| {
+            p.get("targets")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .filter_map(|t| str_of(&t, "expr").map(str::to_string))
+        .collect()
+}
+
+/// Every panel in grid order: rows flattened (a collapsed row's panels
+/// too), the old schema's `rows` read as rows.
+fn flat_panels<'a>(dashboard: &'a Value, notes: &mut Vec<Note>) -> Vec<&'a Value> {
+    let mut out = Vec::new();
+    let mut rows = 0;
+    fn walk<'a>(panels: &'a [Value], out: &mut Vec<&'a Value>, rows: &mut usize) {
+        for p in panels {
+            if str_of(p, "type") == Some("row") {
+                *rows += 1;
+                if let Some(inner) = p.get("panels").and_then(Value::as_array) {
+                    walk(inner, out, rows);
+                }
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    if let Some(panels) = dashboard.get("panels").and_then(Value::as_array) {
+        walk(panels, &mut out, &mut rows);
+    }
+    if let Some(old_rows) = dashboard.get("rows").and_then(Value::as_array) {
+        for row in old_rows {
+            rows += 1;
+            if let Some(panels) = row.get("panels").and_then(Value::as_array) {
+                walk(panels, &mut out, &mut rows);
+            }
+        }
+    }
+    if rows > 0 {
+        notes.push(Note::changed(format!(
+            "{rows} row(s): their panels follow one another in one grid, without the rows' headings"
+        )));
+    }
+    out
+}
+
+fn dashboard_notes(dashboard: &Value, notes: &mut Vec<Note>) {
+    if let Some(from) = dashboard.pointer("/time/from").and_then(Value::as_str) {
+        if from != "now-1h" {
+            notes.push(Note::changed(format!(
+                "its time range ({from} to now) is not kept: it opens at 1h, and a range chosen stays in the URL"
+            )));
+        }
+    }
+    if let Some(refresh) = dashboard.get("refresh").and_then(Value::as_str) {
+        if !refresh.is_empty() {
+            notes.push(Note::changed(format!(
+                "refresh {refresh}: Vantage pushes changes at its refresh_seconds (and the viewer's choice)"
+            )));
+        }
+    }
+    if dashboard
+        .get("links")
+        .and_then(Value::as_array)
+        .is_some_and(|l| !l.is_empty())
+    {
+        notes.push(Note::lost(
+            "the dashboard's own links (Vantage's navigation lists every dashboard)",
+        ));
+    }
+    let queried_annotations = dashboard
+        .pointer("/annotations/list")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter(|a| a.get("builtIn").and_then(Value::as_i64) != Some(1))
+                .count()
+        })
+        .unwrap_or(0);
+    if queried_annotations > 0 {
+        notes.push(Note::lost(format!(
+            "{queried_annotations} annotation query(ies): Vantage marks its alerts and health changes instead"
+        )));
+    }
+}
+
+/// The panel's kind in Vantage, or why it has none.
+fn kind_for(panel: &Value) -> Result<(PanelKind, Option<Note>), String> {
+    let grafana = str_of(panel, "type").unwrap_or("graph");
+    let custom = panel.pointer("/fieldConfig/defaults/custom");
+    let bars = panel.get("bars").and_then(Value::as_bool) == Some(true)
+        || custom
+            .and_then(|c| c.get("drawStyle"))
+            .and_then(Value::as_str)
+            == Some("bars");
+    Ok(match grafana {
+        "graph" | "timeseries" if bars => (PanelKind::Bar, None),
+        "graph" | "timeseries" => (PanelKind::TimeSeries, None),
+        "stat" | "singlestat" => (PanelKind::Stat, None),
+        "gauge" => (PanelKind::Gauge, None),
+        "bargauge" => (
+            PanelKind::Gauge,
+            Some(Note::changed("a bar gauge, drawn as a gauge (one value)")),
+        ),
+        "table" | "table-old" => (
+            PanelKind::Table,
+            Some(Note::changed(
+                "a table of one column per query and one row per legend; Grafana's transformations and column styles are not kept",
+            )),
+        ),
+        "heatmap" => (
+            PanelKind::TimeSeries,
+            Some(Note::changed("a heatmap, drawn as lines (one per bucket) until Vantage has heatmaps")),
+        ),
+        "text" => return Err("text panels are not in Vantage yet".into()),
+        other => return Err(format!("Vantage has no {other} panel")),
+    })
+}
+
+fn panel_file(
+    panel: &Value,
+    n: usize,
+    variables: &Variables,
+    ids_by_uid: &HashMap<String, String>,
+    ids: &mut BTreeSet<String>,
+    notes: &mut Vec<Note>,
+) -> Option<PanelFile> {
+    let (kind, kind_note) = match kind_for(panel) {
+        Ok(k) => k,
+        Err(reason) => {
+            notes.push(Note::lost(reason));
+            return None;
+        }
+    };
+    notes.extend(kind_note);
+    if let Some(source) = panel.pointer("/datasource/type").and_then(Value::as_str) {
+        if source != "prometheus" && !source.starts_with("${") {
+            notes.push(Note::lost(format!(
+                "its data source is {source}, not Prometheus"
+            )));
+            return None;
+        }
+    }
+    let title = match text(panel.get("title"), 120) {
+        Some(t) => fixed_text(&t, variables),
+        None => {
+            notes.push(Note::changed("it had no title; it is called by its place"));
+            format!("Panel {}", n + 1)
+        }
+    };
+    let queries = queries(panel, kind, variables, notes);
+    if queries.is_empty() {
+        notes.push(Note::lost(
+            "no query of it could be imported, so the panel is left out",
+        ));
+        return None;
+    }
+    let defaults = panel.pointer("/fieldConfig/defaults");
+    let field = |key: &str| defaults.and_then(|d| d.get(key));
+    let unit = unit(panel, notes);
+    let (field_min, field_max) = (
+        field("min").and_then(Value::as_f64),
+        field("max").and_then(Value::as_f64),
+    );
+    let (min, max) = match kind {
+        PanelKind::Gauge => match (field_min, field_max) {
+            (Some(a), Some(b)) if a >= b => (None, None),
+            other => other,
+        },
+        _ => {
+            if field_min.is_some() || field_max.is_some() {
+                notes.push(Note::lost("its axis minimum and maximum"));
+            }
+            (None, None)
+        }
+    };
+    if field("decimals").is_some() || panel.get("decimals").is_some_and(|d| !d.is_null()) {
+        notes.push(Note::lost(
+            "its decimals: Vantage picks about three significant digits",
+        ));
+    }
+    if field("displayName").is_some_and(|d| d.as_str().is_some_and(|s| !s.is_empty())) {
+        notes.push(Note::lost(
+            "its display name for series (legends name them)",
+        ));
+    }
+    if let Some(overrides) = panel
+        .pointer("/fieldConfig/overrides")
+        .and_then(Value::as_array)
+    {
+        if !overrides.is_empty() {
+            notes.push(Note::lost(format!("{} field override(s)", overrides.len())));
+        }
+    }
+    if let Some(var) = str_of(panel, "repeat").filter(|r| !r.is_empty()) {
+        notes.push(Note::changed(format!(
+            "repeated for each value of ${var} in Grafana; here one panel shows them all"
+        )));
+    }
+    let stacked = kind == PanelKind::TimeSeries
+        && (panel.get("stack").and_then(Value::as_bool) == Some(true)
+            || defaults
+                .and_then(|d| d.pointer("/custom/stacking/mode"))
+                .and_then(Value::as_str)
+                .is_some_and(|m| m != "none"));
+    let (width, height) = size(panel);
+    let id = unique(slug(&title, &format!("panel-{}", n + 1)), ids);
+    Some(PanelFile {
+        id,
+        title,
+        description: text(panel.get("description"), 1000).unwrap_or_default(),
+        kind,
+        unit,
+        width,
+        height,
+        priority: 50,
+        stacked,
+        // Percentage thresholds are of the field's range, whatever the kind.
+        thresholds: thresholds(panel, field_min, field_max, notes),
+        min,
+        max,
+        queries,
+        source: None,
+        links: links(panel, ids_by_uid, notes),
+    })
+}
+
+/// Text with the variables' saved values in place of `$name`.
+fn fixed_text(text: &str, variables: &Variables) -> String {
+    let re = Regex::new(r"\$\{?([A-Za-z_]\w*)\}?").expect("a valid pattern");
+    re.replace_all(text, |c: &regex::Captures| {
+        variables
+            .saved
+            .get(&c[1])
+            .map(|v| {
+                if v == ".*" {
+                    "all".to_string()
+                } else {
+                    v.clone()
+                }
+            })
+            .unwrap_or_else(|| c[0].to_string())
+    })
+    .into_owned()
+}
+
+fn queries(
+    panel: &Value,
+    kind: PanelKind,
+    variables: &Variables,
+    notes: &mut Vec<Note>,
+) -> Vec<QueryFile> {
+    let targets = panel
+        .get("targets")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, t) in targets.iter().enumerate() {
+        if t.get("hide").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        let name = str_of(t, "refId").unwrap_or("?").to_string();
+        let Some(raw) = str_of(t, "expr").filter(|e| !e.trim().is_empty()) else {
+            notes.push(Note::lost(format!("query {name}: not a PromQL query")));
+            continue;
+        };
+        if out.len() >= MAX_QUERIES || (kind == PanelKind::Gauge && !out.is_empty()) {
+            notes.push(Note::lost(format!(
+                "query {name}: a {} shows at most {} queries",
+                kind_name(kind),
+                if kind == PanelKind::Gauge {
+                    1
+                } else {
+                    MAX_QUERIES
+                }
+            )));
+            continue;
+        }
+        let translated = match expr::translate(raw, variables) {
+            Ok(t) => t,
+            Err(reason) => {
+                notes.push(Note::lost(format!("query {name}: {reason}")));
+                continue;
+            }
+        };
+        for change in translated.changes {
+            notes.push(Note::changed(format!("query {name}: {change}")));
+        }
+        if t.get("instant").and_then(Value::as_bool) == Some(true) && !kind.is_instant() {
+            notes.push(Note::changed(format!(
+                "query {name}: an instant query, drawn over time"
+            )));
+        }
+        if str_of(t, "interval").is_some_and(|i| !i.is_empty()) {
+            notes.push(Note::lost(format!(
+                "query {name}: its minimum step (Vantage's step follows the range and width)"
+            )));
+        }
+        let legend = str_of(t, "legendFormat")
+            .filter(|l| !l.is_empty() && *l != "__auto")
+            .map(|l| fixed_text(l, variables))
+            .filter(|l| legend_is_plain(l));
+        let title = (kind == PanelKind::Table).then(|| {
+            legend
+                .clone()
+                .filter(|l| !l.contains("{{"))
+                .unwrap_or_else(|| format!("Value {}", i + 1))
+        });
+        out.push(QueryFile {
+            expr: translated.expr,
+            legend,
+            title,
+            unit: None,
+        });
+    }
+    out
+}
+
+/// A legend Vantage reads: `{{label}}` parts naming labels, nothing else
+/// between double braces.
+fn legend_is_plain(legend: &str) -> bool {
+    let re = Regex::new(r"\{\{\s*([^}]*?)\s*\}\}").expect("a valid pattern");
+    re.captures_iter(legend).all(|c| {
+        let name = &c[1];
+        name.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
+            && name
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    }) && legend.chars().count() <= 200
+}
+
+fn unit(panel: &Value, notes: &mut Vec<Note>) -> Unit {
+    let name = panel
+        .pointer("/fieldConfig/defaults/unit")
+        .and_then(Value::as_str)
+        .or_else(|| str_of(panel, "format"))
+        .or_else(|| panel.pointer("/yaxes/0/format").and_then(Value::as_str));
+    match name {
+        None | Some("") => Unit::None,
+        Some(name) => serde_json::from_value(Value::String(name.into())).unwrap_or_else(|_| {
+            notes.push(Note::lost(format!(
+                "its unit {name:?}: shown as a plain number"
+            )));
+            Unit::None
+        }),
+    }
+}
+
+/// A colour as a level: reds are critical, oranges and yellows warnings,
+/// the rest ok.
+fn level_of(color: &str) -> Level {
+    let c = color.to_ascii_lowercase();
+    if c.contains("red") {
+        return Level::Critical;
+    }
+    if ["orange", "yellow", "amber"].iter().any(|w| c.contains(w)) {
+        return Level::Warning;
+    }
+    let rgb: Option<(u8, u8, u8)> = if let Some(hex) = c.strip_prefix('#') {
+        (hex.len() >= 6)
+            .then(|| {
+                Some((
+                    u8::from_str_radix(&hex[0..2], 16).ok()?,
+                    u8::from_str_radix(&hex[2..4], 16).ok()?,
+                    u8::from_str_radix(&hex[4..6], 16).ok()?,
+                ))
+            })
+            .flatten()
+    } else if let Some(inner) = c.strip_prefix("rgba(").or_else(|| c.strip_prefix("rgb(")) {
+        let parts: Vec<u8> = inner
+            .trim_end_matches(')')
+            .split(',')
+            .take(3)
+            .filter_map(|p| p.trim().parse().ok())
+            .collect();
+        (parts.len() == 3).then(|| (parts[0], parts[1], parts[2]))
+    } else {
+        None
+    };
+    match rgb {
+        Some((r, g, _)) if r > 180 && g < 100 => Level::Critical,
+        Some((r, g, _)) if r > 180 && g >= 100 => Level::Warning,
+        _ => Level::Ok,
+    }
+}
+
+fn thresholds(
+    panel: &Value,
+    min: Option<f64>,
+    max: Option<f64>,
+    notes: &mut Vec<Note>,
+) -> Option<ThresholdsFile> {
+    let mut base = Level::Ok;
+    let mut steps: Vec<StepFile> = Vec::new();
+    if let Some(t) = panel.pointer("/fieldConfig/defaults/thresholds") {
+        let percentage = str_of(t, "mode") == Some("percentage");
+        let (lo, hi) = (min.unwrap_or(0.0), max.unwrap_or(100.0));
+        for step in t
+            .get("steps")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let level = level_of(str_of(step, "color").unwrap_or(""));
+            match step.get("value").and_then(Value::as_f64) {
+                None => base = level,
+                Some(v) => steps.push(StepFile {
+                    value: if percentage {
+                        lo + (hi - lo) * v / 100.0
+                    } else {
+                        v
+                    },
+                    level,
+                }),
+            }
+        }
+        if percentage && !steps.is_empty() {
+            notes.push(Note::changed(format!(
+                "percentage thresholds became values between {lo} and {hi}"
+            )));
+        }
+    } else if let Some(list) = str_of(panel, "thresholds").filter(|t| !t.is_empty()) {
+        // singlestat: "80,90" with three colours, or graph's list of objects.
+        let levels = [Level::Warning, Level::Critical];
+        for (i, v) in list
+            .split(',')
+            .filter_map(|v| v.trim().parse::<f64>().ok())
+            .enumerate()
+        {
+            steps.push(StepFile {
+                value: v,
+                level: levels[i.min(1)],
+            });
+        }
+    }
+    steps.retain(|s| s.value.is_finite());
+    steps.sort_by(|a, b| a.value.total_cmp(&b.value));
+    steps.dedup_by(|b, a| a.value == b.value);
+    if steps.is_empty() && base == Level::Ok {
+        return None;
+    }
+    // One level after another: a step to the level already in force says nothing.
+    let mut kept: Vec<StepFile> = Vec::new();
+    let mut current = base;
+    for s in steps {
+        if s.level != current {
+            current = s.level;
+            kept.push(s);
+        }
+    }
+    notes.push(Note::changed(
+        "threshold colours became levels (ok, warning, critical)",
+    ));
+    Some(ThresholdsFile { base, steps: kept })
+}
+
+/// Grid size: Grafana's 24 columns (or the old rows' 12 spans) to Vantage's
+/// 12, its row units of 30 px to Vantage's chart heights.
+fn size(panel: &Value) -> (u8, u8) {
+    let width = match panel.pointer("/gridPos/w").and_then(Value::as_u64) {
+        Some(w) => w.div_ceil(2),
+        None => panel.get("span").and_then(Value::as_u64).unwrap_or(6),
+    };
+    let height = match panel.pointer("/gridPos/h").and_then(Value::as_u64) {
+        Some(h) if h <= 10 => 1,
+        Some(h) if h <= 16 => 2,
+        Some(h) if h <= 22 => 3,
+        Some(_) => 4,
+        None => 1,
+    };
+    (width.clamp(1, 12) as u8, height)
+}
+
+fn links(
+    panel: &Value,
+    ids_by_uid: &HashMap<String, String>,
+    notes: &mut Vec<Note>,
+) -> Vec<LinkFile> {
+    let mut out = Vec::new();
+    for link in panel
+        .get("links")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let url = str_of(link, "url").unwrap_or("");
+        let target = url
+            .strip_prefix("/d/")
+            .and_then(|rest| rest.split(['/', '?']).next())
+            .and_then(|uid| ids_by_uid.get(uid));
+        match target {
+            Some(id) if out.len() < 4 => out.push(LinkFile {
+                title: text(link.get("title"), 60).unwrap_or_else(|| id.clone()),
+                dashboard: id.clone(),
+                series_variable: None,
+            }),
+            _ => notes.push(Note::lost(
+                "a link that does not lead to a dashboard imported with it (Vantage links only to its own dashboards)",
+            )),
+        }
+    }
+    out
+}
