@@ -42,6 +42,7 @@ pub use client_queue::ClientEvents;
 pub use event::{sse_frame, EventId, EventKind, StreamEvent};
 use fan_out::fill_client_queue;
 use refresh::refresh_while_watched;
+pub use seed::WatchedView;
 use topic::{Inner, Topic};
 pub use topic::{TopicKey, CLIENT_QUEUE, CLIENT_QUEUE_BYTES};
 
@@ -164,6 +165,14 @@ impl Hub {
         Ok(Subscription { snapshot, events })
     }
 
+    /// What a page of `key`'s view shows when the view is being watched
+    /// already: its topic's state, not a load of its own (see
+    /// [`WatchedView`]). `None` when nobody watches it, or its topic lacks a
+    /// panel of `view` (the file changed): the page loads its data then.
+    pub fn watched(&self, key: &TopicKey, view: &DashboardView) -> Option<WatchedView> {
+        seed::watched(&self.inner, key, view)
+    }
+
     /// Starts `key`'s topic with what a page just loaded for it. Its first
     /// refresh then comes a period later, as if it had loaded this itself. A
     /// topic nobody comes for ends at its first refresh, or `CLAIM_WITHIN`
@@ -171,8 +180,8 @@ impl Hub {
     ///
     /// Returns the event the page's data is: its stream, connecting with it
     /// (`since=`), gets nothing it already shows. For a topic that is being
-    /// refreshed already, that is the newest event it sent: the page's data
-    /// was loaded after it.
+    /// refreshed already, that is the newest event it sent (a page of a
+    /// watched view shows [`Hub::watched`] instead of loading).
     pub fn seed(
         &self,
         key: TopicKey,

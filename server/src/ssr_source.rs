@@ -74,18 +74,6 @@ impl PageSource for Source {
             let (range, every) = (view.range, self.hub.every(view.refresh));
             // Pages ignore keys that are not variables: links add their own.
             let filter = view.filter(&board)?;
-            // The pickers' values load beside the panels: the picker asks for
-            // them once the panels are drawn, and finds them ready.
-            let (panels, annotations, ()) = futures::join!(
-                join_all(self.panels.panel_loads(&board, range, &filter)),
-                self.annotator.for_view(
-                    &board.annotations,
-                    &filter,
-                    range.window_ms(crate::clock::now_ms())
-                ),
-                self.panels.preload_variable_values(&board),
-            );
-            let panels: Vec<PanelData> = panels.into_iter().filter_map(Result::ok).collect();
             let key = TopicKey {
                 dashboard: id,
                 range,
@@ -93,7 +81,32 @@ impl PageSource for Source {
                 every,
                 panel: None,
             };
-            let since = self.hub.seed(key, &board.view, &panels, &annotations);
+            // A view being watched shows what its topic sent: the deltas its
+            // stream gets next are of that (and it costs Prometheus nothing).
+            let (panels, annotations, since) = match self.hub.watched(&key, &board.view) {
+                Some(watched) => {
+                    self.panels.preload_variable_values(&board).await;
+                    (watched.panels, watched.annotations, Some(watched.since))
+                }
+                None => {
+                    // The pickers' values load beside the panels: the picker
+                    // asks for them once the panels are drawn, and finds
+                    // them ready.
+                    let (panels, annotations, ()) = futures::join!(
+                        join_all(self.panels.panel_loads(&board, range, &key.filter)),
+                        self.annotator.for_view(
+                            &board.annotations,
+                            &key.filter,
+                            range.window_ms(crate::clock::now_ms())
+                        ),
+                        self.panels.preload_variable_values(&board),
+                    );
+                    let panels: Vec<PanelData> =
+                        panels.into_iter().filter_map(Result::ok).collect();
+                    let since = self.hub.seed(key, &board.view, &panels, &annotations);
+                    (panels, annotations, since)
+                }
+            };
             let mut view = board.view.clone();
             view.problem = view.problem.map(|p| p.seen_by(role));
             Ok(DashboardData {

@@ -284,6 +284,18 @@ async fn a_rendered_page_starts_its_stream_so_connecting_queries_nothing_again()
     assert!(text.contains("event: delta"), "{text}");
     assert!(queries().await > after_page, "refreshed from Prometheus");
 
+    // A page of the view, now watched, shows what the topic sent: the deltas
+    // its stream gets next are of that state (data of its own would keep
+    // points the topic has replaced). It asks Prometheus nothing.
+    let before_reload = queries().await;
+    let html = page().await;
+    assert_eq!(
+        queries().await,
+        before_reload,
+        "a watched view's page loaded its data itself"
+    );
+    assert_ne!(since_in(&html), since, "it shows the refresh");
+
     // Scripts off (or a crawler): nobody comes for the seeded topic, and it
     // ends by its first refresh instead of refreshing for no one.
     drop((page_stream, other_tab, reloaded));

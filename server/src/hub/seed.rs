@@ -17,6 +17,42 @@ use super::{
 /// without a seed; their streams then load the data again.
 pub(super) const MAX_TOPICS_TO_SEED: usize = 128;
 
+/// What a page of a view being watched shows: what the view's topic last
+/// sent of each panel and of its annotations, and the newest event, for the
+/// page's stream to start after. The deltas that follow are of exactly this
+/// state, so a page must show it rather than data it loads itself, which
+/// the deltas are not of (a point the topic has since replaced would stay).
+pub struct WatchedView {
+    pub panels: Vec<PanelData>,
+    pub annotations: Vec<Annotation>,
+    pub since: EventId,
+}
+
+/// What `Hub::watched` does (see there).
+pub(super) fn watched(inner: &Inner, key: &TopicKey, view: &DashboardView) -> Option<WatchedView> {
+    let topic = inner
+        .topics
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(key)
+        .cloned()?;
+    let (latest, since) = topic.current();
+    let panels = view
+        .panels
+        .iter()
+        .map(|p| serde_json::from_str(latest.get(&p.id)?.json()).ok())
+        .collect::<Option<Vec<PanelData>>>()?;
+    let annotations = latest
+        .get(ANNOTATIONS_SLOT)
+        .and_then(|e| serde_json::from_str(e.json()).ok())
+        .unwrap_or_default();
+    Some(WatchedView {
+        panels,
+        annotations,
+        since: since?,
+    })
+}
+
 /// What `Hub::seed` does (see there).
 pub(super) fn seed(
     inner: &Arc<Inner>,

@@ -107,6 +107,13 @@ impl Topic {
         self.sent().recent.back().map(|e| e.id)
     }
 
+    /// Each slot's newest whole event and the newest event sent, read
+    /// together: the state a stream joining after that event builds on.
+    pub(super) fn current(&self) -> (HashMap<String, Arc<StreamEvent>>, Option<EventId>) {
+        let sent = self.sent();
+        (sent.latest.clone(), sent.recent.back().map(|e| e.id))
+    }
+
     /// Joins the topic: a receiver of its live events, and what the client
     /// lacks before them. With `seen` (its last event) among this topic's
     /// recent events, that is what came after it, deltas and all, unless it
