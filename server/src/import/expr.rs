@@ -215,21 +215,9 @@ fn with_filters(expr: &str, variables: &Variables) -> String {
 /// The text before the next `{` outside a string, what stands between it and
 /// its `}`, and the text after.
 fn next_braces(text: &str) -> Option<(&str, &str, &str)> {
-    let mut quote = None;
-    let mut escaped = false;
     let mut open = None;
-    for (i, c) in text.char_indices() {
-        if let Some(q) = quote {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                _ if c == q => quote = None,
-                _ => {}
-            }
-            continue;
-        }
+    for (i, c) in outside_strings(text) {
         match c {
-            '"' | '\'' | '`' => quote = Some(c),
             '{' if open.is_none() => open = Some(i),
             '}' => {
                 if let Some(start) = open {
@@ -242,33 +230,25 @@ fn next_braces(text: &str) -> Option<(&str, &str, &str)> {
     None
 }
 
-/// `text` split at `sep` where it stands outside quotes.
+/// `text` split at `sep` where it stands outside strings.
 fn split_outside_strings(text: &str, sep: char) -> Vec<&str> {
     let mut parts = Vec::new();
-    let mut quote = None;
-    let mut escaped = false;
     let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if let Some(q) = quote {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' => escaped = true,
-                _ if c == q => quote = None,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' | '\'' | '`' => quote = Some(c),
-            _ if c == sep => {
-                parts.push(&text[start..i]);
-                start = i + c.len_utf8();
-            }
-            _ => {}
+    for (i, c) in outside_strings(text) {
+        if c == sep {
+            parts.push(&text[start..i]);
+            start = i + c.len_utf8();
         }
     }
     parts.push(&text[start..]);
     parts
+}
+
+/// The characters of `text` that stand outside its string literals.
+fn outside_strings(text: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let strings = string_contents(text);
+    text.char_indices()
+        .filter(move |(i, _)| !strings.iter().any(|(r, _)| r.contains(i)))
 }
 
 #[cfg(test)]
