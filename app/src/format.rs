@@ -7,55 +7,123 @@ use crate::{live::time_zone::Zone, model::Unit};
 
 /// A value with its unit, short enough for an axis label.
 pub fn value(v: f64, unit: Unit) -> String {
+    value_with(v, unit, None)
+}
+
+/// A value with its unit, with `decimals` fixed (a panel's `decimals`, as
+/// Grafana's: digits after the point of the scaled number), or without them
+/// about three significant digits.
+pub fn value_with(v: f64, unit: Unit, decimals: Option<u8>) -> String {
     if !v.is_finite() {
         return "–".to_string();
     }
+    let d = Digits(decimals);
     match unit {
-        Unit::None => si(v),
-        Unit::Short => short(v),
-        Unit::RequestsPerSecond => format!("{} req/s", si(v)),
-        Unit::OperationsPerSecond => format!("{} ops/s", si(v)),
-        Unit::PacketsPerSecond => format!("{} p/s", si(v)),
-        Unit::Percent => format!("{} %", trim(v, 1)),
-        Unit::Ratio => format!("{} %", trim(v * 100.0, 1)),
-        Unit::Seconds => seconds(v),
-        Unit::Milliseconds => seconds(v / 1000.0),
-        Unit::Bytes => bytes(v),
-        Unit::DecimalBytes => si_with(v, "B"),
-        Unit::BytesPerSecond => format!("{}/s", bytes(v)),
-        Unit::DecimalBytesPerSecond => si_with(v, "B/s"),
-        Unit::BitsPerSecond => si_with(v, "b/s"),
-        Unit::Celsius => format!("{} °C", trim(v, 1)),
-        Unit::Hertz => si_with(v, "Hz"),
+        Unit::None => d.si(v),
+        Unit::Short => d.short(v),
+        Unit::RequestsPerSecond => format!("{} req/s", d.si(v)),
+        Unit::OperationsPerSecond => format!("{} ops/s", d.si(v)),
+        Unit::PacketsPerSecond => format!("{} p/s", d.si(v)),
+        Unit::Percent => format!("{} %", d.num(v, 1)),
+        Unit::Ratio => format!("{} %", d.num(v * 100.0, 1)),
+        Unit::Seconds => d.seconds(v),
+        Unit::Milliseconds => d.seconds(v / 1000.0),
+        Unit::Bytes => d.bytes(v),
+        Unit::DecimalBytes => d.si_with(v, "B"),
+        Unit::BytesPerSecond => format!("{}/s", d.bytes(v)),
+        Unit::DecimalBytesPerSecond => d.si_with(v, "B/s"),
+        Unit::BitsPerSecond => d.si_with(v, "b/s"),
+        Unit::Celsius => format!("{} °C", d.num(v, 1)),
+        Unit::Hertz => d.si_with(v, "Hz"),
     }
 }
 
-/// Grafana's `short`: thousands as K, Mil, Bil, Tri.
-fn short(v: f64) -> String {
-    const STEPS: [&str; 5] = ["", " K", " Mil", " Bil", " Tri"];
-    let mut scaled = v;
-    let mut i = 0;
-    while scaled.abs() >= 1000.0 && i < STEPS.len() - 1 {
-        scaled /= 1000.0;
-        i += 1;
-    }
-    format!("{}{}", trim(scaled, digits_for(scaled, i > 0)), STEPS[i])
+/// 1234 → "1.2k", 0.25 → "0.25", 3 → "3".
+pub fn si(v: f64) -> String {
+    Digits(None).si(v)
 }
 
-/// A value in an SI-prefixed unit: 1500 B → "1.5 kB", 2e9 Hz → "2 GHz".
-fn si_with(v: f64, unit: &str) -> String {
-    const PREFIXES: [&str; 6] = ["", "k", "M", "G", "T", "P"];
+/// How many decimals a scaled number shows: a fixed count, or (`None`) what
+/// keeps about three significant digits.
+#[derive(Clone, Copy)]
+struct Digits(Option<u8>);
+
+impl Digits {
+    /// `scaled` with the fixed decimals, or `auto` ones without trailing zeros.
+    fn num(self, scaled: f64, auto: usize) -> String {
+        match self.0 {
+            Some(d) => format!("{scaled:.*}", usize::from(d)),
+            None => trim(scaled, auto),
+        }
+    }
+
+    fn si(self, v: f64) -> String {
+        let a = v.abs();
+        let (scaled, suffix) = if a >= 1e9 {
+            (v / 1e9, "G")
+        } else if a >= 1e6 {
+            (v / 1e6, "M")
+        } else if a >= 1e3 {
+            (v / 1e3, "k")
+        } else {
+            (v, "")
+        };
+        let auto = digits_for(scaled, !suffix.is_empty());
+        format!("{}{suffix}", self.num(scaled, auto))
+    }
+
+    /// Grafana's `short`: thousands as K, Mil, Bil, Tri.
+    fn short(self, v: f64) -> String {
+        const STEPS: [&str; 5] = ["", " K", " Mil", " Bil", " Tri"];
+        let (scaled, i) = scaled_by(v, 1000.0, STEPS.len());
+        let auto = digits_for(scaled, i > 0);
+        format!("{}{}", self.num(scaled, auto), STEPS[i])
+    }
+
+    /// A value in an SI-prefixed unit: 1500 B → "1.5 kB", 2e9 Hz → "2 GHz".
+    fn si_with(self, v: f64, unit: &str) -> String {
+        const PREFIXES: [&str; 6] = ["", "k", "M", "G", "T", "P"];
+        let (scaled, i) = scaled_by(v, 1000.0, PREFIXES.len());
+        let auto = digits_for(scaled, i > 0);
+        format!("{} {}{unit}", self.num(scaled, auto), PREFIXES[i])
+    }
+
+    fn bytes(self, v: f64) -> String {
+        const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+        let (scaled, i) = scaled_by(v, 1024.0, UNITS.len());
+        format!("{} {}", self.num(scaled, usize::from(i > 0)), UNITS[i])
+    }
+
+    fn seconds(self, v: f64) -> String {
+        let a = v.abs();
+        if a == 0.0 {
+            "0 s".into()
+        } else if a < 1e-3 {
+            format!("{} µs", self.num(v * 1e6, 0))
+        } else if a < 1.0 {
+            format!("{} ms", self.num(v * 1e3, usize::from(a < 0.01)))
+        } else if a < 120.0 {
+            format!("{} s", self.num(v, 1))
+        } else if a < 2.0 * 3600.0 {
+            format!("{} min", self.num(v / 60.0, 1))
+        } else if a < 2.0 * 86_400.0 {
+            format!("{} h", self.num(v / 3600.0, 1))
+        } else {
+            format!("{} d", self.num(v / 86_400.0, 1))
+        }
+    }
+}
+
+/// `v` divided by `step` until under it (at most `steps - 1` times), and how
+/// many times.
+fn scaled_by(v: f64, step: f64, steps: usize) -> (f64, usize) {
     let mut scaled = v;
     let mut i = 0;
-    while scaled.abs() >= 1000.0 && i < PREFIXES.len() - 1 {
-        scaled /= 1000.0;
+    while scaled.abs() >= step && i < steps - 1 {
+        scaled /= step;
         i += 1;
     }
-    format!(
-        "{} {}{unit}",
-        trim(scaled, digits_for(scaled, i > 0)),
-        PREFIXES[i]
-    )
+    (scaled, i)
 }
 
 /// Decimals that keep about three significant digits.
@@ -67,55 +135,6 @@ fn digits_for(scaled: f64, prefixed: bool) -> usize {
     } else {
         2
     }
-}
-
-/// 1234 → "1.2k", 0.25 → "0.25", 3 → "3".
-pub fn si(v: f64) -> String {
-    let a = v.abs();
-    let (scaled, suffix) = if a >= 1e9 {
-        (v / 1e9, "G")
-    } else if a >= 1e6 {
-        (v / 1e6, "M")
-    } else if a >= 1e3 {
-        (v / 1e3, "k")
-    } else {
-        (v, "")
-    };
-    format!(
-        "{}{}",
-        trim(scaled, digits_for(scaled, !suffix.is_empty())),
-        suffix
-    )
-}
-
-fn seconds(v: f64) -> String {
-    let a = v.abs();
-    if a == 0.0 {
-        "0 s".into()
-    } else if a < 1e-3 {
-        format!("{} µs", trim(v * 1e6, 0))
-    } else if a < 1.0 {
-        format!("{} ms", trim(v * 1e3, if a < 0.01 { 1 } else { 0 }))
-    } else if a < 120.0 {
-        format!("{} s", trim(v, 1))
-    } else if a < 2.0 * 3600.0 {
-        format!("{} min", trim(v / 60.0, 1))
-    } else if a < 2.0 * 86_400.0 {
-        format!("{} h", trim(v / 3600.0, 1))
-    } else {
-        format!("{} d", trim(v / 86_400.0, 1))
-    }
-}
-
-fn bytes(v: f64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut scaled = v;
-    let mut i = 0;
-    while scaled.abs() >= 1024.0 && i < UNITS.len() - 1 {
-        scaled /= 1024.0;
-        i += 1;
-    }
-    format!("{} {}", trim(scaled, if i == 0 { 0 } else { 1 }), UNITS[i])
 }
 
 /// Fixed decimals without trailing zeros: 2.50 → "2.5", 3.0 → "3".
@@ -235,6 +254,13 @@ mod tests {
         assert_eq!(value(512.0, Unit::DecimalBytes), "512 B");
         assert_eq!(value(2.4e9, Unit::Hertz), "2.4 GHz");
         assert_eq!(value(36.56, Unit::Celsius), "36.6 °C");
+        // A panel's decimals fix the digits of the scaled number, zeros kept.
+        assert_eq!(value_with(1234.0, Unit::Short, Some(2)), "1.23 K");
+        assert_eq!(value_with(3.0, Unit::None, Some(2)), "3.00");
+        assert_eq!(value_with(0.5, Unit::Ratio, Some(0)), "50 %");
+        assert_eq!(value_with(0.34, Unit::Seconds, Some(1)), "340.0 ms");
+        assert_eq!(value_with(2.5 * 1024.0, Unit::Bytes, Some(3)), "2.500 KiB");
+        assert_eq!(value_with(f64::NAN, Unit::None, Some(2)), "–");
         assert_eq!(value(0.25, Unit::None), "0.25");
         assert_eq!(value(f64::NAN, Unit::None), "–");
         assert_eq!(value(f64::INFINITY, Unit::Seconds), "–");

@@ -223,7 +223,8 @@ fn the_old_rows_and_the_flat_panels_import_into_files_that_pass_the_check() {
     );
     assert_eq!(scrape["thresholds"]["base"].as_str(), Some("ok"));
     let (_, notes) = panel_notes(&report, 1, "Scrape duration");
-    for part in ["decimals", "1 field override", r#"$topk is fixed to "10""#] {
+    assert_eq!(scrape["decimals"].as_integer(), Some(2));
+    for part in ["1 field override", r#"$topk is fixed to "10""#] {
         assert!(has(&notes, part), "{part}: {notes:?}");
     }
     // Percentage thresholds over min 0 and max 10: 50 % is 5.

@@ -49,11 +49,12 @@ pub fn ChartTooltip(
             rows.sort_by(|a, b| b.2.unwrap_or(f64::MIN).total_cmp(&a.2.unwrap_or(f64::MIN)));
             let more = rows.len().saturating_sub(MAX_ROWS);
             rows.truncate(MAX_ROWS);
-            let unit = d.view.unit;
+            let (unit, decimals) = (d.view.unit, d.view.decimals);
             let rows: Vec<_> = rows
                 .into_iter()
                 .map(|(i, name, v)| {
-                    let value = v.map_or_else(|| "–".into(), |v| format::value(v, unit));
+                    let value =
+                        v.map_or_else(|| "–".into(), |v| format::value_with(v, unit, decimals));
                     (i, name, value)
                 })
                 .collect();

@@ -77,7 +77,7 @@ pub fn DataTable(#[prop(into)] data: Signal<PanelData>) -> impl IntoView {
                         .zip(&d.view.columns)
                         .map(|(v, c)| {
                             let text = v
-                                .map(|v| format::value(v, c.unit))
+                                .map(|v| format::value_with(v, c.unit, d.view.decimals))
                                 .unwrap_or_else(|| "–".into());
                             view! { <td class="table__number">{text}</td> }
                         })

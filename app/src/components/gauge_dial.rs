@@ -3,7 +3,6 @@ use leptos::prelude::*;
 use crate::{
     charts::gauge,
     components::{chart_svg::ChartSvg, stat_value::level_word},
-    format,
     model::PanelData,
 };
 
@@ -21,7 +20,7 @@ pub fn GaugeDial(#[prop(into)] data: Signal<PanelData>) -> impl IntoView {
         data.with(|d| {
             value
                 .get()
-                .map(|v| format::value(v, d.view.unit))
+                .map(|v| d.view.value_text(v))
                 .unwrap_or_else(|| "–".into())
         })
     };

@@ -3,7 +3,6 @@ use leptos::prelude::*;
 use crate::{
     charts::sparkline,
     components::chart_svg::ChartSvg,
-    format,
     model::{Level, PanelData},
 };
 
@@ -21,7 +20,7 @@ pub fn StatValue(#[prop(into)] data: Signal<PanelData>) -> impl IntoView {
                     let value = s.last_value();
                     let level = d.view.thresholds.level(value);
                     let text = value
-                        .map(|v| format::value(v, d.view.unit))
+                        .map(|v| d.view.value_text(v))
                         .unwrap_or_else(|| "–".into());
                     let shapes = sparkline::shapes(s, (d.window.start, d.window.end));
                     let label = format!("{} over the range", s.name);

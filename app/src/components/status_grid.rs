@@ -2,7 +2,6 @@ use leptos::prelude::*;
 
 use crate::{
     components::stat_value::level_word,
-    format,
     model::{Level, PanelData, ViewQuery},
 };
 
@@ -27,7 +26,7 @@ pub fn StatusGrid(
                         Level::Ok => "up",
                         other => level_word(other),
                     };
-                    let value_text = value.map(|v| format::value(v, d.view.unit));
+                    let value_text = value.map(|v| d.view.value_text(v));
                     let name = s.name.clone();
                     let inner = view! {
                         <span class="tile__name">{name.clone()}</span>

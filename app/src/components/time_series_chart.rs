@@ -59,7 +59,7 @@ pub fn TimeSeriesChart(
         data.with(|d| {
             let link = d.view.series_link();
             let view = query.get();
-            let unit = d.view.unit;
+            let (unit, decimals) = (d.view.unit, d.view.decimals);
             d.series
                 .iter()
                 .enumerate()
@@ -70,7 +70,7 @@ pub fn TimeSeriesChart(
                             Some(t) => series.point_near(t).and_then(|p| p.1),
                             None => series.last_value(),
                         };
-                        v.map_or_else(|| "–".into(), |v| format::value(v, unit))
+                        v.map_or_else(|| "–".into(), |v| format::value_with(v, unit, decimals))
                     };
                     let name = s.name.clone();
                     let label = match link.and_then(|l| l.href_for(&name, &view).map(|h| (l, h))) {

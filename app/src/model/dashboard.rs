@@ -117,6 +117,11 @@ impl DrillDown {
 }
 
 impl PanelView {
+    /// A value as this panel shows it: its unit and decimals.
+    pub fn value_text(&self, v: f64) -> String {
+        crate::format::value_with(v, self.unit, self.decimals)
+    }
+
     /// The link each series (legend entry, tile) leads to, if any.
     pub fn series_link(&self) -> Option<&DrillDown> {
         self.links.iter().find(|l| l.series_variable.is_some())
@@ -139,6 +144,10 @@ pub struct PanelView {
     pub description: String,
     pub kind: PanelKind,
     pub unit: Unit,
+    /// Digits after the point of every value shown (legends, stats, tables,
+    /// tooltips); none: about three significant digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u8>,
     /// Grid columns out of 12 on a desk.
     pub width: u8,
     /// Grid rows (one row is one chart's height).

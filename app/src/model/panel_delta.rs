@@ -206,6 +206,7 @@ mod tests {
                 description: String::new(),
                 kind: PanelKind::TimeSeries,
                 unit: Unit::None,
+                decimals: None,
                 width: 6,
                 height: 1,
                 priority: 1,

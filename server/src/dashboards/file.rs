@@ -82,6 +82,10 @@ pub struct PanelFile {
     pub kind: PanelKind,
     #[serde(default)]
     pub unit: Unit,
+    /// Digits after the point of the values shown (0 to 6).
+    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decimals: Option<u8>,
     #[serde(default = "default_width")]
     pub width: u8,
     #[serde(default = "default_height")]
@@ -270,6 +274,9 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
         if !(1..=12).contains(&p.width) {
             problems.push(err(&at("width"), "between 1 and 12 grid columns".into()));
         }
+        if p.decimals.is_some_and(|d| d > 6) {
+            problems.push(err(&at("decimals"), "between 0 and 6".into()));
+        }
         if !(1..=4).contains(&p.height) {
             problems.push(err(&at("height"), "between 1 and 4 grid rows".into()));
         }
@@ -393,6 +400,7 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
                 description: p.description,
                 kind: p.kind,
                 unit: p.unit,
+                decimals: p.decimals,
                 width: p.width,
                 height: p.height,
                 priority: p.priority,
@@ -648,6 +656,21 @@ legend = "{{service}}"
         assert_eq!(d.view.id, "team");
         assert_eq!(d.panels[0].view.unit, Unit::RequestsPerSecond);
         assert_eq!(d.variables[0].label, "service");
+    }
+
+    #[test]
+    fn decimals_are_kept_up_to_six() {
+        let with = |d: u8| {
+            GOOD.replace(
+                "unit = \"req/s\"",
+                &format!("unit = \"req/s\"\ndecimals = {d}"),
+            )
+        };
+        let board = parse("team.toml", "team", &with(2)).unwrap();
+        assert_eq!(board.panels[0].view.decimals, Some(2));
+        assert_eq!(board.panels[0].view.value_text(1234.5), "1.23k req/s");
+        let e = error(&with(7));
+        assert_eq!(e.field, "panels[0].decimals", "{e}");
     }
 
     #[test]

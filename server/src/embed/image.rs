@@ -163,7 +163,7 @@ fn draw<DB: DrawingBackend>(
             let dial = chart.margin(0, 0, x as u32, 0);
             gauge::draw_on(&dial, value, bounds, &data.view.thresholds, &colors.chart)?;
             let text = value
-                .map(|v| format::value(v, data.view.unit))
+                .map(|v| data.view.value_text(v))
                 .unwrap_or_else(|| "–".into());
             let big = ("sans-serif", 22.0).into_font().color(&colors.title);
             let tw = chart.estimate_text_size(&text, &big)?.0 as i32;
@@ -178,7 +178,7 @@ fn draw<DB: DrawingBackend>(
                 let value = series.last_value();
                 let level = data.view.thresholds.level(value);
                 let text = value
-                    .map(|v| format::value(v, data.view.unit))
+                    .map(|v| data.view.value_text(v))
                     .unwrap_or_else(|| "–".into());
                 let big = ("sans-serif", 26.0)
                     .into_font()
@@ -258,7 +258,7 @@ fn legend_lines(data: &PanelData) -> Vec<Vec<(usize, String, String)>> {
     for (i, s) in data.series.iter().enumerate() {
         let value = s
             .last_value()
-            .map(|v| format::value(v, data.view.unit))
+            .map(|v| data.view.value_text(v))
             .unwrap_or_else(|| "–".into());
         let name: String = s.name.chars().take(48).collect();
         let cost = name.chars().count() + value.chars().count() + 6;
@@ -297,7 +297,7 @@ fn draw_rows<DB: DrawingBackend>(
                 let value = s.last_value();
                 let level = data.view.thresholds.level(value);
                 let shown = value
-                    .map(|v| format::value(v, data.view.unit))
+                    .map(|v| data.view.value_text(v))
                     .unwrap_or_else(|| "–".into());
                 (s.name.clone(), shown, colors.chart.level(level))
             })
@@ -311,7 +311,7 @@ fn draw_rows<DB: DrawingBackend>(
                     .iter()
                     .zip(&data.view.columns)
                     .map(|(v, c)| {
-                        v.map(|v| format::value(v, c.unit))
+                        v.map(|v| format::value_with(v, c.unit, data.view.decimals))
                             .unwrap_or_else(|| "–".into())
                     })
                     .collect();

@@ -532,11 +532,17 @@ fn panel_file(
             (None, None)
         }
     };
-    if field("decimals").is_some() || panel.get("decimals").is_some_and(|d| !d.is_null()) {
-        notes.push(Note::lost(
-            "its decimals: Vantage picks about three significant digits",
-        ));
-    }
+    let decimals = field("decimals")
+        .or_else(|| panel.get("decimals"))
+        .and_then(Value::as_u64)
+        .map(|d| {
+            if d > 6 {
+                notes.push(Note::changed(format!(
+                    "{d} decimals became 6, the most Vantage shows"
+                )));
+            }
+            d.min(6) as u8
+        });
     if field("displayName").is_some_and(|d| d.as_str().is_some_and(|s| !s.is_empty())) {
         notes.push(Note::lost(
             "its display name for series (legends name them)",
@@ -569,6 +575,7 @@ fn panel_file(
         description: text(panel.get("description"), 1000).unwrap_or_default(),
         kind,
         unit,
+        decimals,
         width,
         height,
         priority: 50,
