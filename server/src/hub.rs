@@ -179,9 +179,10 @@ impl Hub {
     /// after it began if that is sooner.
     ///
     /// Returns the event the page's data is: its stream, connecting with it
-    /// (`since=`), gets nothing it already shows. For a topic that is being
-    /// refreshed already, that is the newest event it sent (a page of a
-    /// watched view shows [`Hub::watched`] instead of loading).
+    /// (`since=`), gets nothing it already shows. `None` for a topic that is
+    /// being refreshed already (a page of a watched view shows
+    /// [`Hub::watched`] instead of loading; one that loaded anyway gets a
+    /// snapshot on its stream) or when no more topics may be seeded.
     pub fn seed(
         &self,
         key: TopicKey,
@@ -283,15 +284,27 @@ mod tests {
         );
         assert_eq!(hub.active_topics(), MAX_TOPICS_TO_SEED);
 
-        // Refresh off has no stream to seed; an existing topic gives its newest event.
+        // Refresh off has no stream to seed; an existing topic is not seeded
+        // again and gives no event: what a page loaded itself is not what its
+        // deltas are of, so its stream starts from a snapshot.
         let off = TopicKey {
             every: hub.every(Some(Refresh::Off)),
             ..key(&hub, 0)
         };
         assert_eq!(hub.seed(off, &view, &[], &[]), None);
-        let first = hub.seed(key(&hub, 0), &view, &[], &[]);
-        assert!(first.is_some());
-        assert_eq!(hub.seed(key(&hub, 0), &view, &[], &[]), first);
+        assert_eq!(hub.seed(key(&hub, 0), &view, &[], &[]), None);
+        assert_eq!(hub.active_topics(), MAX_TOPICS_TO_SEED, "not seeded twice");
+        // What a page of it shows instead: the topic's state, and the event
+        // it is (here the seed's annotations, the one slot of a view without
+        // panels); a view with a panel the topic lacks loads its own.
+        let bare = DashboardView {
+            panels: Vec::new(),
+            ..view.clone()
+        };
+        let watched = hub.watched(&key(&hub, 0), &bare).expect("a watched view");
+        assert!(watched.panels.is_empty() && watched.annotations.is_empty());
+        assert!(hub.watched(&key(&hub, 0), &view).is_none());
+        assert!(hub.watched(&over, &bare).is_none(), "nobody watches it");
 
         // Nobody subscribed: every seeded topic lives until its first refresh,
         // a period after it was seeded, and ends then.

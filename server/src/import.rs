@@ -37,7 +37,7 @@ pub fn grafana(files: &[PathBuf], out: &Path) -> Result<Report, ImportError> {
     for path in files {
         let input = path.display().to_string();
         match read_dashboard(path) {
-            Ok(json) => read.push((input, json)),
+            Ok(dashboard) => read.push((input, dashboard)),
             Err(reason) => report.refused.push(Refusal { input, reason }),
         }
     }
@@ -46,15 +46,8 @@ pub fn grafana(files: &[PathBuf], out: &Path) -> Result<Report, ImportError> {
     let mut taken = BTreeSet::new();
     let mut ids_by_uid = HashMap::new();
     let mut ids = Vec::new();
-    for (_, json) in &read {
-        let dashboard = grafana::dashboard_of(json).expect("checked when read");
-        let converted_id = grafana::id_for(dashboard);
-        let mut id = converted_id.clone();
-        let mut n = 2;
-        while !taken.insert(id.clone()) {
-            id = format!("{converted_id}-{n}");
-            n += 1;
-        }
+    for (_, dashboard) in &read {
+        let id = grafana::unique(grafana::id_for(dashboard), &mut taken);
         if let Some(uid) = grafana::uid_of(dashboard) {
             ids_by_uid.insert(uid.to_string(), id.clone());
         }
@@ -64,8 +57,7 @@ pub fn grafana(files: &[PathBuf], out: &Path) -> Result<Report, ImportError> {
         path: out.to_path_buf(),
         source,
     })?;
-    for ((input, json), id) in read.iter().zip(ids) {
-        let dashboard = grafana::dashboard_of(json).expect("checked when read");
+    for ((input, dashboard), id) in read.iter().zip(ids) {
         let converted = grafana::convert(input, dashboard, &ids_by_uid);
         let mut dashboard_report = converted.report;
         if let Some(text) = checked(&id, converted.file, &mut dashboard_report) {
@@ -97,8 +89,7 @@ fn read_dashboard(path: &Path) -> Result<serde_json::Value, String> {
     // serde_json refuses nesting deeper than 128 levels on its own.
     let json: serde_json::Value =
         serde_json::from_slice(&bytes).map_err(|e| format!("not JSON: {e}"))?;
-    grafana::dashboard_of(&json)?;
-    Ok(json)
+    grafana::into_dashboard(json)
 }
 
 /// The file's text once the server's own check accepts it: a panel or

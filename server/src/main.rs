@@ -8,8 +8,8 @@ use vantage::config::{Cli, Command, Config, ImportCommand, LogFormat, ReportForm
 // given back when they leave (its background thread returns pages unused for
 // a second), where glibc's kept nearly all of it, and still twice its idle
 // size when asked every 10 s with malloc_trim (docs/PERFORMANCE.md, "Ten
-// thousand screens"). A build without
-// the feature (`--no-default-features`) uses the system's allocator.
+// thousand screens"). A build without the feature (`--no-default-features`)
+// uses the system's allocator.
 #[cfg(feature = "jemalloc")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

@@ -581,7 +581,7 @@ fn check_template(expr: &str, probe: &Filter) -> Result<(), String> {
     Ok(())
 }
 
-fn check_legend(legend: &str) -> Result<(), String> {
+pub(crate) fn check_legend(legend: &str) -> Result<(), String> {
     check_text(legend, 1, 200)?;
     let mut rest = legend;
     while let Some(i) = rest.find("{{") {

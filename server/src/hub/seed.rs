@@ -66,13 +66,12 @@ pub(super) fn seed(
     if key.panel.is_some() {
         return None;
     }
-    // The answer without seeding, when there is one: the topic is being
-    // refreshed (its newest event), or there is no room (none).
+    // The answer without seeding, when there is one: none, whether the
+    // topic is being refreshed already (its deltas are of its own state, not
+    // of data this page loaded: the page's stream starts from a snapshot;
+    // `watched` is the way to show its state) or there is no room.
     let known = |topics: &HashMap<TopicKey, Arc<Topic>>| {
-        topics
-            .get(&key)
-            .map(|topic| topic.newest())
-            .or_else(|| (topics.len() >= MAX_TOPICS_TO_SEED).then_some(None))
+        (topics.contains_key(&key) || topics.len() >= MAX_TOPICS_TO_SEED).then_some(None)
     };
     if let Some(answer) = known(&inner.topics.lock().unwrap_or_else(|e| e.into_inner())) {
         return answer;

@@ -102,11 +102,6 @@ impl Topic {
         self.sent.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The id of the newest event sent, if any.
-    pub(super) fn newest(&self) -> Option<EventId> {
-        self.sent().recent.back().map(|e| e.id)
-    }
-
     /// Each slot's newest whole event and the newest event sent, read
     /// together: the state a stream joining after that event builds on.
     pub(super) fn current(&self) -> (HashMap<String, Arc<StreamEvent>>, Option<EventId>) {

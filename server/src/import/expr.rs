@@ -140,6 +140,21 @@ pub fn translate(expr: &str, variables: &Variables) -> Result<Translated, String
     }
 }
 
+/// Text (a title, a legend) with the variables' saved values in place of
+/// their references; "every value" reads as "all".
+pub fn fixed_text(text: &str, variables: &Variables) -> String {
+    let text = reference().replace_all(text, |c: &Captures| {
+        format!("${}", c.get(1).or(c.get(3)).map_or("", |m| m.as_str()))
+    });
+    plain_reference()
+        .replace_all(&text, |c: &Captures| match variables.saved.get(&c[1]) {
+            Some(v) if v == ".*" => "all".to_string(),
+            Some(v) => v.clone(),
+            None => c[0].to_string(),
+        })
+        .into_owned()
+}
+
 /// One token of PromQL: a number, a duration or a name.
 fn is_token(value: &str) -> bool {
     static R: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
@@ -326,6 +341,14 @@ mod tests {
         assert_eq!(
             translate("rate(up[$w])", &vars).unwrap().expr,
             "rate(up[5m])"
+        );
+    }
+
+    #[test]
+    fn text_takes_the_saved_values_in_every_spelling() {
+        assert_eq!(
+            fixed_text("top $topk of ${job} [[hosts]] $nobody", &variables()),
+            "top 15 of all a|b $nobody"
         );
     }
 

@@ -17,8 +17,8 @@ use super::{
     report::{DashboardReport, Imported, Note, PanelReport},
 };
 use crate::dashboards::file::{
-    is_id, DashboardFile, LinkFile, PanelFile, QueryFile, StepFile, ThresholdsFile, VariableFile,
-    RESERVED,
+    check_legend, is_id, DashboardFile, LinkFile, PanelFile, QueryFile, StepFile, ThresholdsFile,
+    VariableFile, RESERVED,
 };
 
 /// Limits of a dashboard file (`dashboards/file.rs` checks the same).
@@ -26,18 +26,17 @@ const MAX_PANELS: usize = 64;
 const MAX_QUERIES: usize = 8;
 const MAX_VARIABLES: usize = 8;
 
-/// One dashboard, converted; `id` is a suggestion made from its uid or title.
+/// One dashboard, converted.
 pub struct Converted {
-    pub id: String,
     pub file: DashboardFile,
     pub report: DashboardReport,
 }
 
 /// The dashboard object of a file: the dashboard itself, or the export
 /// API's `{"dashboard": {…}, "meta": {…}}`.
-pub fn dashboard_of(json: &Value) -> Result<&Value, String> {
-    let root = match json.get("dashboard") {
-        Some(inner) if inner.is_object() => inner,
+pub fn into_dashboard(mut json: Value) -> Result<Value, String> {
+    let root = match json.get_mut("dashboard") {
+        Some(inner) if inner.is_object() => inner.take(),
         _ => json,
     };
     if !root.is_object() {
@@ -69,22 +68,25 @@ pub fn id_for(dashboard: &Value) -> String {
 /// imported with it, so links between them come along.
 pub fn convert(input: &str, dashboard: &Value, ids_by_uid: &HashMap<String, String>) -> Converted {
     let title = text(dashboard.get("title"), 120).unwrap_or_else(|| "Imported dashboard".into());
-    let id = id_for(dashboard);
     let mut report = DashboardReport {
         input: input.to_string(),
         title: title.clone(),
         schema_version: dashboard.get("schemaVersion").and_then(Value::as_i64),
         ..DashboardReport::default()
     };
-    let (variable_files, variables) = variables(dashboard, &mut report.notes);
+    let grafana_panels = flat_panels(dashboard, &mut report.notes);
+    let exprs: Vec<&str> = grafana_panels
+        .iter()
+        .filter_map(|p| p.get("targets").and_then(Value::as_array))
+        .flatten()
+        .filter_map(|t| str_of(t, "expr"))
+        .collect();
+    let (variable_files, variables) = variables(dashboard, &exprs, &mut report.notes);
     dashboard_notes(dashboard, &mut report.notes);
 
     let mut ids = BTreeSet::new();
     let mut panels = Vec::new();
-    for (n, panel) in flat_panels(dashboard, &mut report.notes)
-        .into_iter()
-        .enumerate()
-    {
+    for (n, panel) in grafana_panels.into_iter().enumerate() {
         let mut panel_report = PanelReport {
             title: text(panel.get("title"), 120).unwrap_or_default(),
             grafana_type: str_of(panel, "type").unwrap_or("graph").to_string(),
@@ -118,7 +120,7 @@ pub fn convert(input: &str, dashboard: &Value, ids_by_uid: &HashMap<String, Stri
         panels,
         annotations: None,
     };
-    Converted { id, file, report }
+    Converted { file, report }
 }
 
 pub fn kind_name(kind: PanelKind) -> &'static str {
@@ -168,7 +170,8 @@ fn slug(text: &str, fallback: &str) -> String {
     }
 }
 
-fn unique(id: String, taken: &mut BTreeSet<String>) -> String {
+/// `id`, or `id-2`, `id-3`… if taken; the one returned is taken then.
+pub fn unique(id: String, taken: &mut BTreeSet<String>) -> String {
     let mut candidate = id.clone();
     let mut n = 2;
     while !taken.insert(candidate.clone()) {
@@ -191,7 +194,11 @@ fn label_values() -> &'static Regex {
 /// The dashboard's variables: those Vantage can offer as pickers (label
 /// values of a metric) become variables of the file; every one's saved value
 /// is kept for the places a picker cannot serve.
-fn variables(dashboard: &Value, notes: &mut Vec<Note>) -> (Vec<VariableFile>, Variables) {
+fn variables(
+    dashboard: &Value,
+    exprs: &[&str],
+    notes: &mut Vec<Note>,
+) -> (Vec<VariableFile>, Variables) {
     let mut files = Vec::new();
     let mut vars = Variables::default();
     let list = dashboard
@@ -199,7 +206,6 @@ fn variables(dashboard: &Value, notes: &mut Vec<Note>) -> (Vec<VariableFile>, Va
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let exprs = all_exprs(dashboard);
     let mut labels_taken = BTreeSet::new();
     let mut names_taken = BTreeSet::new();
     for v in &list {
@@ -247,7 +253,7 @@ fn variables(dashboard: &Value, notes: &mut Vec<Note>) -> (Vec<VariableFile>, Va
         let metric = c
             .get(1)
             .map(|m| m.as_str().to_string())
-            .or_else(|| metric_filtered_by(&exprs, &label, name));
+            .or_else(|| metric_filtered_by(exprs, &label, name));
         let Some(metric) = metric else {
             notes.push(Note::lost(format!(
                 "${name}: no metric to take {label}'s values from: fixed to {:?}",
@@ -340,7 +346,7 @@ fn saved_value(v: &Value) -> String {
 
 /// A metric whose selector narrows `label` by `$name`, for a variable of
 /// `label_values(label)` (no metric of its own).
-fn metric_filtered_by(exprs: &[String], label: &str, name: &str) -> Option<String> {
+fn metric_filtered_by(exprs: &[&str], label: &str, name: &str) -> Option<String> {
     let pattern = format!(
         r#"([A-Za-z_:][\w:]*)\{{[^}}]*\b{}\s*=~?\s*"\$(?:\{{)?{}\b"#,
         regex::escape(label),
@@ -350,20 +356,6 @@ fn metric_filtered_by(exprs: &[String], label: &str, name: &str) -> Option<Strin
     exprs
         .iter()
         .find_map(|e| re.captures(e).map(|c| c[1].to_string()))
-}
-
-fn all_exprs(dashboard: &Value) -> Vec<String> {
-    let mut notes = Vec::new();
-    flat_panels(dashboard, &mut notes)
-        .into_iter()
-        .flat_map(|p| {
-            p.get("targets")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default()
-        })
-        .filter_map(|t| str_of(&t, "expr").map(str::to_string))
-        .collect()
 }
 
 /// Every panel in grid order: rows flattened (a collapsed row's panels
@@ -500,7 +492,7 @@ fn panel_file(
         }
     }
     let title = match text(panel.get("title"), 120) {
-        Some(t) => fixed_text(&t, variables),
+        Some(t) => expr::fixed_text(&t, variables),
         None => {
             notes.push(Note::changed("it had no title; it is called by its place"));
             format!("Panel {}", n + 1)
@@ -590,25 +582,6 @@ fn panel_file(
     })
 }
 
-/// Text with the variables' saved values in place of `$name`.
-fn fixed_text(text: &str, variables: &Variables) -> String {
-    let re = Regex::new(r"\$\{?([A-Za-z_]\w*)\}?").expect("a valid pattern");
-    re.replace_all(text, |c: &regex::Captures| {
-        variables
-            .saved
-            .get(&c[1])
-            .map(|v| {
-                if v == ".*" {
-                    "all".to_string()
-                } else {
-                    v.clone()
-                }
-            })
-            .unwrap_or_else(|| c[0].to_string())
-    })
-    .into_owned()
-}
-
 fn queries(
     panel: &Value,
     kind: PanelKind,
@@ -664,8 +637,9 @@ fn queries(
         }
         let legend = str_of(t, "legendFormat")
             .filter(|l| !l.is_empty() && *l != "__auto")
-            .map(|l| fixed_text(l, variables))
-            .filter(|l| legend_is_plain(l));
+            .map(|l| expr::fixed_text(l, variables))
+            // A legend the file format refuses is left to the default.
+            .filter(|l| check_legend(l).is_ok());
         let title = (kind == PanelKind::Table).then(|| {
             legend
                 .clone()
@@ -680,19 +654,6 @@ fn queries(
         });
     }
     out
-}
-
-/// A legend Vantage reads: `{{label}}` parts naming labels, nothing else
-/// between double braces.
-fn legend_is_plain(legend: &str) -> bool {
-    let re = Regex::new(r"\{\{\s*([^}]*?)\s*\}\}").expect("a valid pattern");
-    re.captures_iter(legend).all(|c| {
-        let name = &c[1];
-        name.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
-            && name
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
-    }) && legend.chars().count() <= 200
 }
 
 fn unit(panel: &Value, notes: &mut Vec<Note>) -> Unit {
