@@ -6,7 +6,9 @@
 //! text node, never markup, and the server and the browser build identical trees
 //! (text sizes are estimated the same way on both sides), so hydration matches.
 
+pub mod bar_gauge;
 pub mod gauge;
+pub mod heatmap;
 pub mod palette;
 pub mod shapes;
 pub mod sparkline;

@@ -1,6 +1,7 @@
 //! Building blocks of pages, one component per file.
 
 pub mod alert_item;
+pub mod bar_gauge_chart;
 pub mod boot_scripts;
 pub mod chart_overlay;
 pub mod chart_svg;
@@ -10,6 +11,8 @@ pub mod custom_range;
 pub mod data_table;
 pub mod embedded_panel;
 pub mod gauge_dial;
+pub mod heatmap_chart;
+pub mod markdown_text;
 pub mod nav_bar;
 pub mod page_loading;
 pub mod panel_card;

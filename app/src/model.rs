@@ -5,6 +5,7 @@ mod annotation;
 mod dashboard;
 mod embed;
 mod health;
+mod markdown;
 mod panel;
 mod panel_delta;
 mod time_range;
@@ -22,6 +23,7 @@ pub use health::{
     AlertsView, Attention, CheckCard, CheckHistory, CheckResult, CheckSummary, ComponentResult,
     FileProblem, HealthStatus, HealthView, HistoryPoint, Transition,
 };
+pub use markdown::{Markdown, MarkdownTag};
 pub use panel::{MissingMetric, PanelData, PanelRef, PanelStatus, Point, Row, Series, Unit};
 pub use panel_delta::{PanelDelta, SeriesChange};
 pub use time_range::{

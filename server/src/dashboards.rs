@@ -4,6 +4,7 @@
 //! reason is kept for `/api/dashboards` and the logs.
 
 pub mod file;
+pub mod markdown;
 
 use std::{
     collections::HashMap,

@@ -300,6 +300,20 @@ impl PanelService {
         if spec.source == PanelSource::Alerts {
             return self.alert_count(spec, &key, window, now_ms).await;
         }
+        if spec.view.kind == PanelKind::Text {
+            // Its content is its view; there is nothing to ask.
+            return PanelData {
+                panel: panel.clone(),
+                view: spec.view.clone(),
+                window,
+                series: Vec::new(),
+                rows: Vec::new(),
+                status: PanelStatus::Live,
+                warnings: Vec::new(),
+                updated_at_ms: now_ms,
+                missing: Vec::new(),
+            };
+        }
         let discovered = self.discovery.current().await;
         let instant_at = match range {
             TimeRange::Relative(_) => now,

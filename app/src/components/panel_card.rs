@@ -2,7 +2,8 @@ use leptos::prelude::*;
 
 use crate::{
     components::{
-        data_table::DataTable, gauge_dial::GaugeDial, panel_empty::PanelEmpty,
+        bar_gauge_chart::BarGaugeChart, data_table::DataTable, gauge_dial::GaugeDial,
+        heatmap_chart::HeatmapChart, markdown_text::MarkdownText, panel_empty::PanelEmpty,
         panel_status::PanelStatusBadge, share_dialog::ShareButton, stat_value::StatValue,
         status_grid::StatusGrid, time_series_chart::TimeSeriesChart,
     },
@@ -35,7 +36,9 @@ pub fn PanelCard(
     let title = Signal::derive(move || data.with(|d| d.view.title.clone()));
     let status = Signal::derive(move || data.with(|d| d.status.clone()));
     let updated = Signal::derive(move || data.with(|d| d.updated_at_ms));
-    let empty = move || data.with(|d| d.is_empty() && d.status == PanelStatus::Live);
+    let empty = move || {
+        kind != PanelKind::Text && data.with(|d| d.is_empty() && d.status == PanelStatus::Live)
+    };
     let warnings = move || data.with(|d| d.warnings.join("; "));
     let missing = move || data.with(|d| d.missing.clone());
     let body = match kind {
@@ -46,6 +49,9 @@ pub fn PanelCard(
         PanelKind::Gauge => view! { <GaugeDial data /> }.into_any(),
         PanelKind::Table => view! { <DataTable data /> }.into_any(),
         PanelKind::StatusGrid => view! { <StatusGrid data query /> }.into_any(),
+        PanelKind::BarGauge => view! { <BarGaugeChart data /> }.into_any(),
+        PanelKind::Heatmap => view! { <HeatmapChart data /> }.into_any(),
+        PanelKind::Text => view! { <MarkdownText data /> }.into_any(),
     };
 
     view! {
@@ -91,5 +97,8 @@ fn kind_class(kind: PanelKind) -> &'static str {
         PanelKind::Bar => "bar",
         PanelKind::Table => "table",
         PanelKind::StatusGrid => "status-grid",
+        PanelKind::BarGauge => "bar-gauge",
+        PanelKind::Heatmap => "heatmap",
+        PanelKind::Text => "text",
     }
 }

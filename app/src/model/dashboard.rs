@@ -23,13 +23,24 @@ pub enum PanelKind {
     Table,
     /// One tile per series (service), coloured by thresholds.
     StatusGrid,
+    /// One horizontal bar per series: its newest value between `min` and
+    /// `max`, in its threshold level's colour.
+    BarGauge,
+    /// Histogram buckets over time: a column per step, a cell per bucket,
+    /// shaded by how many observations fell in it.
+    Heatmap,
+    /// Markdown from the dashboard file; no queries.
+    Text,
 }
 
 impl PanelKind {
     /// Whether the panel's queries are range queries (series over time) or
     /// instant queries (one value per series).
     pub fn is_instant(self) -> bool {
-        matches!(self, Self::Table | Self::StatusGrid | Self::Gauge)
+        matches!(
+            self,
+            Self::Table | Self::StatusGrid | Self::Gauge | Self::BarGauge
+        )
     }
 }
 
@@ -166,6 +177,10 @@ pub struct PanelView {
     pub columns: Vec<ColumnView>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<DrillDown>,
+    /// A text panel's Markdown, parsed on the server into a tree of safe
+    /// elements (never HTML).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub text: Vec<super::Markdown>,
 }
 
 /// A variable a viewer may set: its name is the query-string key.

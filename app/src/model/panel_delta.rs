@@ -216,6 +216,7 @@ mod tests {
                 max: None,
                 columns: Vec::new(),
                 links: Vec::new(),
+                text: Vec::new(),
             },
             window,
             series,

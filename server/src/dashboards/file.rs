@@ -115,6 +115,10 @@ pub struct PanelFile {
     #[serde(default)]
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub links: Vec<LinkFile>,
+    /// A text panel's Markdown (raw HTML in it stays text).
+    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<String>,
 }
 
 fn default_width() -> u8 {
@@ -330,7 +334,33 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
                 PanelSource::Prometheus
             }
         };
-        if p.queries.is_empty() && source == PanelSource::Prometheus {
+        let text = match (p.kind, &p.content) {
+            (PanelKind::Text, Some(content)) => {
+                if content.chars().count() > super::markdown::MAX_LEN {
+                    problems.push(err(
+                        &at("content"),
+                        format!("at most {} characters", super::markdown::MAX_LEN),
+                    ));
+                }
+                if !p.queries.is_empty() {
+                    problems.push(err(&at("queries"), "a text panel has no queries".into()));
+                }
+                super::markdown::parse(content)
+            }
+            (PanelKind::Text, None) => {
+                problems.push(err(
+                    &at("content"),
+                    "a text panel needs content (Markdown)".into(),
+                ));
+                Vec::new()
+            }
+            (_, Some(_)) => {
+                problems.push(err(&at("content"), "only text panels have content".into()));
+                Vec::new()
+            }
+            (_, None) => Vec::new(),
+        };
+        if p.queries.is_empty() && source == PanelSource::Prometheus && p.kind != PanelKind::Text {
             problems.push(err(
                 &at("queries"),
                 "a panel needs at least one query".into(),
@@ -410,6 +440,7 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
                 max: p.max,
                 columns,
                 links,
+                text,
             },
             queries,
             source,

@@ -10,7 +10,7 @@ use std::sync::Once;
 
 use app::{
     charts::{
-        gauge,
+        bar_gauge, gauge, heatmap,
         palette::{ImageTheme, DARK, LIGHT},
         sparkline, time_series,
     },
@@ -144,6 +144,21 @@ fn draw<DB: DrawingBackend>(
 
     let (start, end) = (data.window.start, data.window.end);
     match data.view.kind {
+        PanelKind::Text => {
+            // The text, a line per block, cut to what fits: an image shows
+            // no markup and follows no link.
+            let (cw, ch) = chart.dim_in_pixel();
+            let per_line = (cw as usize / 7).max(10);
+            let fits = (ch as usize / 18).max(1);
+            let lines: Vec<String> = app::model::Markdown::plain_lines(&data.view.text)
+                .iter()
+                .flat_map(|l| wrap(l, per_line))
+                .take(fits)
+                .collect();
+            for (i, line) in lines.iter().enumerate() {
+                chart.draw_text(line, &label, (PAD, 4 + 18 * i as i32))?;
+            }
+        }
         _ if data.is_empty() => {
             let text = match &data.status {
                 PanelStatus::Error { message } => message.clone(),
@@ -196,6 +211,16 @@ fn draw<DB: DrawingBackend>(
         PanelKind::Table | PanelKind::StatusGrid => {
             draw_rows(&chart, data, colors)?;
         }
+        PanelKind::BarGauge => {
+            bar_gauge::draw_on(
+                &chart.margin(0, 0, PAD as u32, PAD as u32),
+                data,
+                &colors.chart,
+            )?;
+        }
+        PanelKind::Heatmap => {
+            heatmap::draw_on(&chart, data, &colors.chart, Zone::Utc)?;
+        }
     }
 
     let mut y = bottom + 4;
@@ -231,6 +256,31 @@ fn draw<DB: DrawingBackend>(
         y += 18;
     }
     Ok(())
+}
+
+/// A line cut into pieces of at most `width` characters, at spaces where
+/// there are some.
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ') {
+        if !current.is_empty() && current.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+        while current.chars().count() > width {
+            let head: String = current.chars().take(width).collect();
+            current = current.chars().skip(width).collect();
+            out.push(head);
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 /// Stale or partial data is said on the image, as on the page.

@@ -16,9 +16,12 @@ use super::{
     expr::{self, Variables},
     report::{DashboardReport, Imported, Note, PanelReport},
 };
-use crate::dashboards::file::{
-    check_legend, is_id, DashboardFile, LinkFile, PanelFile, QueryFile, StepFile, ThresholdsFile,
-    VariableFile, RESERVED,
+use crate::dashboards::{
+    file::{
+        check_legend, is_id, DashboardFile, LinkFile, PanelFile, QueryFile, StepFile,
+        ThresholdsFile, VariableFile, RESERVED,
+    },
+    markdown,
 };
 
 /// Limits of a dashboard file (`dashboards/file.rs` checks the same).
@@ -131,6 +134,9 @@ pub fn kind_name(kind: PanelKind) -> &'static str {
         PanelKind::Bar => "bar",
         PanelKind::Table => "table",
         PanelKind::StatusGrid => "status_grid",
+        PanelKind::BarGauge => "bar_gauge",
+        PanelKind::Heatmap => "heatmap",
+        PanelKind::Text => "text",
     }
 }
 
@@ -448,21 +454,15 @@ fn kind_for(panel: &Value) -> Result<(PanelKind, Option<Note>), String> {
         "graph" | "timeseries" => (PanelKind::TimeSeries, None),
         "stat" | "singlestat" => (PanelKind::Stat, None),
         "gauge" => (PanelKind::Gauge, None),
-        "bargauge" => (
-            PanelKind::Gauge,
-            Some(Note::changed("a bar gauge, drawn as a gauge (one value)")),
-        ),
+        "bargauge" => (PanelKind::BarGauge, None),
         "table" | "table-old" => (
             PanelKind::Table,
             Some(Note::changed(
                 "a table of one column per query and one row per legend; Grafana's transformations and column styles are not kept",
             )),
         ),
-        "heatmap" => (
-            PanelKind::TimeSeries,
-            Some(Note::changed("a heatmap, drawn as lines (one per bucket) until Vantage has heatmaps")),
-        ),
-        "text" => return Err("text panels are not in Vantage yet".into()),
+        "heatmap" => (PanelKind::Heatmap, None),
+        "text" => (PanelKind::Text, None),
         other => return Err(format!("Vantage has no {other} panel")),
     })
 }
@@ -498,8 +498,12 @@ fn panel_file(
             format!("Panel {}", n + 1)
         }
     };
-    let queries = queries(panel, kind, variables, notes);
-    if queries.is_empty() {
+    let content = (kind == PanelKind::Text).then(|| text_content(panel, notes));
+    let queries = match kind {
+        PanelKind::Text => Vec::new(),
+        _ => queries(panel, kind, variables, notes),
+    };
+    if queries.is_empty() && kind != PanelKind::Text {
         notes.push(Note::lost(
             "no query of it could be imported, so the panel is left out",
         ));
@@ -513,7 +517,7 @@ fn panel_file(
         field("max").and_then(Value::as_f64),
     );
     let (min, max) = match kind {
-        PanelKind::Gauge => match (field_min, field_max) {
+        PanelKind::Gauge | PanelKind::BarGauge => match (field_min, field_max) {
             (Some(a), Some(b)) if a >= b => (None, None),
             other => other,
         },
@@ -579,7 +583,34 @@ fn panel_file(
         queries,
         source: None,
         links: links(panel, ids_by_uid, notes),
+        content,
     })
+}
+
+/// A text panel's content as Markdown: Grafana's Markdown as it is; its HTML
+/// mode's markup (and Markdown's raw HTML) is shown as text, never run.
+fn text_content(panel: &Value, notes: &mut Vec<Note>) -> String {
+    let content = panel
+        .pointer("/options/content")
+        .or_else(|| panel.get("content"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let mode = panel
+        .pointer("/options/mode")
+        .or_else(|| panel.get("mode"))
+        .and_then(Value::as_str)
+        .unwrap_or("markdown");
+    if mode != "markdown" {
+        notes.push(Note::changed(format!(
+            "its {mode} content is shown as text (Vantage shows Markdown, never a dashboard's HTML)"
+        )));
+    }
+    let mut content: String = content.chars().take(markdown::MAX_LEN).collect();
+    if content.trim().is_empty() {
+        notes.push(Note::changed("it had no text"));
+        content = "(empty)".into();
+    }
+    content
 }
 
 fn queries(
