@@ -15,7 +15,7 @@ mod view_query;
 pub use alert::{Alert, AlertSource, AlertState, Severity};
 pub use annotation::{Annotation, AnnotationKind};
 pub use dashboard::{
-    ColumnView, DashboardSummary, DashboardView, DrillDown, Level, PanelKind, PanelView,
+    ColumnView, DashboardSummary, DashboardView, DrillDown, Level, PanelKind, PanelView, Picker,
     ThresholdStep, Thresholds, VariableView, BROKEN_FILE,
 };
 pub use embed::{EmbedRequest, IssuedEmbed, SharedPanel, SharedPanels, TokenState};

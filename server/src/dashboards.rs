@@ -67,10 +67,43 @@ pub struct Variable {
     /// The query-string key.
     pub name: String,
     pub title: String,
-    /// The Prometheus label it narrows.
+    /// The Prometheus label it narrows (query, custom and text box kinds).
     pub label: String,
-    /// The metric whose values of `label` fill the picker.
-    pub values_from: String,
+    pub kind: VariableKind,
+}
+
+/// Where a variable's choices come from, and what it does to queries:
+/// the first three narrow `label` through `$filter`; the last two fill
+/// `$name` in templates.
+#[derive(Debug, Clone)]
+pub enum VariableKind {
+    /// The label values of a metric or selector, narrowed by a regex (its
+    /// first group, if it has one, is the value).
+    Query {
+        values_from: String,
+        regex: Option<regex::Regex>,
+    },
+    /// The file's list of values.
+    Custom { values: Vec<String> },
+    /// Free text, matched as a literal value of the label.
+    TextBox { default: Option<String> },
+    /// One duration of the file's list, for `[$name]` windows.
+    Interval {
+        values: Vec<String>,
+        default: String,
+    },
+    /// The file's value, the same for every viewer.
+    Constant { value: String },
+}
+
+impl Variable {
+    /// Whether it narrows a label (rather than filling `$name`).
+    pub fn is_matcher(&self) -> bool {
+        matches!(
+            self.kind,
+            VariableKind::Query { .. } | VariableKind::Custom { .. } | VariableKind::TextBox { .. }
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -27,7 +27,7 @@ pub use window::{points_for, window_for, MAX_POINTS};
 
 use crate::{
     conventions::{Discovered, Discovery, HttpConvention},
-    dashboards::{Dashboard, Dashboards, Panel, PanelSource, QueryTemplate},
+    dashboards::{Dashboard, Dashboards, Panel, PanelSource, QueryTemplate, VariableKind},
     prometheus::{PrometheusClient, QueryData, RangeQuery},
     query::{self, Filter, Placeholders},
 };
@@ -194,17 +194,27 @@ impl PanelService {
         let variable = board.variable(variable).ok_or(LoadError::NoVariable)?;
         let key = (dashboard.to_string(), variable.name.clone());
         let load = async {
+            let (values_from, regex) = match &variable.kind {
+                VariableKind::Query { values_from, regex } => (values_from, regex),
+                VariableKind::Custom { values } | VariableKind::Interval { values, .. } => {
+                    return Ok(Arc::new((values.clone(), Vec::new())));
+                }
+                VariableKind::TextBox { .. } => return Ok(Arc::new((Vec::new(), Vec::new()))),
+                VariableKind::Constant { value } => {
+                    return Ok(Arc::new((vec![value.clone()], Vec::new())));
+                }
+            };
             // The label and metric may be placeholders: the values of every
             // convention present, together.
             let discovered = self.discovery.current().await;
-            let text = format!("{} {}", variable.label, variable.values_from);
+            let text = format!("{} {}", variable.label, values_from);
             let asks = discovered.expansions(&text).into_iter().map(|way| {
                 let placeholders = Placeholders {
                     names: way.names,
                     ..Placeholders::default()
                 };
                 let label = query::fill(&variable.label, &placeholders, "");
-                let metric = query::fill(&variable.values_from, &placeholders, "");
+                let metric = query::fill(values_from, &placeholders, "");
                 async move {
                     self.prometheus
                         .label_values(&label, &[metric.as_str()])
@@ -217,6 +227,18 @@ impl PanelService {
                 let answer = answer.map_err(|e| LoadError::Upstream(e.logged_for_viewers()))?;
                 values.extend(answer.data);
                 warnings.extend(answer.warnings);
+            }
+            if let Some(regex) = regex {
+                // Grafana's rule: only matching values; the first group, if
+                // the regex has one, is the value offered.
+                values = values
+                    .into_iter()
+                    .filter_map(|v| {
+                        let c = regex.captures(&v)?;
+                        Some(c.get(1).map_or(v.clone(), |g| g.as_str().to_string()))
+                    })
+                    .filter(|v| !v.is_empty())
+                    .collect();
             }
             values.sort();
             values.dedup();
@@ -295,6 +317,8 @@ impl PanelService {
         let placeholders = Placeholders {
             rate_interval: rate_interval(window.step),
             range: format!("{}s", range.seconds()),
+            range_seconds: range.seconds().to_string(),
+            step_ms: (window.step * 1000).to_string(),
             names: Vec::new(),
         };
         if spec.source == PanelSource::Alerts {

@@ -3,7 +3,10 @@
 //! Filter values never become PromQL syntax: each is quoted as an RE2 literal,
 //! the alternation is escaped as a PromQL string, and the built query is parsed
 //! (promql-parser) and checked to have its template's shape, with exactly the
-//! filter's matcher on every selector, before it may be sent.
+//! matchers its `$filter` (or `$filter(a, b)`) asks for on every selector,
+//! before it may be sent. Interval and constant variables fill `$name` with a
+//! value checked before it gets here (a duration of the file's list, the
+//! file's own text), so they cannot change a query's shape either.
 
 use promql_parser::{
     label::{MatchOp, Matchers},
@@ -30,10 +33,14 @@ pub enum FilterError {
 
 /// The values chosen for one variable, sorted and without repeats.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FilterValues(Vec<String>);
+pub struct FilterValues {
+    /// The variable's name: `$filter(name)` picks its matcher.
+    variable: String,
+    values: Vec<String>,
+}
 
 impl FilterValues {
-    /// `name` is the variable's, for messages.
+    /// `name` is the variable's (for messages, and for `$filter(name)`).
     pub fn new(name: &str, mut values: Vec<String>) -> Result<Self, FilterError> {
         if values.len() > MAX_VALUES {
             return Err(FilterError::TooMany(name.into()));
@@ -48,16 +55,19 @@ impl FilterValues {
         }
         values.sort();
         values.dedup();
-        Ok(Self(values))
+        Ok(Self {
+            variable: name.to_string(),
+            values,
+        })
     }
 
     pub fn values(&self) -> &[String] {
-        &self.0
+        &self.values
     }
 
     /// The RE2 pattern matching exactly these values (Prometheus anchors it).
     pub fn regex(&self) -> String {
-        self.0
+        self.values
             .iter()
             .map(|v| regex_quote(v))
             .collect::<Vec<_>>()
@@ -74,13 +84,17 @@ pub struct Filter {
     /// Values left out (`label!~"…"`): set by the server, never by a request
     /// (a service counted under another metric convention).
     excluded: BTreeMap<String, FilterValues>,
+    /// `$name` → its text, for interval and constant variables: a duration
+    /// of the variable's own list, or the file's constant (checked by whoever
+    /// sets it, never free text of a request).
+    words: BTreeMap<String, String>,
 }
 
 impl Filter {
     /// Adds a label's values; the caller took the label from a dashboard's
     /// variables, never from the request.
     pub fn insert(&mut self, label: &str, values: FilterValues) {
-        if values.0.is_empty() {
+        if values.values.is_empty() {
             self.chosen.remove(label);
         } else {
             self.chosen.insert(label.to_string(), values);
@@ -95,8 +109,23 @@ impl Filter {
         let mut values = values;
         values.sort();
         values.dedup();
-        self.excluded
-            .insert(label.to_string(), FilterValues(values));
+        self.excluded.insert(
+            label.to_string(),
+            FilterValues {
+                variable: String::new(),
+                values,
+            },
+        );
+    }
+
+    /// Sets what `$name` stands for: a value the caller checked (one of an
+    /// interval variable's durations, a constant of the file).
+    pub fn set_word(&mut self, name: &str, value: String) {
+        self.words.insert(name.to_string(), value);
+    }
+
+    pub fn word(&self, name: &str) -> Option<&str> {
+        self.words.get(name).map(String::as_str)
     }
 
     pub fn get(&self, label: &str) -> Option<&FilterValues> {
@@ -104,7 +133,7 @@ impl Filter {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.chosen.is_empty() && self.excluded.is_empty()
+        self.chosen.is_empty() && self.excluded.is_empty() && self.words.is_empty()
     }
 
     /// The same filter with labels written as placeholders named.
@@ -124,35 +153,37 @@ impl Filter {
                 .iter()
                 .map(|(l, v)| (name(l), v.clone()))
                 .collect(),
+            words: self.words.clone(),
         }
+    }
+
+    /// The chosen values `$filter` (all variables) or `$filter(a, b)` (only
+    /// those) stands for, and every exclusion.
+    fn picked<'a>(
+        &'a self,
+        names: Option<&'a [String]>,
+    ) -> impl Iterator<Item = (&'a String, &'a FilterValues, &'static str)> + 'a {
+        self.chosen
+            .iter()
+            .filter(move |(_, v)| names.is_none_or(|n| n.contains(&v.variable)))
+            .map(|(l, v)| (l, v, "=~"))
+            .chain(self.excluded.iter().map(|(l, v)| (l, v, "!~")))
     }
 
     /// `label=~"…"` (and `label!~"…"`) pairs, ready to stand inside a
     /// selector's braces.
-    fn matchers(&self) -> String {
-        let pairs = |map: &BTreeMap<String, FilterValues>, op: &'static str| {
-            map.iter()
-                .map(move |(label, values)| {
-                    format!("{label}{op}\"{}\"", escape_string(&values.regex()))
-                })
-                .collect::<Vec<_>>()
-        };
-        let mut all = pairs(&self.chosen, "=~");
-        all.extend(pairs(&self.excluded, "!~"));
-        all.join(",")
+    fn matchers(&self, names: Option<&[String]>) -> String {
+        self.picked(names)
+            .map(|(label, values, op)| format!("{label}{op}\"{}\"", escape_string(&values.regex())))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
-    /// The matchers `$filter` must add, as the parser reports them.
-    fn expected(&self) -> Vec<String> {
+    /// The matchers such a placeholder must add, as the parser reports them.
+    fn expected(&self, names: Option<&[String]>) -> Vec<String> {
         let mut all: Vec<String> = self
-            .chosen
-            .iter()
-            .map(|(label, values)| matcher_key(label, "=~", &values.regex()))
-            .chain(
-                self.excluded
-                    .iter()
-                    .map(|(label, values)| matcher_key(label, "!~", &values.regex())),
-            )
+            .picked(names)
+            .map(|(label, values, op)| matcher_key(label, op, &values.regex()))
             .collect();
         all.sort();
         all
@@ -188,6 +219,11 @@ pub struct Placeholders {
     pub rate_interval: String,
     /// `$range`: the whole window, for summaries over the range.
     pub range: String,
+    /// `$range_seconds`: the same as a number (Grafana's `$__range_s`).
+    pub range_seconds: String,
+    /// `$step_ms`: the step between points in milliseconds (Grafana's
+    /// `$__interval_ms`).
+    pub step_ms: String,
     /// Names that depend on what Prometheus holds (`$service_label`, the
     /// HTTP convention's metrics and labels), from `conventions`.
     pub names: Vec<(&'static str, String)>,
@@ -199,6 +235,8 @@ impl Placeholders {
         match word {
             "rate_interval" => Some(&self.rate_interval),
             "range" => Some(&self.range),
+            "range_seconds" => Some(&self.range_seconds),
+            "step_ms" => Some(&self.step_ms),
             _ => self
                 .names
                 .iter()
@@ -208,16 +246,40 @@ impl Placeholders {
     }
 }
 
-/// The placeholders templates may use besides those of `conventions`;
-/// anything else starting with `$` is refused when a dashboard loads.
-pub const PLACEHOLDERS: &[&str] = &["$filter", "$rate_interval", "$range"];
+/// The placeholders templates may use besides those of `conventions` and
+/// the dashboard's interval and constant variables; anything else starting
+/// with `$` is refused when a dashboard loads.
+pub const PLACEHOLDERS: &[&str] = &[
+    "$filter",
+    "$rate_interval",
+    "$range",
+    "$range_seconds",
+    "$step_ms",
+];
 
 /// The template with every `$word` placeholder replaced in one pass, `$filter`
 /// by `filter`: what is put in is never read again, so a filter value that
 /// looks like a placeholder stays a value. `$1` and `${1}` (label_replace's
 /// group references) and unknown words are left as they are.
 pub fn fill(template: &str, placeholders: &Placeholders, filter: &str) -> String {
-    let mut out = String::with_capacity(template.len() + filter.len());
+    fill_with(template, placeholders, &BTreeMap::new(), &mut |_| {
+        filter.to_string()
+    })
+}
+
+/// What a `$filter` placeholder names: every variable (`None`), or those
+/// listed in `$filter(a, b)`.
+type Picked = Option<Vec<String>>;
+
+/// [`fill`] with variables' words (`$interval`), and `$filter` or
+/// `$filter(a, b)` replaced by what `filter` makes of the variables named.
+fn fill_with(
+    template: &str,
+    placeholders: &Placeholders,
+    words: &BTreeMap<String, String>,
+    filter: &mut dyn FnMut(Picked) -> String,
+) -> String {
+    let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(i) = rest.find('$') {
         out.push_str(&rest[..i]);
@@ -226,32 +288,86 @@ pub fn fill(template: &str, placeholders: &Placeholders, filter: &str) -> String
             .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
             .unwrap_or(after.len());
         let word = &after[..len];
+        let mut tail = &after[len..];
         match (word, placeholders.lookup(word)) {
-            ("filter", _) => out.push_str(filter),
-            (_, Some(value)) => out.push_str(value),
-            _ => {
-                out.push('$');
-                out.push_str(word);
+            ("filter", _) => {
+                let named = tail
+                    .strip_prefix('(')
+                    .and_then(|t| t.find(')').map(|end| (&t[..end], &t[end + 1..])));
+                match named {
+                    Some((list, after_list)) => {
+                        tail = after_list;
+                        let names = list
+                            .split(',')
+                            .map(|n| n.trim().to_string())
+                            .filter(|n| !n.is_empty())
+                            .collect();
+                        out.push_str(&filter(Some(names)));
+                    }
+                    None => out.push_str(&filter(None)),
+                }
             }
+            (_, Some(value)) => out.push_str(value),
+            _ => match words.get(word) {
+                Some(value) => out.push_str(value),
+                None => {
+                    out.push('$');
+                    out.push_str(word);
+                }
+            },
         }
-        rest = &after[len..];
+        rest = tail;
     }
     out.push_str(rest);
     out
 }
 
-/// Fills a template's placeholders and `$filter` (inside selector braces,
-/// last), and checks the result before anyone may send it.
+/// The variables each `$filter` placeholder of a template names, in order
+/// (`None`: every one). For checking a file's templates.
+pub fn filter_placeholders(template: &str) -> Vec<Picked> {
+    let mut found = Vec::new();
+    fill_with(
+        template,
+        &Placeholders::default(),
+        &BTreeMap::new(),
+        &mut |names| {
+            found.push(names);
+            String::new()
+        },
+    );
+    found
+}
+
+/// The label a marker matcher has: one per `$filter` placeholder, so the
+/// check knows which selector asked for which variables.
+const MARKER: &str = "__vantage_filter__";
+
+/// Fills a template's placeholders and its `$filter`s (inside selector
+/// braces, last), and checks the result before anyone may send it.
 pub fn build(
     template: &str,
     placeholders: &Placeholders,
     filter: &Filter,
 ) -> Result<String, QueryError> {
-    let fill = |matchers: &str| fill(template, placeholders, matchers);
-    let bare = parser::parse(&fill("")).map_err(QueryError::Template)?;
-    let query = fill(&filter.matchers());
+    let fill =
+        |f: &mut dyn FnMut(Picked) -> String| fill_with(template, placeholders, &filter.words, f);
+    let bare = parser::parse(&fill(&mut |_| String::new())).map_err(QueryError::Template)?;
+    let query = fill(&mut |names| filter.matchers(names.as_deref()));
     let built = parser::parse(&query).map_err(|e| QueryError::Shape(e.to_string()))?;
-    same_shape(&bare, &built, filter, template.matches("$filter").count())?;
+    // Each placeholder as a marker matcher: where it stands, and what it names.
+    let mut picks = Vec::new();
+    let marked = fill(&mut |names| {
+        picks.push(names);
+        format!("{MARKER}=\"{}\"", picks.len() - 1)
+    });
+    let marked = parser::parse(&marked).map_err(|_| {
+        QueryError::Template("$filter must stand inside a selector's braces".into())
+    })?;
+    let expected: Vec<Vec<String>> = picks
+        .iter()
+        .map(|names| filter.expected(names.as_deref()))
+        .collect();
+    same_shape(&bare, &built, &marked, &expected)?;
     Ok(query)
 }
 
@@ -259,14 +375,15 @@ pub fn build(
 /// the filter's matchers added and nothing else: the same expression once
 /// every selector's matchers are set aside (functions, operators, offsets,
 /// `@`, ranges, subquery steps), and every selector keeping its metric and
-/// its own matchers and gaining exactly the filter's, or none where the
-/// template has no `$filter`. So an escaping bug could not widen or reshape
-/// a query unnoticed.
+/// its own matchers and gaining exactly the matchers its placeholder asks
+/// for (`marked` tells which placeholder stands in which selector:
+/// `expected[k]` is what the k-th adds), or none where it has none. So an
+/// escaping bug could not widen or reshape a query unnoticed.
 fn same_shape(
     bare: &Expr,
     built: &Expr,
-    filter: &Filter,
-    templated: usize,
+    marked: &Expr,
+    expected: &[Vec<String>],
 ) -> Result<(), QueryError> {
     if without_matchers(bare.clone()) != without_matchers(built.clone()) {
         return Err(QueryError::Shape(
@@ -275,24 +392,21 @@ fn same_shape(
     }
     let bare = selectors(bare);
     let built = selectors(built);
-    if bare.len() != built.len() {
+    let marked = selectors(marked);
+    if bare.len() != built.len() || bare.len() != marked.len() {
         return Err(QueryError::Shape(
             "selectors differ from the template's".into(),
         ));
     }
-    // Every selector keeps its metric and its own matchers, and gains exactly
-    // the filter's matchers, or none where the template has no `$filter`.
-    let expected = filter.expected();
-    let mut filtered = 0;
-    for (b, q) in bare.iter().zip(&built) {
+    for ((b, q), m) in bare.iter().zip(&built).zip(&marked) {
         if b.name != q.name {
             return Err(QueryError::Shape(
                 "selectors differ from the template's".into(),
             ));
         }
         let mut added = q.matchers.clone();
-        for m in &b.matchers {
-            match added.iter().position(|a| a == m) {
+        for matcher in &b.matchers {
+            match added.iter().position(|a| a == matcher) {
                 Some(i) => {
                     added.remove(i);
                 }
@@ -300,16 +414,13 @@ fn same_shape(
             }
         }
         added.sort();
-        if added.is_empty() {
-            continue;
-        }
-        if added != expected {
+        let wanted = match m.marker {
+            Some(k) => expected.get(k).map(Vec::as_slice).unwrap_or_default(),
+            None => &[],
+        };
+        if added != wanted {
             return Err(QueryError::Shape("filter matchers altered".into()));
         }
-        filtered += 1;
-    }
-    if !filter.is_empty() && filtered != templated {
-        return Err(QueryError::Shape("filter matchers altered".into()));
     }
     Ok(())
 }
@@ -363,6 +474,8 @@ fn matcher_key(name: &str, op: &str, value: &str) -> String {
 struct Selector {
     name: String,
     matchers: Vec<String>,
+    /// Which `$filter` placeholder stands in it (marked queries only).
+    marker: Option<usize>,
 }
 
 /// Every selector of the query with its matchers, in order.
@@ -370,10 +483,17 @@ fn selectors(expr: &Expr) -> Vec<Selector> {
     struct Collect(Vec<Selector>);
     impl Collect {
         fn selector(&mut self, vs: &VectorSelector) {
+            let marker = vs
+                .matchers
+                .matchers
+                .iter()
+                .find(|m| m.name == MARKER)
+                .and_then(|m| m.value.parse().ok());
             let matchers = vs
                 .matchers
                 .matchers
                 .iter()
+                .filter(|m| m.name != MARKER)
                 .map(|m| {
                     let op = match &m.op {
                         MatchOp::Equal => "=",
@@ -387,6 +507,7 @@ fn selectors(expr: &Expr) -> Vec<Selector> {
             self.0.push(Selector {
                 name: vs.name.clone().unwrap_or_default(),
                 matchers,
+                marker,
             });
         }
     }
@@ -418,6 +539,8 @@ mod tests {
         Placeholders {
             rate_interval: "60s".into(),
             range: "3600s".into(),
+            range_seconds: "3600".into(),
+            step_ms: "15000".into(),
             names: vec![("service_label", "job".into())],
         }
     }
@@ -445,10 +568,12 @@ mod tests {
         // keeps the template's selectors and adds the filter's matcher, so
         // only the whole expression tells them apart.
         let f = filter(&["a"]);
-        let matcher = f.matchers();
+        let matcher = f.matchers(None);
         let bare = parser::parse("rate(up[5m])").unwrap();
+        let marked = parser::parse(&format!("rate(up{{{MARKER}=\"0\"}}[5m])")).unwrap();
+        let expected = vec![f.expected(None)];
         let good = parser::parse(&format!("rate(up{{{matcher}}}[5m])")).unwrap();
-        super::same_shape(&bare, &good, &f, 1).unwrap();
+        super::same_shape(&bare, &good, &marked, &expected).unwrap();
         for widened in [
             format!("rate(up{{{matcher}}}[5m] offset 1h)"),
             format!("rate(up{{{matcher}}}[5m] @ 100)"),
@@ -460,7 +585,7 @@ mod tests {
         ] {
             let built = parser::parse(&widened).unwrap();
             assert!(
-                super::same_shape(&bare, &built, &f, 1).is_err(),
+                super::same_shape(&bare, &built, &marked, &expected).is_err(),
                 "{widened} passed as its template"
             );
         }
@@ -584,5 +709,50 @@ mod tests {
             q,
             r#"sum by (job) (rate(x_total{job=~"shop",job!~"a\\.b|both"}[60s]))"#
         );
+    }
+
+    #[test]
+    fn a_filter_naming_variables_adds_only_theirs() {
+        let mut f = filter(&["a"]);
+        f.insert(
+            "instance",
+            FilterValues::new("node", vec!["h:9100".into()]).unwrap(),
+        );
+        let template = "x{$filter(node)} / y{mode=\"idle\",$filter( service , node )} + z{$filter}";
+        let q = build(template, &placeholders(), &f).unwrap();
+        assert_eq!(
+            q,
+            r#"x{instance=~"h:9100"} / y{mode="idle",instance=~"h:9100",service=~"a"} + z{instance=~"h:9100",service=~"a"}"#
+        );
+        // A variable nobody chose adds nothing; the placeholder stays valid.
+        let q = build("x{a=\"b\",$filter(other)}", &placeholders(), &f).unwrap();
+        assert_eq!(q, r#"x{a="b",}"#);
+        assert_eq!(
+            filter_placeholders(template),
+            vec![
+                Some(vec!["node".to_string()]),
+                Some(vec!["service".to_string(), "node".to_string()]),
+                None
+            ]
+        );
+        // Outside a selector's braces it is refused, chosen or not.
+        for filter in [Filter::default(), f.clone()] {
+            assert!(build("sum(x) $filter(node)", &placeholders(), &filter).is_err());
+        }
+    }
+
+    #[test]
+    fn words_fill_their_placeholders_and_a_filter_value_never_does() {
+        let mut f = filter(&["$interval"]);
+        f.set_word("interval", "5m".into());
+        let q = build(
+            "rate(x{$filter}[$interval]) > $interval_missing",
+            &placeholders(),
+            &f,
+        );
+        // An unknown word stays itself, and PromQL refuses it.
+        assert!(q.is_err());
+        let q = build("rate(x{$filter}[$interval])", &placeholders(), &f).unwrap();
+        assert_eq!(q, r#"rate(x{service=~"\\$interval"}[5m])"#);
     }
 }

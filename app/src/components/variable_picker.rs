@@ -2,7 +2,7 @@ use leptos::prelude::*;
 
 use crate::{
     data::fetch_variable_values,
-    model::{VariableView, ViewQuery},
+    model::{Picker, VariableView, ViewQuery},
 };
 
 /// The dashboard's variables as a plain GET form of multi-selects filled from
@@ -36,6 +36,9 @@ pub fn VariablePicker(
         .into_iter()
         .map(|variable| {
             let name = variable.name.clone();
+            if variable.picker != Picker::Choices {
+                return single(&dashboard, variable, query);
+            }
             let values = {
                 let (dashboard, name) = (dashboard.clone(), name.clone());
                 Resource::new(
@@ -117,6 +120,7 @@ pub fn VariablePicker(
                     </select>
                 </div>
             }
+            .into_any()
         })
         .collect_view();
     view! {
@@ -127,6 +131,77 @@ pub fn VariablePicker(
                 "Apply"
             </button>
         </form>
+    }
+    .into_any()
+}
+
+/// An interval's list (one value) or a text box: the URL's value, else the
+/// variable's default.
+fn single(dashboard: &str, variable: VariableView, query: Signal<ViewQuery>) -> AnyView {
+    let name = variable.name.clone();
+    let id = format!("variable-{name}");
+    let current = {
+        let (name, default) = (name.clone(), variable.default.clone());
+        move || {
+            query
+                .with(|q| q.values(&name).into_iter().next())
+                .or_else(|| default.clone())
+        }
+    };
+    let control = match variable.picker {
+        Picker::Text => view! {
+            <input
+                type="text"
+                id=id.clone()
+                name=name.clone()
+                class="variable__text"
+                maxlength="200"
+                autocomplete="off"
+                value=current().unwrap_or_default()
+                data-testid=format!("variable-{name}")
+            />
+        }
+        .into_any(),
+        _ => {
+            let values = {
+                let (dashboard, name) = (dashboard.to_string(), name.clone());
+                Resource::new(
+                    || (),
+                    move |_| fetch_variable_values(dashboard.clone(), name.clone()),
+                )
+            };
+            let options = move || {
+                let current = current();
+                values.get().map(|result| {
+                    result
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|v| {
+                            let selected = current.as_ref() == Some(&v);
+                            view! {
+                                <option value=v.clone() selected=selected>
+                                    {v.clone()}
+                                </option>
+                            }
+                        })
+                        .collect_view()
+                })
+            };
+            view! {
+                <select id=id.clone() name=name.clone() data-testid=format!("variable-{name}")>
+                    <Transition fallback=|| ()>{options}</Transition>
+                </select>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="variable">
+            <label class="variable__title" for=id>
+                {variable.title}
+            </label>
+            {control}
+        </div>
     }
     .into_any()
 }

@@ -188,6 +188,24 @@ pub struct PanelView {
 pub struct VariableView {
     pub name: String,
     pub title: String,
+    #[serde(default)]
+    pub picker: Picker,
+    /// The value in force when the URL sets none (interval variables).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+}
+
+/// How a variable is chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Picker {
+    /// Any number of the values offered (none: every one).
+    #[default]
+    Choices,
+    /// Exactly one of the values offered (an interval).
+    One,
+    /// Free text, matched as a literal (a text box).
+    Text,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

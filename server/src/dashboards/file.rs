@@ -7,12 +7,12 @@
 use std::collections::HashSet;
 
 use app::model::{
-    ColumnView, DashboardView, DrillDown, Level, PanelKind, PanelView, ThresholdStep, Thresholds,
-    Unit, VariableView,
+    ColumnView, DashboardView, DrillDown, Level, PanelKind, PanelView, Picker, ThresholdStep,
+    Thresholds, Unit, VariableView,
 };
 use serde::{Deserialize, Serialize};
 
-use super::{AnnotationRule, Dashboard, Panel, PanelSource, QueryTemplate, Variable};
+use super::{AnnotationRule, Dashboard, Panel, PanelSource, QueryTemplate, Variable, VariableKind};
 use crate::{
     conventions::{self, Discovered, HttpConvention},
     query::{self, Filter, FilterValues, Placeholders},
@@ -56,19 +56,58 @@ pub enum AnnotationsFile {
     },
 }
 
-#[derive(Deserialize, Serialize)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct VariableFile {
     pub name: String,
     #[serde(default)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// `query` (the default), `custom`, `textbox`, `interval` or `constant`.
+    #[serde(default)]
+    #[serde(skip_serializing_if = "VariableKindName::is_query")]
+    pub kind: VariableKindName,
     /// The Prometheus label it narrows; defaults to the name.
     #[serde(default)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// The metric whose label values fill the picker.
-    pub values_from: String,
+    /// query: the metric (or selector) whose label values fill the picker.
+    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values_from: Option<String>,
+    /// query: only values this regex matches; its first group, if any, is the value.
+    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    /// custom and interval: the values offered.
+    #[serde(default)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<String>,
+    /// interval and textbox: the value when the URL sets none.
+    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// constant: its value.
+    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum VariableKindName {
+    #[default]
+    Query,
+    Custom,
+    Textbox,
+    Interval,
+    Constant,
+}
+
+impl VariableKindName {
+    fn is_query(&self) -> bool {
+        *self == Self::Query
+    }
 }
 
 #[derive(Deserialize, Serialize)]
@@ -227,25 +266,44 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
         if variables.iter().any(|x: &Variable| x.name == v.name) {
             problems.push(err(&at("name"), format!("{:?} is declared twice", v.name)));
         }
-        let label = v.label.unwrap_or_else(|| v.name.clone());
-        if !is_label_name(&label) && !LABEL_PLACEHOLDERS.contains(&label.as_str()) {
+        let label = v.label.clone().unwrap_or_else(|| v.name.clone());
+        let kind = variable_kind(&v, &mut |field, reason| {
+            problems.push(err(&at(field), reason))
+        });
+        let matcher = matches!(
+            v.kind,
+            VariableKindName::Query | VariableKindName::Custom | VariableKindName::Textbox
+        );
+        if matcher && !is_label_name(&label) && !LABEL_PLACEHOLDERS.contains(&label.as_str()) {
             problems.push(err(&at("label"), format!("{label:?} is not a label name")));
         }
-        if !is_metric_name(&v.values_from) && !METRIC_PLACEHOLDERS.contains(&v.values_from.as_str())
-        {
-            problems.push(err(
-                &at("values_from"),
-                format!("{:?} is not a metric name", v.values_from),
-            ));
+        if !matcher {
+            if v.label.is_some() {
+                problems.push(err(
+                    &at("label"),
+                    "interval and constant variables fill $name; they narrow no label".into(),
+                ));
+            }
+            let word = format!("${}", v.name);
+            if query::PLACEHOLDERS
+                .iter()
+                .chain(conventions::PLACEHOLDERS)
+                .any(|p| **p == word)
+            {
+                problems.push(err(
+                    &at("name"),
+                    format!("{word} is one of Vantage's placeholders"),
+                ));
+            }
         }
         // A broken variable is left out, so the panels' checks do not
         // report it again.
-        if problems.len() == known {
+        if let (true, Some(kind)) = (problems.len() == known, kind) {
             variables.push(Variable {
                 title: v.title.unwrap_or_else(|| v.name.clone()),
                 name: v.name,
                 label,
-                values_from: v.values_from,
+                kind,
             });
         }
     }
@@ -256,14 +314,37 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
     if parsed.panels.len() > MAX_PANELS {
         problems.push(err("panels", format!("at most {MAX_PANELS}")));
     }
-    // A filter on every variable, to prove `$filter` sits where matchers may go.
-    let mut probe = Filter::default();
+    // A filter on every variable, to prove `$filter` sits where matchers may
+    // go; `words` alone fills interval and constant variables.
+    let mut words = Filter::default();
     for v in &variables {
+        match &v.kind {
+            VariableKind::Interval { default, .. } => words.set_word(&v.name, default.clone()),
+            VariableKind::Constant { value } => words.set_word(&v.name, value.clone()),
+            _ => {}
+        }
+    }
+    let mut probe = words.clone();
+    for v in variables.iter().filter(|v| v.is_matcher()) {
         probe.insert(
             &v.label,
             FilterValues::new(&v.name, vec!["probe\"}".into()]).expect("a valid probe value"),
         );
     }
+    let probe = TemplateProbe {
+        words,
+        filter: probe,
+        matchers: variables
+            .iter()
+            .filter(|v| v.is_matcher())
+            .map(|v| v.name.clone())
+            .collect(),
+        words_named: variables
+            .iter()
+            .filter(|v| !v.is_matcher())
+            .map(|v| v.name.clone())
+            .collect(),
+    };
     let mut ids = HashSet::new();
     let mut panels = Vec::new();
     for (i, p) in parsed.panels.into_iter().enumerate() {
@@ -497,9 +578,22 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
         description: parsed.description,
         variables: variables
             .iter()
-            .map(|v| VariableView {
-                name: v.name.clone(),
-                title: v.title.clone(),
+            .filter_map(|v| {
+                let (picker, default) = match &v.kind {
+                    VariableKind::Query { .. } | VariableKind::Custom { .. } => {
+                        (Picker::Choices, None)
+                    }
+                    VariableKind::TextBox { default } => (Picker::Text, default.clone()),
+                    VariableKind::Interval { default, .. } => (Picker::One, Some(default.clone())),
+                    // Nobody picks a constant.
+                    VariableKind::Constant { .. } => return None,
+                };
+                Some(VariableView {
+                    name: v.name.clone(),
+                    title: v.title.clone(),
+                    picker,
+                    default,
+                })
             })
             .collect(),
         panels: panels.iter().map(|p| p.view.clone()).collect(),
@@ -554,7 +648,16 @@ fn every_convention() -> Discovered {
 
 /// The template uses known placeholders only, parses, and takes a filter,
 /// filled for every HTTP convention.
-fn check_template(expr: &str, probe: &Filter) -> Result<(), String> {
+/// What a file's templates are checked with: its variables' words, a probe
+/// value for every label variable, and which names are which.
+struct TemplateProbe {
+    words: Filter,
+    filter: Filter,
+    matchers: Vec<String>,
+    words_named: Vec<String>,
+}
+
+fn check_template(expr: &str, probe: &TemplateProbe) -> Result<(), String> {
     if expr.len() > 4096 {
         return Err("longer than 4096 bytes".into());
     }
@@ -575,7 +678,8 @@ fn check_template(expr: &str, probe: &Filter) -> Result<(), String> {
             query::PLACEHOLDERS
                 .iter()
                 .chain(conventions::PLACEHOLDERS)
-                .copied()
+                .map(|p| p.to_string())
+                .chain(probe.words_named.iter().map(|n| format!("${n}")))
         };
         if !known().any(|p| p == placeholder) {
             return Err(format!(
@@ -585,17 +689,29 @@ fn check_template(expr: &str, probe: &Filter) -> Result<(), String> {
         }
         rest = &rest[i + 1..];
     }
+    for names in query::filter_placeholders(expr).into_iter().flatten() {
+        if names.is_empty() {
+            return Err("$filter() names no variable: write $filter for all of them".into());
+        }
+        if let Some(unknown) = names.iter().find(|n| !probe.matchers.contains(n)) {
+            return Err(format!(
+                "$filter({unknown}): {unknown:?} is not one of this file's label variables"
+            ));
+        }
+    }
     for expansion in every_convention().expansions(expr) {
         let placeholders = Placeholders {
             rate_interval: "1m".into(),
             range: "1h".into(),
+            range_seconds: "3600".into(),
+            step_ms: "15000".into(),
             names: expansion.names,
         };
         let with = |e: query::QueryError| match expansion.convention {
             Some(c) => format!("{e} (filled for {})", c.spec().title),
             None => e.to_string(),
         };
-        query::build(expr, &placeholders, &Filter::default()).map_err(|e| {
+        query::build(expr, &placeholders, &probe.words).map_err(|e| {
             if expr.contains("$filter") {
                 format!(
                     "{} ($filter must stand inside a selector's braces, after its other matchers)",
@@ -605,11 +721,169 @@ fn check_template(expr: &str, probe: &Filter) -> Result<(), String> {
                 with(e)
             }
         })?;
-        query::build(expr, &placeholders, &probe.resolved(&placeholders)).map_err(|_| {
+        query::build(expr, &placeholders, &probe.filter.resolved(&placeholders)).map_err(|_| {
             "$filter must stand inside a selector's braces, after its other matchers".to_string()
         })?;
     }
     Ok(())
+}
+
+/// A Prometheus duration as a range window takes it: `30s`, `5m`, `1h30m`.
+fn is_duration(s: &str) -> bool {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let r = R.get_or_init(|| {
+        regex::Regex::new(r"^([0-9]+(ms|s|m|h|d|w|y))+$").expect("a valid pattern")
+    });
+    s.len() <= 20 && r.is_match(s)
+}
+
+/// A variable's kind from its file entry, or `None` after reporting why
+/// (through `problem(field, reason)`).
+fn variable_kind(v: &VariableFile, problem: &mut dyn FnMut(&str, String)) -> Option<VariableKind> {
+    let known = [
+        ("values_from", v.values_from.is_some()),
+        ("regex", v.regex.is_some()),
+        ("values", !v.values.is_empty()),
+        ("default", v.default.is_some()),
+        ("value", v.value.is_some()),
+    ];
+    let allowed: &[&str] = match v.kind {
+        VariableKindName::Query => &["values_from", "regex"],
+        VariableKindName::Custom => &["values"],
+        VariableKindName::Textbox => &["default"],
+        VariableKindName::Interval => &["values", "default"],
+        VariableKindName::Constant => &["value"],
+    };
+    let mut fine = true;
+    for (field, set) in known {
+        if set && !allowed.contains(&field) {
+            problem(
+                field,
+                format!("a {:?} variable has no {field}", v.kind).to_lowercase(),
+            );
+            fine = false;
+        }
+    }
+    // A value the picker offers is one a request may send: the same limits.
+    let refused = |values: &[String]| FilterValues::new(&v.name, values.to_vec()).err();
+    let kind = match v.kind {
+        VariableKindName::Query => {
+            let Some(from) = v.values_from.clone() else {
+                problem(
+                    "values_from",
+                    "a query variable needs values_from (a metric or selector)".into(),
+                );
+                return None;
+            };
+            if !is_metric_name(&from)
+                && !METRIC_PLACEHOLDERS.contains(&from.as_str())
+                && !is_selector(&from)
+            {
+                problem(
+                    "values_from",
+                    format!("{from:?} is not a metric name or a selector like up{{job=\"node\"}}"),
+                );
+                fine = false;
+            }
+            let regex = match v.regex.as_deref() {
+                None => None,
+                Some(r) => match regex::RegexBuilder::new(r)
+                    .size_limit(1 << 20)
+                    .build()
+                    .ok()
+                    .filter(|_| r.len() <= 200)
+                {
+                    Some(re) => Some(re),
+                    None => {
+                        problem("regex", format!("{r:?} is not a regex (at most 200 bytes)"));
+                        fine = false;
+                        None
+                    }
+                },
+            };
+            VariableKind::Query {
+                values_from: from,
+                regex,
+            }
+        }
+        VariableKindName::Custom => {
+            if v.values.is_empty() {
+                problem(
+                    "values",
+                    "a custom variable offers at least one value".into(),
+                );
+                fine = false;
+            }
+            if let Some(e) = refused(&v.values) {
+                problem("values", e.to_string());
+                fine = false;
+            }
+            VariableKind::Custom {
+                values: v.values.clone(),
+            }
+        }
+        VariableKindName::Textbox => {
+            if let Some(e) = v
+                .default
+                .as_ref()
+                .and_then(|d| refused(std::slice::from_ref(d)))
+            {
+                problem("default", e.to_string());
+                fine = false;
+            }
+            VariableKind::TextBox {
+                default: v.default.clone(),
+            }
+        }
+        VariableKindName::Interval => {
+            if v.values.is_empty() || v.values.len() > 20 {
+                problem(
+                    "values",
+                    "an interval variable offers 1 to 20 durations".into(),
+                );
+                fine = false;
+            }
+            if let Some(bad) = v.values.iter().find(|d| !is_duration(d)) {
+                problem(
+                    "values",
+                    format!("{bad:?} is not a duration like 30s, 5m or 1h"),
+                );
+                fine = false;
+            }
+            let default = v
+                .default
+                .clone()
+                .or_else(|| v.values.first().cloned())
+                .unwrap_or_default();
+            if !v.values.contains(&default) {
+                problem("default", format!("{default:?} is not one of its values"));
+                fine = false;
+            }
+            VariableKind::Interval {
+                values: v.values.clone(),
+                default,
+            }
+        }
+        VariableKindName::Constant => {
+            let value = v.value.clone().unwrap_or_default();
+            if value.is_empty() || value.len() > 200 || value.chars().any(char::is_control) {
+                problem("value", "a constant's value is 1 to 200 characters".into());
+                fine = false;
+            }
+            VariableKind::Constant { value }
+        }
+    };
+    fine.then_some(kind)
+}
+
+/// A series selector (`up{job="node"}`, `{__name__=~"node_.*"}`), nothing else.
+fn is_selector(s: &str) -> bool {
+    !s.contains('$')
+        && s.len() <= 500
+        && matches!(
+            promql_parser::parser::parse(s),
+            Ok(promql_parser::parser::Expr::VectorSelector(_))
+        )
 }
 
 pub(crate) fn check_legend(legend: &str) -> Result<(), String> {

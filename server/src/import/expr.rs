@@ -16,12 +16,23 @@ use regex::{Captures, Regex};
 /// What the importer made of a dashboard's variables.
 #[derive(Debug, Default)]
 pub struct Variables {
-    /// Picker variables: name → the label they narrow.
-    pub pickers: BTreeMap<String, String>,
+    /// Label variables (query, custom, text box): Grafana's name → the
+    /// label they narrow and the Vantage variable's name.
+    pub pickers: BTreeMap<String, Picked>,
+    /// Interval variables: Grafana's name → the Vantage variable's (its
+    /// `$name` stays a placeholder where it stands outside strings).
+    pub words: BTreeMap<String, String>,
     /// Every variable's saved value, as a fixed use would write it.
     pub saved: BTreeMap<String, String>,
     /// Variables whose fixed value is no change (constants).
     pub quiet: BTreeSet<String>,
+}
+
+/// A label variable as the importer made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Picked {
+    pub label: String,
+    pub name: String,
 }
 
 /// A template and what changed on the way.
@@ -46,7 +57,9 @@ fn plain_reference() -> &'static Regex {
 
 fn picker_matcher() -> &'static Regex {
     static R: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    R.get_or_init(|| Regex::new(r#"^([A-Za-z_]\w*)\s*(=~|=)\s*"\$([A-Za-z_]\w*)"$"#).unwrap())
+    R.get_or_init(|| {
+        Regex::new(r#"^([A-Za-z_]\w*)\s*(=~|=)\s*(?:"\$([A-Za-z_]\w*)"|'\$([A-Za-z_]\w*)')$"#).unwrap()
+    })
 }
 
 /// Grafana's built-ins Vantage has a placeholder for.
@@ -54,10 +67,18 @@ const BUILT_INS: &[(&str, &str)] = &[
     ("__rate_interval", "$rate_interval"),
     ("__interval", "$rate_interval"),
     ("__range", "$range"),
+    ("__range_s", "$range_seconds"),
+    ("__interval_ms", "$step_ms"),
 ];
 
 /// Vantage's own placeholders, left as they are.
-const OURS: &[&str] = &["filter", "rate_interval", "range"];
+const OURS: &[&str] = &[
+    "filter",
+    "rate_interval",
+    "range",
+    "range_seconds",
+    "step_ms",
+];
 
 pub fn translate(expr: &str, variables: &Variables) -> Result<Translated, String> {
     let mut changes = Vec::new();
@@ -94,6 +115,11 @@ pub fn translate(expr: &str, variables: &Variables) -> Result<Translated, String
             refused.get_or_insert_with(|| format!("${name} has no counterpart in Vantage"));
             return c[0].to_string();
         }
+        let at = c.get(0).map_or(0, |m| m.start());
+        let quote = strings.iter().find(|(r, _)| r.contains(&at)).map(|(_, q)| *q);
+        if let (Some(ours), None) = (variables.words.get(name), quote) {
+            return format!("${ours}");
+        }
         let Some(value) = variables.saved.get(name) else {
             refused
                 .get_or_insert_with(|| format!("${name} is not one of the dashboard's variables"));
@@ -102,8 +128,6 @@ pub fn translate(expr: &str, variables: &Variables) -> Result<Translated, String
         // A fixed value is text of the file, yet it never changes the
         // query's shape: inside a string it is escaped as string content;
         // outside one it must be one token (a number, a duration, a name).
-        let at = c.get(0).map_or(0, |m| m.start());
-        let quote = strings.iter().find(|(r, _)| r.contains(&at)).map(|(_, q)| *q);
         let fixed = if quote == Some('"') {
             escape_string(value)
         } else if quote.is_some() {
@@ -188,31 +212,34 @@ fn string_contents(text: &str) -> Vec<(std::ops::Range<usize>, char)> {
     out
 }
 
-/// Each selector's matchers that a picker fills are taken out and the
-/// selector gets `$filter` (after its other matchers) instead.
+/// Each selector's matchers that a label variable fills are taken out and
+/// the selector gets `$filter(those variables)` (after its other matchers)
+/// instead, so each selector is narrowed by the variables it named.
 fn with_filters(expr: &str, variables: &Variables) -> String {
     let mut out = String::with_capacity(expr.len() + 16);
     let mut rest = expr;
     while let Some((before, inside, after)) = next_braces(rest) {
         out.push_str(before);
         let mut kept = Vec::new();
-        let mut filtered = false;
+        let mut filtered: Vec<&str> = Vec::new();
         for matcher in split_outside_strings(inside, ',') {
             let trimmed = matcher.trim();
-            let picked = picker_matcher().captures(trimmed).is_some_and(|c| {
+            let picked = picker_matcher().captures(trimmed).and_then(|c| {
                 variables
                     .pickers
-                    .get(&c[3])
-                    .is_some_and(|label| *label == c[1])
+                    .get(c.get(3).or(c.get(4)).map_or("", |m| m.as_str()))
+                    .filter(|p| p.label == c[1])
+                    .map(|p| p.name.as_str())
             });
-            if picked {
-                filtered = true;
-            } else if !trimmed.is_empty() {
-                kept.push(trimmed.to_string());
+            match picked {
+                Some(name) if !filtered.contains(&name) => filtered.push(name),
+                Some(_) => {}
+                None if !trimmed.is_empty() => kept.push(trimmed.to_string()),
+                None => {}
             }
         }
-        if filtered {
-            kept.push("$filter".into());
+        if !filtered.is_empty() {
+            kept.push(format!("$filter({})", filtered.join(", ")));
             out.push('{');
             out.push_str(&kept.join(", "));
             out.push('}');
@@ -274,13 +301,23 @@ mod tests {
         Variables {
             pickers: [("job", "job"), ("osd", "ceph_daemon")]
                 .into_iter()
-                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .map(|(a, b)| {
+                    (
+                        a.to_string(),
+                        Picked {
+                            label: b.to_string(),
+                            name: a.to_string(),
+                        },
+                    )
+                })
                 .collect(),
+            words: [("iv".to_string(), "iv".to_string())].into(),
             saved: [
                 ("job", ".*"),
                 ("osd", ".*"),
                 ("topk", "15"),
                 ("hosts", "a|b"),
+                ("iv", "5m"),
             ]
             .into_iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -296,12 +333,17 @@ mod tests {
     #[test]
     fn picker_matchers_become_the_selectors_filter() {
         let t = ok(r#"rate(ceph_osd_op_w{job=~"$job", ceph_daemon=~"$osd"}[$__rate_interval])"#);
-        assert_eq!(t.expr, "rate(ceph_osd_op_w{$filter}[$rate_interval])");
+        assert_eq!(
+            t.expr,
+            "rate(ceph_osd_op_w{$filter(job, osd)}[$rate_interval])"
+        );
         assert!(t.changes.is_empty(), "{:?}", t.changes);
         let t = ok(r#"sum(up{mode="idle",job="${job}"}) by (job)"#);
-        assert_eq!(t.expr, r#"sum(up{mode="idle", $filter}) by (job)"#);
+        assert_eq!(t.expr, r#"sum(up{mode="idle", $filter(job)}) by (job)"#);
         let t = ok(r#"up{job=~"[[job]]"} + on() ceph_health_status"#);
-        assert_eq!(t.expr, "up{$filter} + on() ceph_health_status");
+        assert_eq!(t.expr, "up{$filter(job)} + on() ceph_health_status");
+        let t = ok(r#"rate(x{a="$iv"}[$iv])"#);
+        assert_eq!(t.expr, r#"rate(x{a=""}[$iv])"#.replace("\"\"", "\"5m\""));
     }
 
     #[test]
@@ -316,7 +358,7 @@ mod tests {
     #[test]
     fn other_variables_are_fixed_to_their_saved_values() {
         let t = ok(r#"topk($topk, rate(x{job=~"$job"}[$__range]))"#);
-        assert_eq!(t.expr, "topk(15, rate(x{$filter}[$range]))");
+        assert_eq!(t.expr, "topk(15, rate(x{$filter(job)}[$range]))");
         assert_eq!(
             t.changes,
             vec![r#"$topk is fixed to "15" here (not a matcher of its own)"#]
@@ -357,16 +399,18 @@ mod tests {
         let e = r#"label_replace(up{job=~"$job"}, "x", "${1}", "instance", "(a{2})")"#;
         assert_eq!(
             ok(e).expr,
-            r#"label_replace(up{$filter}, "x", "${1}", "instance", "(a{2})")"#
+            r#"label_replace(up{$filter(job)}, "x", "${1}", "instance", "(a{2})")"#
         );
     }
 
     #[test]
     fn what_vantage_cannot_express_is_refused_with_the_reason() {
         assert_eq!(
-            translate("x / $__range_s", &variables()),
-            Err("$__range_s has no counterpart in Vantage".into())
+            translate("x / $__since", &variables()),
+            Err("$__since has no counterpart in Vantage".into())
         );
+        assert_eq!(ok("x / $__range_s").expr, "x / $range_seconds");
+        assert_eq!(ok("x * $__interval_ms").expr, "x * $step_ms");
         assert_eq!(
             translate(r#"up{a="$nobody"}"#, &variables()),
             Err("$nobody is not one of the dashboard's variables".into())

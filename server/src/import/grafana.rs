@@ -13,13 +13,13 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::{
-    expr::{self, Variables},
+    expr::{self, Picked, Variables},
     report::{DashboardReport, Imported, Note, PanelReport},
 };
 use crate::dashboards::{
     file::{
         check_legend, is_id, DashboardFile, LinkFile, PanelFile, QueryFile, StepFile,
-        ThresholdsFile, VariableFile, RESERVED,
+        ThresholdsFile, VariableFile, VariableKindName, RESERVED,
     },
     markdown,
 };
@@ -197,9 +197,11 @@ fn label_values() -> &'static Regex {
     })
 }
 
-/// The dashboard's variables: those Vantage can offer as pickers (label
-/// values of a metric) become variables of the file; every one's saved value
-/// is kept for the places a picker cannot serve.
+/// The dashboard's variables: query (label values), custom and text box
+/// variables that narrow a label become label variables of the file;
+/// interval variables become interval variables; constants are written into
+/// the queries. Every one's saved value is kept for the places a variable of
+/// the file cannot serve.
 fn variables(
     dashboard: &Value,
     exprs: &[&str],
@@ -220,7 +222,16 @@ fn variables(
         };
         let kind = str_of(v, "type").unwrap_or("query");
         vars.saved.insert(name.to_string(), saved_value(v));
-        match kind {
+        let fixed = |why: String| Note::lost(format!("{why}: fixed to {:?}", saved_value(v)));
+        let title = text(v.get("label"), 60).or_else(|| Some(name.to_string()));
+        let query = v
+            .get("query")
+            .and_then(|q| {
+                q.as_str()
+                    .or_else(|| q.get("query").and_then(Value::as_str))
+            })
+            .unwrap_or("");
+        let file = match kind {
             "datasource" => {
                 notes.push(Note::changed(format!(
                     "${name} chose a data source; Vantage has one, its prometheus_url"
@@ -231,70 +242,205 @@ fn variables(
                 vars.quiet.insert(name.to_string());
                 continue;
             }
-            "query" => {}
-            other => {
-                notes.push(Note::lost(format!(
-                    "${name} ({other} variable) is not a picker in Vantage yet: fixed to {:?}",
-                    vars.saved[name]
+            "interval" => {
+                let values: Vec<String> = query
+                    .split(',')
+                    .map(|d| d.trim().to_string())
+                    .filter(|d| is_duration(d))
+                    .take(20)
+                    .collect();
+                if values.is_empty() {
+                    notes.push(fixed(format!("${name} offers no duration Vantage reads")));
+                    continue;
+                }
+                if query.split(',').any(|d| d.trim() == "auto") {
+                    notes.push(Note::changed(format!(
+                        "${name}'s \"auto\" is left out (use $rate_interval for a window fitted to the step)"
+                    )));
+                }
+                let saved = saved_value(v);
+                let default = values.contains(&saved).then_some(saved);
+                let file_name = unique(variable_name(name), &mut names_taken);
+                vars.words.insert(name.to_string(), file_name.clone());
+                VariableFile {
+                    name: file_name,
+                    title,
+                    kind: VariableKindName::Interval,
+                    values,
+                    default,
+                    ..VariableFile::default()
+                }
+            }
+            "query" if !label_values().is_match(query) => {
+                notes.push(fixed(format!(
+                    "${name} ({}): only label_values(…) queries are pickers",
+                    query.chars().take(60).collect::<String>()
                 )));
                 continue;
             }
-        }
-        let query = v
-            .get("query")
-            .and_then(|q| {
-                q.as_str()
-                    .or_else(|| q.get("query").and_then(Value::as_str))
-            })
-            .unwrap_or("");
-        let Some(c) = label_values().captures(query) else {
-            notes.push(Note::lost(format!(
-                "${name} ({}) is not a picker in Vantage yet (only label_values): fixed to {:?}",
-                query.chars().take(60).collect::<String>(),
-                vars.saved[name]
-            )));
-            continue;
+            "custom" | "textbox" | "query" => {
+                let Some(label) = matched_label(exprs, name) else {
+                    if !exprs.iter().any(|e| uses(e, name)) {
+                        notes.push(Note::changed(format!(
+                            "${name} is used by no query: left out"
+                        )));
+                    } else if kind == "query" || kind == "custom" {
+                        notes.push(fixed(format!(
+                            "${name} is not a matcher's whole value in any query"
+                        )));
+                    } else {
+                        notes.push(fixed(format!("${name} (text box) narrows no label")));
+                    }
+                    continue;
+                };
+                if files.len() >= MAX_VARIABLES || !labels_taken.insert(label.clone()) {
+                    notes.push(fixed(format!(
+                        "${name}: a dashboard has at most {MAX_VARIABLES} variables, one per label"
+                    )));
+                    continue;
+                }
+                let file_name = unique(variable_name(name), &mut names_taken);
+                let mut file = VariableFile {
+                    name: file_name.clone(),
+                    title,
+                    label: Some(label.clone()),
+                    ..VariableFile::default()
+                };
+                match kind {
+                    "custom" => {
+                        file.kind = VariableKindName::Custom;
+                        file.values = query
+                            .split(',')
+                            .map(|x| x.trim().to_string())
+                            .filter(|x| {
+                                !x.is_empty() && x.len() <= 200 && !x.chars().any(char::is_control)
+                            })
+                            .take(64)
+                            .collect();
+                        file.values.dedup();
+                        if file.values.is_empty() {
+                            labels_taken.remove(&label);
+                            notes.push(fixed(format!("${name} offers no values")));
+                            continue;
+                        }
+                    }
+                    "textbox" => {
+                        file.kind = VariableKindName::Textbox;
+                        file.default = Some(saved_value(v)).filter(|d| {
+                            !d.is_empty() && d.len() <= 200 && !d.chars().any(char::is_control)
+                        });
+                    }
+                    _ => {
+                        let Some(c) = label_values().captures(query) else {
+                            continue; // checked above
+                        };
+                        let values_label = c[3].to_string();
+                        if values_label != label {
+                            notes.push(Note::changed(format!(
+                                "${name} offers values of {values_label}: it narrows {values_label}, and where a query matches {label} by it, the saved value is kept"
+                            )));
+                        }
+                        // A selector naming other variables (a chained picker) is
+                        // not kept: its metric's values are offered.
+                        let chained = c.get(2).filter(|s| s.as_str().contains('$'));
+                        if let Some(sel) = chained {
+                            notes.push(Note::changed(format!(
+                                "${name}'s choices are every {values_label} of {}, not only those of {}",
+                                c.get(1).map_or("its metric", |m| m.as_str()),
+                                sel.as_str()
+                            )));
+                        }
+                        let selector = match (
+                            c.get(1),
+                            c.get(2).filter(|s| s.as_str() != "{}" && chained.is_none()),
+                        ) {
+                            (Some(m), Some(sel)) => Some(format!("{}{}", m.as_str(), sel.as_str())),
+                            (Some(m), None) => Some(m.as_str().to_string()),
+                            (None, Some(sel)) => Some(sel.as_str().to_string()),
+                            (None, None) => metric_filtered_by(exprs, &label, name),
+                        };
+                        let Some(selector) = selector.filter(|s| !s.contains('$')) else {
+                            labels_taken.remove(&label);
+                            notes.push(fixed(format!(
+                                "${name}: no metric (without variables) to take {values_label}'s values from"
+                            )));
+                            continue;
+                        };
+                        file.label = Some(values_label.clone());
+                        file.values_from = Some(selector);
+                        file.regex = str_of(v, "regex")
+                            .map(grafana_regex)
+                            .filter(|r| !r.is_empty());
+                    }
+                }
+                vars.pickers.insert(
+                    name.to_string(),
+                    Picked {
+                        label: file.label.clone().unwrap_or(label),
+                        name: file_name,
+                    },
+                );
+                file
+            }
+            other => {
+                notes.push(fixed(format!(
+                    "${name} ({other} variable) has no counterpart"
+                )));
+                continue;
+            }
         };
-        let label = c[3].to_string();
-        let metric = c
-            .get(1)
-            .map(|m| m.as_str().to_string())
-            .or_else(|| metric_filtered_by(exprs, &label, name));
-        let Some(metric) = metric else {
-            notes.push(Note::lost(format!(
-                "${name}: no metric to take {label}'s values from: fixed to {:?}",
-                vars.saved[name]
-            )));
-            continue;
-        };
-        if files.len() >= MAX_VARIABLES || !labels_taken.insert(label.clone()) {
-            notes.push(Note::lost(format!(
-                "${name}: a dashboard has at most {MAX_VARIABLES} pickers, one per label: fixed to {:?}",
-                vars.saved[name]
-            )));
-            continue;
-        }
-        if let Some(selector) = c.get(2).filter(|s| s.as_str() != "{}") {
+        if v.get("multi").and_then(Value::as_bool) == Some(false)
+            && file.kind == VariableKindName::Query
+        {
             notes.push(Note::changed(format!(
-                "${name}'s choices are every {label} of {metric}, not only those of {}",
-                selector.as_str()
+                "${name} took one value in Grafana; here a viewer may choose several"
             )));
         }
-        if str_of(v, "regex").is_some_and(|r| !r.is_empty()) {
-            notes.push(Note::lost(format!(
-                "${name}'s regex (its choices are not narrowed)"
-            )));
-        }
-        let file_name = unique(variable_name(name), &mut names_taken);
-        vars.pickers.insert(name.to_string(), label.clone());
-        files.push(VariableFile {
-            title: text(v.get("label"), 60).or_else(|| Some(name.to_string())),
-            name: file_name,
-            label: Some(label),
-            values_from: metric,
-        });
+        files.push(file);
     }
     (files, vars)
+}
+
+/// Whether `expr` refers to the variable in any spelling.
+fn uses(expr: &str, name: &str) -> bool {
+    [format!("${{{name}"), format!("[[{name}")]
+        .iter()
+        .any(|s| expr.contains(s.as_str()))
+        || expr.match_indices(&format!("${name}")).any(|(i, m)| {
+            !expr[i + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        })
+}
+
+/// A Grafana regex (`/pattern/flags`) as the pattern itself.
+fn grafana_regex(r: &str) -> String {
+    let r = r.trim();
+    match r
+        .strip_prefix('/')
+        .and_then(|rest| rest.rfind('/').map(|end| &rest[..end]))
+    {
+        Some(inner) => inner.to_string(),
+        None => r.to_string(),
+    }
+}
+
+/// The label a variable narrows: the first matcher anywhere whose whole
+/// value is the variable (`instance=~"$node"`).
+fn matched_label(exprs: &[&str], name: &str) -> Option<String> {
+    let pattern = format!(
+        r#"([A-Za-z_]\w*)\s*=~?\s*["'](?:\$\{{{0}(?::\w+)?\}}|\${0}\b|\[\[{0}(?::\w+)?\]\])["']"#,
+        regex::escape(name)
+    );
+    let re = Regex::new(&pattern).ok()?;
+    exprs
+        .iter()
+        .find_map(|e| re.captures(e).map(|c| c[1].to_string()))
+}
+
+/// A Prometheus duration: `30s`, `5m`, `1h30m`.
+fn is_duration(s: &str) -> bool {
+    static R: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    R.get_or_init(|| Regex::new(r"^([0-9]+(ms|s|m|h|d|w|y))+$").unwrap())
+        .is_match(s)
 }
 
 /// A Vantage variable name (the query-string key) from Grafana's.

@@ -10,7 +10,7 @@ use super::{
     Api, Keys,
 };
 use crate::{
-    dashboards::Dashboard,
+    dashboards::{Dashboard, VariableKind},
     error::{Error, Result},
     query::{Filter, FilterValues},
 };
@@ -118,9 +118,49 @@ pub fn filter_of<K: Keys>(dashboard: &Dashboard, vars: &[(String, String)]) -> R
     let mut filter = Filter::default();
     for (name, values) in chosen {
         let variable = dashboard.variable(name).expect("chosen from the dashboard");
-        let values =
-            FilterValues::new(name, values).map_err(|e| Error::bad_request(e.to_string()))?;
-        filter.insert(&variable.label, values);
+        let refuse = |why: String| Err(Error::bad_request(format!("{name}: {why}")));
+        match &variable.kind {
+            VariableKind::Interval {
+                values: offered, ..
+            } => match values.as_slice() {
+                [one] if offered.contains(one) => filter.set_word(name, one.clone()),
+                _ => return refuse(format!("one of {}", offered.join(", "))),
+            },
+            VariableKind::Constant { .. } => {
+                return refuse("a constant, not for a viewer to set".into())
+            }
+            kind => {
+                if let VariableKind::Custom { values: offered } = kind {
+                    if let Some(other) = values.iter().find(|v| !offered.contains(v)) {
+                        return refuse(format!("{other:?} is not one of its values"));
+                    }
+                }
+                if matches!(kind, VariableKind::TextBox { .. }) && values.len() > 1 {
+                    return refuse("a text box holds one value".into());
+                }
+                let values = FilterValues::new(name, values)
+                    .map_err(|e| Error::bad_request(e.to_string()))?;
+                filter.insert(&variable.label, values);
+            }
+        }
+    }
+    // What the URL leaves unset: an interval's default, a constant's value,
+    // a text box's default.
+    for v in &dashboard.variables {
+        match &v.kind {
+            VariableKind::Interval { default, .. } if filter.word(&v.name).is_none() => {
+                filter.set_word(&v.name, default.clone())
+            }
+            VariableKind::Constant { value } => filter.set_word(&v.name, value.clone()),
+            VariableKind::TextBox {
+                default: Some(default),
+            } if filter.get(&v.label).is_none() => {
+                let values = FilterValues::new(&v.name, vec![default.clone()])
+                    .map_err(|e| Error::bad_request(e.to_string()))?;
+                filter.insert(&v.label, values);
+            }
+            _ => {}
+        }
     }
     Ok(filter)
 }
