@@ -301,7 +301,7 @@ fn the_old_rows_and_the_flat_panels_import_into_files_that_pass_the_check() {
     for part in [
         "$DS_PROMETHEUS chose a data source",
         "$topk is not a matcher's whole value",
-        "$who (text box) narrows no label",
+        "$who is in no query: left out",
         "$metric (query_result(up)): only label_values",
         "the dashboard's own links",
         "1 annotation query",

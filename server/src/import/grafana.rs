@@ -282,7 +282,7 @@ fn variables(
                 let Some(label) = matched_label(exprs, name) else {
                     if !exprs.iter().any(|e| uses(e, name)) {
                         notes.push(Note::changed(format!(
-                            "${name} is used by no query: left out"
+                            "${name} is in no query: left out (titles and legends keep its saved value)"
                         )));
                     } else if kind == "query" || kind == "custom" {
                         notes.push(fixed(format!(
