@@ -200,7 +200,10 @@ fn the_old_rows_and_the_flat_panels_import_into_files_that_pass_the_check() {
     assert_eq!(memory["kind"].as_str(), Some("bar"));
     assert_eq!(memory["unit"].as_str(), Some("bytes"));
     assert_eq!(memory["width"].as_integer(), Some(12));
-    assert_eq!(exprs(memory), ["node_memory_MemFree_bytes{$filter(instance)}"]);
+    assert_eq!(
+        exprs(memory),
+        ["node_memory_MemFree_bytes{$filter(instance)}"]
+    );
     let notes = dashboard_notes(&report, 0);
     for part in [
         "2 row(s)",

@@ -14,9 +14,23 @@ pub const HEIGHT: u32 = 200;
 pub const MAX_BARS: usize = 8;
 const LABEL_SIZE: f64 = 13.0;
 
-/// The bounds a bar is drawn between: the panel's, else 0 to 100.
+/// The bounds a bar is drawn between: the panel's; without them 0 and the
+/// largest value shown (so the longest bar fills its track), as Grafana's
+/// bar gauge scales itself.
 pub fn bounds(data: &PanelData) -> (f64, f64) {
-    (data.view.min.unwrap_or(0.0), data.view.max.unwrap_or(100.0))
+    let min = data.view.min.unwrap_or(0.0);
+    let max = data.view.max.unwrap_or_else(|| {
+        data.series
+            .iter()
+            .filter_map(|s| s.last_value())
+            .filter(|v| v.is_finite())
+            .fold(f64::NEG_INFINITY, f64::max)
+    });
+    if max > min {
+        (min, max)
+    } else {
+        (min, min + 100.0)
+    }
 }
 
 pub fn draw<DB: DrawingBackend>(

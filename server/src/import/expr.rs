@@ -58,7 +58,8 @@ fn plain_reference() -> &'static Regex {
 fn picker_matcher() -> &'static Regex {
     static R: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r#"^([A-Za-z_]\w*)\s*(=~|=)\s*(?:"\$([A-Za-z_]\w*)"|'\$([A-Za-z_]\w*)')$"#).unwrap()
+        Regex::new(r#"^([A-Za-z_]\w*)\s*(=~|=)\s*(?:"\$([A-Za-z_]\w*)"|'\$([A-Za-z_]\w*)')$"#)
+            .unwrap()
     })
 }
 
