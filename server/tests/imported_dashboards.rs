@@ -9,10 +9,18 @@ mod support;
 
 use std::{collections::BTreeMap, path::Path, process::Command, time::Duration};
 
+use app::model::RelativeRange;
+use axum::{body::Body, http::Request};
+use http_body_util::BodyExt;
 use serde_json::Value;
 use stack::{JobNames, Stack, StackOptions};
 use support::get;
-use vantage::{config::Config, AppState};
+use tower::ServiceExt;
+use vantage::{
+    config::Config,
+    embed::{self, EmbedClaims},
+    AppState,
+};
 
 const FIXTURE: &str = "tests/fixtures/grafana/exporters-every-kind.json";
 const BOARD: &str = "exporters-every-kind";
@@ -374,6 +382,71 @@ async fn every_imported_panel_shows_what_prometheus_answers_for_its_grafana_quer
         compared += 1;
     }
     assert_eq!(compared, 8, "every panel with queries was compared");
+
+    // The new kinds as embed images: drawn by the same code as the page.
+    for (panel, shows) in [
+        ("filesystem-size", vec!["Filesystem size", "/"]),
+        (
+            "prometheus-request-durations",
+            vec!["Prometheus request durations", "+Inf"],
+        ),
+        (
+            "about",
+            vec!["Exporters", "the docs", "&lt;script&gt;alert"],
+        ),
+    ] {
+        let token = state
+            .embeds
+            .issue(
+                &EmbedClaims {
+                    id: embed::keys::new_token_id(),
+                    dashboard: BOARD.into(),
+                    panel: panel.into(),
+                    vars: BTreeMap::new(),
+                    ranges: vec![RelativeRange::M15.into()],
+                    exp: vantage::clock::now_seconds() + 600,
+                },
+                embed::keys::MintedBy::command_line(),
+            )
+            .unwrap();
+        let base = format!("/embed/{BOARD}/{panel}");
+        let (status, svg) = get(&state, &format!("{base}.svg?token={token}&range=15m")).await;
+        assert_eq!(status, 200, "{panel}: {svg}");
+        for text in shows {
+            assert!(svg.contains(text), "{panel}'s image shows {text:?}: {svg}");
+        }
+        assert!(!svg.contains("<script"), "{panel}: markup stays text");
+        let cells = svg.matches("<rect").count();
+        if panel == "prometheus-request-durations" {
+            // Cells in the first series colour (the light theme's), shaded.
+            let shaded = svg
+                .match_indices("<rect")
+                .filter(|(i, _)| {
+                    svg[*i..]
+                        .split('>')
+                        .next()
+                        .is_some_and(|r| r.to_lowercase().contains("#2563eb"))
+                })
+                .count();
+            assert!(
+                shaded >= 1,
+                "{panel}: the heatmap's cells are drawn ({cells} rects): {svg}"
+            );
+        }
+        let uri = format!("{base}.png?token={token}&range=15m&width=640&height=300");
+        let response = vantage::router(state.clone())
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{panel}");
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let png = image::load_from_memory_with_format(&body, image::ImageFormat::Png)
+            .expect("a PNG that decodes")
+            .to_rgb8();
+        let background = png.get_pixel(1, 1).0;
+        let drawn = png.pixels().filter(|p| p.0 != background).count();
+        assert!(drawn > 640 * 300 / 100, "{panel}: {drawn} pixels drawn");
+    }
 }
 
 fn urlencode(s: &str) -> String {
