@@ -3,7 +3,7 @@
 // everything after the run. The vantage binary is copied alone into an empty
 // folder first and runs there, so every test also shows that it carries its
 // browser bundle (an installed vantage has no source tree beside it).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -38,6 +38,12 @@ export default async function globalSetup() {
     }
   }
   mkdirSync(join(boards, "edits"));
+  // A Grafana dashboard of every panel and variable kind, imported as a user
+  // imports one (imported.spec.ts).
+  execFileSync(process.env.VANTAGE_BINARY, [
+    "import", "grafana", join(root, "server/tests/fixtures/grafana/exporters-every-kind.json"),
+    "--out", join(boards, "imported"),
+  ]);
   process.env.VANTAGE_DASHBOARDS_DIR = boards;
   const child = spawn(
     binary,

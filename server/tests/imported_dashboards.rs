@@ -47,7 +47,7 @@ fn as_grafana_sends(expr: &str, instance: &str, step: i64) -> String {
         .replace("$job", "pg|cache")
         .replace("$mode", "idle")
         .replace("$window", "1m")
-        .replace("$ns", "pg")
+        .replace("$ns", "pg|postgres")
 }
 
 /// A series' name as a legend format makes it from its labels.

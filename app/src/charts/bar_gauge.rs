@@ -13,6 +13,8 @@ pub const HEIGHT: u32 = 200;
 /// Rows beyond this are counted, not drawn.
 pub const MAX_BARS: usize = 8;
 const LABEL_SIZE: f64 = 13.0;
+/// The most room one bar takes: its label and the bar.
+const ROW_HEIGHT: i32 = 48;
 
 /// The bounds a bar is drawn between: the panel's; without them 0 and the
 /// largest value shown (so the longest bar fills its track), as Grafana's
@@ -58,7 +60,8 @@ pub fn draw_on<DB: DrawingBackend>(
     let shown = data.series.len().min(MAX_BARS);
     let more = data.series.len() - shown;
     let rows = (shown + usize::from(more > 0)).max(1) as i32;
-    let row_height = (height / rows).max(1);
+    // Bars as thick as a line of text or so, however few there are.
+    let row_height = (height / rows).clamp(1, ROW_HEIGHT);
     let name_font = ("sans-serif", LABEL_SIZE).into_font().color(&colors.text);
     for (i, series) in data.series.iter().take(shown).enumerate() {
         let top = i as i32 * row_height;
@@ -78,7 +81,7 @@ pub fn draw_on<DB: DrawingBackend>(
             ));
         root.draw(&Text::new(text, (width - 4, top + 2), value_font))?;
         let bar_top = top + (LABEL_SIZE as i32) + 6;
-        let bar_bottom = (top + row_height - 6).max(bar_top + 4);
+        let bar_bottom = (top + row_height - 8).clamp(bar_top + 4, bar_top + 18);
         root.draw(&Rectangle::new(
             [(4, bar_top), (width - 4, bar_bottom)],
             colors.track.filled(),

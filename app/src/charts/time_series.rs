@@ -88,13 +88,19 @@ pub fn draw_on<DB: DrawingBackend>(
             })
             .collect()
     };
-    let y_max = y_ceiling(&layers, data);
+    // The panel's own bounds, when it has them (Grafana's axis min and max).
+    let y_min = view.min.unwrap_or(0.0);
+    let y_max = view
+        .max
+        .filter(|m| *m > y_min)
+        .unwrap_or_else(|| y_ceiling(&layers, data).max(y_min + f64::EPSILON));
 
     let unit = view.unit;
     // Room for the widest y label, measured the way the recorder measures text.
     let y_label_width = (0..=5)
         .map(|i| {
-            ShapeRecorder::text_width(&format::value(y_max * i as f64 / 5.0, unit), LABEL_SIZE)
+            let v = y_min + (y_max - y_min) * i as f64 / 5.0;
+            ShapeRecorder::text_width(&format::value(v, unit), LABEL_SIZE)
         })
         .max()
         .unwrap_or(40);
@@ -109,7 +115,7 @@ pub fn draw_on<DB: DrawingBackend>(
                 start: x_min,
                 end: x_max,
             },
-            0f64..y_max,
+            y_min..y_max,
         )?;
 
     let span = x_max - x_min;
@@ -158,7 +164,7 @@ pub fn draw_on<DB: DrawingBackend>(
         }
     }
     for t in &view.thresholds.steps {
-        if t.value > 0.0 && t.value < y_max {
+        if t.value > y_min && t.value < y_max {
             let color = colors.level(t.level);
             let dashes = (0..40).map(|k| {
                 let a = x_min + (x_max - x_min) * (2 * k) / 80;

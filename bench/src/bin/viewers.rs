@@ -36,6 +36,8 @@ fn overview_queries() -> Vec<(bool, String)> {
                     let placeholders = vantage::query::Placeholders {
                         rate_interval: "60s".into(),
                         range: "3600s".into(),
+                        range_seconds: "3600".into(),
+                        step_ms: "15000".into(),
                         names: way.names,
                     };
                     let built = vantage::query::build(

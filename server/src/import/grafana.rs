@@ -667,6 +667,11 @@ fn panel_file(
             (Some(a), Some(b)) if a >= b => (None, None),
             other => other,
         },
+        // Axis bounds of a chart over time.
+        PanelKind::TimeSeries | PanelKind::Bar => match (field_min, field_max) {
+            (Some(a), Some(b)) if a >= b => (None, None),
+            other => other,
+        },
         _ => {
             if field_min.is_some() || field_max.is_some() {
                 notes.push(Note::lost("its axis minimum and maximum"));
