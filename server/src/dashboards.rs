@@ -172,6 +172,8 @@ impl Catalog {
                 id: d.view.id.clone(),
                 title: d.view.title.clone(),
                 folder: d.folder.clone(),
+                range: d.view.range,
+                refresh: d.view.refresh,
             })
             .collect()
     }

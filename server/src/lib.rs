@@ -302,12 +302,38 @@ async fn missing_dashboard_is_not_found(
     request: Request<Body>,
     next: axum::middleware::Next,
 ) -> Response {
-    let missing = request
+    let board = request
         .uri()
         .path()
         .strip_prefix("/d/")
         .and_then(|id| percent_encoding::percent_decode_str(id).decode_utf8().ok())
-        .is_some_and(|id| state.dashboards.get(&id).is_none());
+        .map(|id| state.dashboards.get(&id));
+    // A link that names no range (or no refresh) opens the dashboard as its
+    // file says: sent to the same address with them, so the URL says it.
+    if let Some(Some(board)) = &board {
+        let query = request.uri().query().unwrap_or("");
+        let has = |key: &str| form_urlencoded::parse(query.as_bytes()).any(|(k, _)| k == key);
+        let mut added = Vec::new();
+        if let Some(range) = board.view.range {
+            if !has("range") && !has("from") && !has("to") {
+                added.push(format!("range={range}"));
+            }
+        }
+        if let Some(refresh) = board.view.refresh {
+            if !has("refresh") {
+                added.push(format!("refresh={}", refresh.as_str()));
+            }
+        }
+        if !added.is_empty() {
+            let joined = match query {
+                "" => added.join("&"),
+                q => format!("{q}&{}", added.join("&")),
+            };
+            let to = format!("{}?{joined}", request.uri().path());
+            return axum::response::Redirect::to(&to).into_response();
+        }
+    }
+    let missing = matches!(board, Some(None));
     let mut response = next.run(request).await;
     if missing {
         *response.status_mut() = axum::http::StatusCode::NOT_FOUND;

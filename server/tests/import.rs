@@ -162,6 +162,9 @@ fn the_old_rows_and_the_flat_panels_import_into_files_that_pass_the_check() {
             ("instance", "instance", "node_load1")
         ]
     );
+    // It opens as it did in Grafana: the last 6 hours, every 30 s.
+    assert_eq!(old["range"].as_str(), Some("6h"));
+    assert_eq!(old["refresh"].as_str(), Some("30s"));
     let load = panel(&old, "load");
     assert_eq!(load["kind"].as_str(), Some("time_series"));
     assert_eq!(load["stacked"].as_bool(), Some(true));
@@ -207,8 +210,6 @@ fn the_old_rows_and_the_flat_panels_import_into_files_that_pass_the_check() {
     let notes = dashboard_notes(&report, 0);
     for part in [
         "2 row(s)",
-        "now-6h",
-        "refresh 30s",
         "$instance's choices are every instance of node_load1",
     ] {
         assert!(has(&notes, part), "{part}: {notes:?}");

@@ -149,6 +149,43 @@ async fn every_imported_panel_shows_what_prometheus_answers_for_its_grafana_quer
     })
     .unwrap();
 
+    // It opens as Grafana's did (the last hour, every 10 s): a link naming
+    // no range or refresh is sent on with them; one naming them is served.
+    for (asked, sent_to) in [
+        ("", Some("?range=1h&refresh=10s")),
+        ("?range=15m", Some("?range=15m&refresh=10s")),
+        ("?from=100&to=200&refresh=off", None),
+    ] {
+        let response = vantage::router(state.clone())
+            .oneshot(
+                Request::get(format!("/d/{BOARD}{asked}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        match sent_to {
+            Some(query) => {
+                assert_eq!(response.status(), 303, "{asked}");
+                assert_eq!(
+                    response.headers()["location"],
+                    format!("/d/{BOARD}{query}").as_str()
+                );
+            }
+            None => assert_eq!(response.status(), 200, "{asked}"),
+        }
+    }
+    let (_, list) = get(&state, "/api/dashboards").await;
+    let list: Value = serde_json::from_str(&list).unwrap();
+    let ours = list["dashboards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["id"] == BOARD)
+        .unwrap();
+    assert_eq!(ours["range"], "1h");
+    assert_eq!(ours["refresh"]["Seconds"], 10);
+
     // Each variable kind is a picker of its own kind; the constant is none.
     let (status, body) = get(&state, &format!("/api/dashboards/{BOARD}")).await;
     assert_eq!(status, 200, "{body}");

@@ -69,11 +69,12 @@ fn Bar() -> impl IntoView {
                 .take(IN_NAV)
                 .map(|d| {
                     let id = d.id.clone();
+                    let href = d.href(false);
                     let is_current = move || current() == id;
                     view! {
                         <a
                             class="nav-bar__shortcut"
-                            href=format!("/d/{}", d.id)
+                            href=href
                             aria-current=move || is_current().then_some("page")
                         >
                             {d.title}

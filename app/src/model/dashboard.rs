@@ -220,6 +220,11 @@ pub struct DashboardView {
     /// what serves (the file named without its folder).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<super::FileProblem>,
+    /// The range and refresh it opens with when a link names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<super::RelativeRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<super::Refresh>,
 }
 
 /// How a missing dashboard's error begins when its file exists but has a
@@ -240,6 +245,29 @@ pub struct DashboardSummary {
     /// The subfolder of `dashboards_dir` its file is in, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub folder: Option<String>,
+    /// The range and refresh it opens with (links to it carry them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<super::RelativeRange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<super::Refresh>,
+}
+
+impl DashboardSummary {
+    /// A link that opens it as its file says (its range and refresh), in
+    /// kiosk mode or not.
+    pub fn href(&self, kiosk: bool) -> String {
+        let path = format!("/d/{}", crate::format::path_segment(&self.id));
+        if self.range.is_none() && self.refresh.is_none() && !kiosk {
+            return path;
+        }
+        super::ViewQuery {
+            range: self.range.map(Into::into).unwrap_or_default(),
+            vars: Vec::new(),
+            refresh: self.refresh,
+            kiosk,
+        }
+        .href(&path)
+    }
 }
 
 #[cfg(test)]

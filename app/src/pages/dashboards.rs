@@ -48,11 +48,7 @@ pub fn DashboardsPage() -> impl IntoView {
                         let links = boards
                             .into_iter()
                             .map(|d| {
-                                let href = ViewQuery {
-                                    kiosk: kiosk(),
-                                    ..Default::default()
-                                }
-                                .href(&format!("/d/{}", crate::format::path_segment(&d.id)));
+                                let href = d.href(kiosk());
                                 view! {
                                     <li>
                                         <a href=href data-testid="dashboard-link">{d.title}</a>
@@ -144,7 +140,22 @@ mod tests {
             id: id.into(),
             title: title.into(),
             folder: folder.map(str::to_string),
+            range: None,
+            refresh: None,
         }
+    }
+
+    #[test]
+    fn a_link_carries_the_range_and_refresh_a_dashboard_opens_with() {
+        let plain = d("pay", "Pay", None);
+        assert_eq!(plain.href(false), "/d/pay");
+        assert_eq!(plain.href(true), "/d/pay?range=1h&kiosk");
+        let six = DashboardSummary {
+            range: Some(crate::model::RelativeRange::H6),
+            refresh: crate::model::Refresh::parse("30s"),
+            ..d("a b", "A", None)
+        };
+        assert_eq!(six.href(false), "/d/a%20b?range=6h&refresh=30s");
     }
 
     #[test]

@@ -45,6 +45,14 @@ pub struct DashboardFile {
     #[serde(default)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<AnnotationsFile>,
+    /// The range it opens with when a link names none: 15m, 1h, 6h, 24h or 7d.
+    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
+    /// Its refresh when a link names none: 5s, 10s, 30s, 1m or off.
+    #[serde(default)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh: Option<String>,
 }
 
 #[derive(Deserialize, Serialize)]
@@ -243,6 +251,21 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
     })?;
 
     check_text(&parsed.title, 1, 120).unwrap_or_else(|r| problems.push(err("title", r)));
+    let range = parsed.range.as_deref().and_then(|r| {
+        r.parse::<app::model::RelativeRange>()
+            .map_err(|e| problems.push(err("range", e.to_string())))
+            .ok()
+    });
+    let refresh = parsed.refresh.as_deref().and_then(|r| {
+        let parsed = app::model::Refresh::parse(r);
+        if parsed.is_none() {
+            problems.push(err(
+                "refresh",
+                format!("{r:?}: use one of 5s, 10s, 30s, 1m, off"),
+            ));
+        }
+        parsed
+    });
 
     if parsed.variables.len() > MAX_VARIABLES {
         problems.push(err("variables", format!("at most {MAX_VARIABLES}")));
@@ -598,6 +621,8 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
             .collect(),
         panels: panels.iter().map(|p| p.view.clone()).collect(),
         problem: None,
+        range,
+        refresh,
     };
     if !problems.is_empty() {
         return Err(problems);

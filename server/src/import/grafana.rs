@@ -116,7 +116,10 @@ pub fn convert(input: &str, dashboard: &Value, ids_by_uid: &HashMap<String, Stri
         }
         report.panels.push(panel_report);
     }
+    let (range, refresh) = opens_with(dashboard, &mut report.notes);
     let file = DashboardFile {
+        range,
+        refresh,
         title,
         description: text(dashboard.get("description"), 1000).unwrap_or_default(),
         variables: variable_files,
@@ -546,21 +549,81 @@ fn flat_panels<'a>(dashboard: &'a Value, notes: &mut Vec<Note>) -> Vec<&'a Value
     out
 }
 
+/// The range and refresh a dashboard opens with, as Vantage's nearest
+/// choices (said when not the same).
+fn opens_with(dashboard: &Value, notes: &mut Vec<Note>) -> (Option<String>, Option<String>) {
+    use app::model::{Refresh, RelativeRange};
+    let seconds = |text: &str| -> Option<i64> {
+        let (n, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit())?);
+        let n: i64 = n.parse().ok()?;
+        Some(match unit {
+            "s" => n,
+            "m" => n * 60,
+            "h" => n * 3600,
+            "d" => n * 86_400,
+            "w" => n * 7 * 86_400,
+            _ => return None,
+        })
+    };
+    let from = dashboard.pointer("/time/from").and_then(Value::as_str);
+    let to = dashboard
+        .pointer("/time/to")
+        .and_then(Value::as_str)
+        .unwrap_or("now");
+    let range = match from.map(|f| (f, f.strip_prefix("now-").and_then(seconds))) {
+        None => None,
+        Some((_, Some(span))) if to == "now" => {
+            let nearest = RelativeRange::ALL
+                .into_iter()
+                .min_by_key(|r| (r.seconds() - span).abs())
+                .unwrap_or_default();
+            if nearest.seconds() != span {
+                notes.push(Note::changed(format!(
+                    "its time range ({} to now) opens as {nearest}, the nearest Vantage offers",
+                    from.unwrap_or_default()
+                )));
+            }
+            Some(nearest.to_string())
+        }
+        Some((from, _)) => {
+            notes.push(Note::changed(format!(
+                "its time range ({from} to {to}) is not kept: it opens at 1h"
+            )));
+            None
+        }
+    };
+    let refresh = match dashboard.get("refresh").and_then(Value::as_str) {
+        None | Some("") => None,
+        Some(text) => match (Refresh::parse(text), seconds(text)) {
+            (Some(r), _) => Some(r.as_str().to_string()),
+            (None, Some(every)) => {
+                let nearest = Refresh::CHOICES
+                    .into_iter()
+                    .filter_map(|r| match r {
+                        Refresh::Seconds(s) => Some((r, i64::from(s))),
+                        Refresh::Off => None,
+                    })
+                    .min_by_key(|(_, s)| (s - every).abs())
+                    .map(|(r, _)| r)
+                    .unwrap_or(Refresh::Seconds(30));
+                notes.push(Note::changed(format!(
+                    "refresh {text} became {}, the nearest Vantage offers",
+                    nearest.as_str()
+                )));
+                Some(nearest.as_str().to_string())
+            }
+            (None, None) => {
+                notes.push(Note::changed(format!(
+                    "refresh {text:?} is not kept: the server's refresh_seconds applies"
+                )));
+                None
+            }
+        },
+    };
+    (range, refresh)
+}
+
 fn dashboard_notes(dashboard: &Value, notes: &mut Vec<Note>) {
-    if let Some(from) = dashboard.pointer("/time/from").and_then(Value::as_str) {
-        if from != "now-1h" {
-            notes.push(Note::changed(format!(
-                "its time range ({from} to now) is not kept: it opens at 1h, and a range chosen stays in the URL"
-            )));
-        }
-    }
-    if let Some(refresh) = dashboard.get("refresh").and_then(Value::as_str) {
-        if !refresh.is_empty() {
-            notes.push(Note::changed(format!(
-                "refresh {refresh}: Vantage pushes changes at its refresh_seconds (and the viewer's choice)"
-            )));
-        }
-    }
     if dashboard
         .get("links")
         .and_then(Value::as_array)
