@@ -148,50 +148,7 @@ async fn bad_input_gets_a_clear_json_error() {
 async fn every_panel_of_the_built_in_dashboards_has_data() {
     let stack = shared_stack_alone_with(true).await;
     let state = state_for(&stack.prometheus_url);
-    let (status, list) = get(&state, "/api/dashboards").await;
-    assert_eq!(status, 200);
-    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
-    let ids: Vec<&str> = list["dashboards"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(ids, ["overview", "api", "system", "infrastructure"]);
-
-    // Exporters need a few scrapes before rates exist: poll, then name the empty.
-    let deadline = std::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        let mut empty = Vec::new();
-        let mut checked = 0;
-        for id in &ids {
-            let (_, view) = get(&state, &format!("/api/dashboards/{id}")).await;
-            let view: serde_json::Value = serde_json::from_str(&view).unwrap();
-            for panel in view["panels"].as_array().unwrap() {
-                let p = panel["id"].as_str().unwrap();
-                let (status, body) = get(
-                    &state,
-                    &format!("/api/dashboards/{id}/panels/{p}?range=15m"),
-                )
-                .await;
-                assert_eq!(status, 200, "{id}/{p}: {body}");
-                let data: serde_json::Value = serde_json::from_str(&body).unwrap();
-                checked += 1;
-                if data["status"]["kind"] != "live" || values_of(&data) == 0 {
-                    empty.push(format!("{id}/{p}: {}", data["status"]));
-                }
-            }
-        }
-        if empty.is_empty() {
-            assert!(checked >= 40, "only {checked} panels");
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "panels without data: {empty:#?}"
-        );
-        tokio::time::sleep(Duration::from_secs(3)).await;
-    }
+    let ids = every_built_in_panel_has_data(&state, Duration::from_secs(90)).await;
 
     // The pages render every panel in the first HTML.
     for id in &ids {

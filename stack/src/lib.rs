@@ -84,6 +84,9 @@ pub struct StackOptions {
     /// from the virtual environment `scripts/setup --tests` makes), scraped as
     /// job `shop`.
     pub otel_app: bool,
+    /// VictoriaMetrics (Debian's single node) scraping the same targets as
+    /// Prometheus, for the tests of engines that scale Prometheus.
+    pub victoria_metrics: bool,
 }
 
 /// The scrape jobs' names: the demo's, or others, as a team's own Prometheus
@@ -136,6 +139,7 @@ impl Default for StackOptions {
             extra_history: None,
             jobs: JobNames::demo(),
             otel_app: false,
+            victoria_metrics: false,
         }
     }
 }
@@ -148,6 +152,8 @@ pub struct Stack {
     /// How Prometheus was started, so a test can stop it and start it again.
     prometheus_args: Vec<String>,
     pub alertmanager_url: Option<String>,
+    /// VictoriaMetrics' base URL (it answers Prometheus' query API there).
+    pub victoria_metrics_url: Option<String>,
     pub node_exporter_addr: Option<SocketAddr>,
     pub postgres: Option<Postgres>,
     pub redis: Option<Redis>,
@@ -215,6 +221,7 @@ impl Stack {
             prometheus_url: String::new(),
             prometheus_args: Vec::new(),
             alertmanager_url: None,
+            victoria_metrics_url: None,
             node_exporter_addr: None,
             postgres: None,
             background: Vec::new(),
@@ -346,6 +353,30 @@ impl Stack {
         ];
         stack.prometheus_url = format!("http://127.0.0.1:{port}");
         stack.start_prometheus().await?;
+        if options.victoria_metrics {
+            // The same scrape configuration (its alerting and rule keys are
+            // Prometheus' own, hence the lenient parse); the newest 2 s are
+            // searchable rather than VictoriaMetrics' default 30 s.
+            let port = free_port()?;
+            let data = stack.subdir("victoria-metrics")?;
+            let mut cmd = Command::new("victoria-metrics");
+            cmd.arg(format!("-storageDataPath={}", data.join("data").display()))
+                .arg(format!("-httpListenAddr=127.0.0.1:{port}"))
+                .arg(format!("-promscrape.config={}", config.display()))
+                .arg("-promscrape.config.strictParse=false")
+                .arg("-search.latencyOffset=2s")
+                .arg("-retentionPeriod=1d");
+            stack.spawn("victoria-metrics", cmd, None)?;
+            let url = format!("http://127.0.0.1:{port}");
+            stack
+                .wait_http(
+                    "victoria-metrics",
+                    &format!("{url}/health"),
+                    Duration::from_secs(30),
+                )
+                .await?;
+            stack.victoria_metrics_url = Some(url);
+        }
         if let Some(url) = stack.alertmanager_url.clone() {
             stack
                 .wait_http(
@@ -461,33 +492,11 @@ impl Stack {
 
     /// Polls Prometheus until `query` returns at least one series.
     pub async fn wait_for_data(&self, query: &str, timeout: Duration) -> Result<(), StackError> {
-        let client = reqwest::Client::new();
-        let started = Instant::now();
-        while started.elapsed() < timeout {
-            let answer = client
-                .get(format!("{}/api/v1/query", self.prometheus_url))
-                .query(&[("query", query)])
-                .send()
-                .await;
-            if let Ok(r) = answer {
-                if let Ok(v) = r.json::<serde_json::Value>().await {
-                    if v["data"]["result"]
-                        .as_array()
-                        .is_some_and(|a| !a.is_empty())
-                    {
-                        return Ok(());
-                    }
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-        Err(StackError::NotReady {
-            what: format!("data for {query:?}"),
-            waited: timeout,
-            detail: String::new(),
-        })
+        wait_for_data_at(&self.prometheus_url, query, timeout).await
     }
+}
 
+impl Stack {
     /// Stops every process (also done on drop).
     pub fn stop(&mut self) {
         for task in self.background.drain(..) {
@@ -636,4 +645,38 @@ pub async fn requests_served(prometheus_url: &str, handler: &str) -> f64 {
         .filter(|l| l.starts_with("prometheus_http_requests_total{") && l.contains(&needle))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum()
+}
+
+/// Polls the engine at `base` (Prometheus, VictoriaMetrics) until `query`
+/// returns at least one series.
+pub async fn wait_for_data_at(
+    base: &str,
+    query: &str,
+    timeout: Duration,
+) -> Result<(), StackError> {
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        let answer = client
+            .get(format!("{base}/api/v1/query"))
+            .query(&[("query", query)])
+            .send()
+            .await;
+        if let Ok(r) = answer {
+            if let Ok(v) = r.json::<serde_json::Value>().await {
+                if v["data"]["result"]
+                    .as_array()
+                    .is_some_and(|a| !a.is_empty())
+                {
+                    return Ok(());
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    Err(StackError::NotReady {
+        what: format!("data for {query:?}"),
+        waited: timeout,
+        detail: String::new(),
+    })
 }

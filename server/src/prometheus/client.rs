@@ -291,7 +291,7 @@ impl PrometheusClient {
             .to_string();
         let body = self.read_capped(response).await?;
 
-        let envelope: Envelope<T> =
+        let mut envelope: Envelope<T> =
             serde_json::from_slice(&body).map_err(|e| PrometheusError::NotPrometheus {
                 url: self.base.to_string(),
                 status,
@@ -303,10 +303,11 @@ impl PrometheusClient {
                     format!(", {content_type}")
                 },
             })?;
+        let warnings = envelope.all_warnings();
         match (envelope.status.as_str(), envelope.data) {
             ("success", Some(data)) => Ok(Answer {
                 data,
-                warnings: envelope.warnings,
+                warnings,
                 infos: envelope.infos,
             }),
             ("error", _) => Err(PrometheusError::Api {

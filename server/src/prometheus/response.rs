@@ -25,6 +25,24 @@ pub(crate) struct Envelope<T> {
     pub warnings: Vec<String>,
     #[serde(default)]
     pub infos: Vec<String>,
+    /// VictoriaMetrics cluster's word for partial data (a storage node did
+    /// not answer): it sends this instead of a warning.
+    #[serde(default, rename = "isPartial")]
+    pub is_partial: bool,
+}
+
+/// What a partial answer without words of its own is said as.
+pub const PARTIAL: &str = "partial response: a storage node of the data source did not answer";
+
+impl<T> Envelope<T> {
+    /// The answer's warnings, VictoriaMetrics' `isPartial` among them.
+    pub fn all_warnings(&mut self) -> Vec<String> {
+        let mut warnings = std::mem::take(&mut self.warnings);
+        if self.is_partial && warnings.is_empty() {
+            warnings.push(PARTIAL.to_string());
+        }
+        warnings
+    }
 }
 
 /// A sample value. Prometheus sends numbers as strings so that `NaN`, `+Inf` and
@@ -151,6 +169,26 @@ mod tests {
         assert_eq!(series[0].values[0].value, 1.5);
         assert!(series[0].values[1].value.is_nan());
         assert!(series[0].values[2].value.is_infinite());
+    }
+
+    #[test]
+    fn victoria_metrics_partial_answers_are_warnings() {
+        let mut partial: Envelope<QueryData> = serde_json::from_str(
+            r#"{"status":"success","isPartial":true,"data":{"resultType":"vector","result":[]}}"#,
+        )
+        .unwrap();
+        assert_eq!(partial.all_warnings(), [PARTIAL]);
+        let mut whole: Envelope<QueryData> = serde_json::from_str(
+            r#"{"status":"success","isPartial":false,"data":{"resultType":"vector","result":[]}}"#,
+        )
+        .unwrap();
+        assert!(whole.all_warnings().is_empty());
+        // Thanos and Mimir say it in words: those are kept as they are.
+        let mut thanos: Envelope<QueryData> = serde_json::from_str(
+            r#"{"status":"success","warnings":["store a down"],"data":{"resultType":"vector","result":[]}}"#,
+        )
+        .unwrap();
+        assert_eq!(thanos.all_warnings(), ["store a down"]);
     }
 
     #[test]

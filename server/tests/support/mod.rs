@@ -441,3 +441,48 @@ pub fn seq_of(id: &str) -> u64 {
         .and_then(|s| s.parse().ok())
         .unwrap_or(0)
 }
+
+/// Polls every panel of the built-in dashboards until each has data (the
+/// exporters need a few scrapes before rates exist), naming the empty ones
+/// if some are still empty after `within`; the dashboards' ids.
+pub async fn every_built_in_panel_has_data(state: &AppState, within: Duration) -> Vec<String> {
+    let (status, list) = get(state, "/api/dashboards").await;
+    assert_eq!(status, 200);
+    let list: serde_json::Value = serde_json::from_str(&list).unwrap();
+    let ids: Vec<String> = list["dashboards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["overview", "api", "system", "infrastructure"]);
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let mut empty = Vec::new();
+        let mut checked = 0;
+        for id in &ids {
+            let (_, view) = get(state, &format!("/api/dashboards/{id}")).await;
+            let view: serde_json::Value = serde_json::from_str(&view).unwrap();
+            for panel in view["panels"].as_array().unwrap() {
+                let p = panel["id"].as_str().unwrap();
+                let (status, body) =
+                    get(state, &format!("/api/dashboards/{id}/panels/{p}?range=15m")).await;
+                assert_eq!(status, 200, "{id}/{p}: {body}");
+                let data: serde_json::Value = serde_json::from_str(&body).unwrap();
+                checked += 1;
+                if data["status"]["kind"] != "live" || values_of(&data) == 0 {
+                    empty.push(format!("{id}/{p}: {}", data["status"]));
+                }
+            }
+        }
+        if empty.is_empty() {
+            assert!(checked >= 40, "only {checked} panels");
+            return ids;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "panels without data: {empty:#?}"
+        );
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+}
