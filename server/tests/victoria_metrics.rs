@@ -119,7 +119,7 @@ async fn the_built_in_dashboards_the_stream_and_embeds_work_on_victoria_metrics(
     assert!(svg.contains("api-gateway"), "the legend names the series");
     assert!(svg.matches("<polyline").count() + svg.matches("<path").count() >= 3);
     assert!(
-        !svg.contains(&vm.trim_start_matches("http://")),
+        !svg.contains(vm.trim_start_matches("http://")),
         "the image says nothing of where its data comes from"
     );
 }
