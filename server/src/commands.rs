@@ -21,7 +21,11 @@ pub fn settings_used(cli: &Cli, config: &Config) -> String {
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "(none: defaults, VANTAGE_* and flags)".into()),
         shown(config.embed_key_file.as_deref()),
-        shown(config.store_path.as_deref()),
+        match &config.store_url {
+            // Its address, never its password.
+            Some(url) => crate::health::store::PostgresStore::shown(url),
+            None => shown(config.store_path.as_deref()),
+        },
     )
 }
 

@@ -172,6 +172,11 @@ pub struct Overrides {
     #[arg(long, global = true, env = "VANTAGE_STORE_PATH", value_name = "FILE")]
     pub store_path: Option<PathBuf>,
 
+    /// A PostgreSQL health store shared by several replicas
+    /// (postgres://user:password@host:5432/db) instead of the SQLite file
+    #[arg(long, global = true, env = "VANTAGE_STORE_URL", value_name = "URL")]
+    pub store_url: Option<String>,
+
     /// Alertmanager to send health alerts to (its v2 API)
     #[arg(long, global = true, env = "VANTAGE_ALERTMANAGER_URL", value_name = "URL", value_parser = parse_url)]
     pub alertmanager_url: Option<Url>,
@@ -506,6 +511,8 @@ pub struct Config {
     /// Where the health store lives; `None` keeps it in memory (tests). The
     /// command line always sets one.
     pub store_path: Option<PathBuf>,
+    /// A PostgreSQL store shared by replicas; when set, `store_path` is not used.
+    pub store_url: Option<String>,
     #[serde(deserialize_with = "optional_url_from_text")]
     pub alertmanager_url: Option<Url>,
     #[serde(deserialize_with = "optional_url_from_text")]
@@ -655,6 +662,7 @@ impl Default for Config {
             dashboards_dir: None,
             checks_file: None,
             store_path: None,
+            store_url: None,
             alertmanager_url: None,
             alert_webhook_url: None,
             embed_key_file: None,
@@ -787,6 +795,9 @@ impl Config {
         }
         if let Some(v) = &o.store_path {
             self.store_path = Some(v.clone());
+        }
+        if let Some(v) = &o.store_url {
+            self.store_url = Some(v.clone());
         }
         if let Some(v) = &o.alertmanager_url {
             self.alertmanager_url = Some(v.clone());

@@ -19,7 +19,7 @@ use crate::{
     embed::{EmbedKeys, Embeds},
     health::{
         config::ChecksConfig,
-        store::{HealthStore, SqliteStore},
+        store::{HealthStore, PostgresStore, SqliteStore},
         Checker,
     },
     hub::Hub,
@@ -122,13 +122,14 @@ impl AppState {
             }
             None => EmbedKeys::ephemeral(),
         };
-        let store: Arc<dyn HealthStore> = Arc::new(match &config.store_path {
-            Some(path) => {
+        let store: Arc<dyn HealthStore> = match (&config.store_url, &config.store_path) {
+            (Some(url), _) => Arc::new(PostgresStore::open(url)?),
+            (None, Some(path)) => {
                 made.note_database(path);
-                SqliteStore::open(path)?
+                Arc::new(SqliteStore::open(path)?)
             }
-            None => SqliteStore::in_memory()?,
-        });
+            (None, None) => Arc::new(SqliteStore::in_memory()?),
+        };
         let panels = Arc::new(
             PanelService::new(prometheus.clone(), dashboards.clone())
                 .with_service_label(config.service_label.clone()),

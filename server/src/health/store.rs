@@ -2,11 +2,59 @@
 //! per-hour summaries, behind a trait so a shared PostgreSQL store can stand
 //! beside the embedded one for several replicas.
 
+pub mod conformance;
+mod postgres;
 mod sqlite;
 
+pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
 
-use app::model::{Alert, CheckHistory, CheckResult, HealthStatus, Transition};
+use app::model::{
+    Alert, CheckHistory, CheckResult, ComponentResult, HealthStatus, HistoryPoint, Transition,
+};
+
+const MINUTE_MS: i64 = 60_000;
+const HOUR_MS: i64 = 3_600_000;
+/// Spans up to this use every run; up to `MINUTES_UP_TO` minutes; beyond, hours.
+const RAW_UP_TO_MS: i64 = 6 * HOUR_MS;
+const MINUTES_UP_TO_MS: i64 = 48 * HOUR_MS;
+
+/// The step a history of `span` ms is read at: 0 (every run), a minute or
+/// an hour.
+fn step_for(span_ms: i64) -> i64 {
+    if span_ms <= RAW_UP_TO_MS {
+        0
+    } else if span_ms <= MINUTES_UP_TO_MS {
+        MINUTE_MS
+    } else {
+        HOUR_MS
+    }
+}
+
+/// The share of runs that answered (up or degraded), in percent.
+fn uptime(points: &[HistoryPoint]) -> Option<f64> {
+    let (answered, runs) = points.iter().fold((0u64, 0u64), |(a, n), p| {
+        (
+            a + u64::from(p.up + p.degraded),
+            n + u64::from(p.up + p.degraded + p.down),
+        )
+    });
+    (runs > 0).then(|| answered as f64 * 100.0 / runs as f64)
+}
+
+/// A result's components as stored: JSON, or nothing when there are none.
+fn components_text(r: &CheckResult) -> Option<String> {
+    if r.components.is_empty() {
+        None
+    } else {
+        serde_json::to_string(&r.components).ok()
+    }
+}
+
+fn components_from(text: Option<String>) -> Vec<ComponentResult> {
+    text.and_then(|c| serde_json::from_str(&c).ok())
+        .unwrap_or_default()
+}
 
 /// How long each kind of history is kept.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -12,16 +12,13 @@ use std::{
     sync::{Mutex, MutexGuard},
 };
 
-use app::model::{Alert, CheckHistory, CheckResult, ComponentResult, HistoryPoint, Transition};
+use app::model::{Alert, CheckHistory, CheckResult, HistoryPoint, Transition};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{status_code, status_from_code, Current, HealthStore, Retention, StoreError};
-
-const MINUTE_MS: i64 = 60_000;
-const HOUR_MS: i64 = 3_600_000;
-/// Spans up to this use every run; up to `MINUTES_UP_TO` minutes; beyond, hours.
-const RAW_UP_TO_MS: i64 = 6 * HOUR_MS;
-const MINUTES_UP_TO_MS: i64 = 48 * HOUR_MS;
+use super::{
+    components_from, components_text, status_code, status_from_code, step_for, uptime, Current,
+    HealthStore, Retention, StoreError, HOUR_MS, MINUTE_MS,
+};
 
 pub struct SqliteStore {
     writer: Mutex<Writer>,
@@ -258,11 +255,7 @@ impl HealthStore for SqliteStore {
         let mut transitions = Vec::new();
         for r in results {
             let id = Writer::id_of(&tx, ids, &r.check).map_err(failed)?;
-            let components = if r.components.is_empty() {
-                None
-            } else {
-                serde_json::to_string(&r.components).ok()
-            };
+            let components = components_text(r);
             tx.prepare_cached(
                 "INSERT INTO results (check_id, at_ms, status, response_ms, http_status, error, components)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -359,14 +352,7 @@ impl HealthStore for SqliteStore {
             })
             .optional()
             .map_err(failed)?;
-        let span = to_ms - from_ms;
-        let step_ms = if span <= RAW_UP_TO_MS {
-            0
-        } else if span <= MINUTES_UP_TO_MS {
-            MINUTE_MS
-        } else {
-            HOUR_MS
-        };
+        let step_ms = step_for(to_ms - from_ms);
         let mut history = CheckHistory {
             check: check.to_string(),
             from_ms,
@@ -430,13 +416,7 @@ impl HealthStore for SqliteStore {
                 .map_err(failed)?;
             history.points = rows.collect::<Result<_, _>>().map_err(failed)?;
         }
-        let (answered, runs) = history.points.iter().fold((0u64, 0u64), |(a, n), p| {
-            (
-                a + u64::from(p.up + p.degraded),
-                n + u64::from(p.up + p.degraded + p.down),
-            )
-        });
-        history.uptime_percent = (runs > 0).then(|| answered as f64 * 100.0 / runs as f64);
+        history.uptime_percent = uptime(&history.points);
         let mut stmt = conn
             .prepare_cached(
                 "SELECT at_ms, from_status, to_status FROM transitions
@@ -593,82 +573,47 @@ fn result_from_row(
         response_ms: row.get(at + 2)?,
         http_status: row.get(at + 3)?,
         error: row.get(at + 4)?,
-        components: components
-            .and_then(|c| serde_json::from_str::<Vec<ComponentResult>>(&c).ok())
-            .unwrap_or_default(),
+        components: components_from(components),
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
+    use crate::health::store::conformance::{self, result};
     use app::model::HealthStatus;
 
-    fn result(check: &str, at_ms: i64, status: HealthStatus, ms: f64) -> CheckResult {
-        CheckResult {
-            check: check.into(),
-            at_ms,
-            status,
-            response_ms: ms,
-            http_status: Some(200),
-            error: None,
-            components: Vec::new(),
-        }
+    /// What every store does (the PostgreSQL store is put through the same).
+    #[test]
+    fn it_does_what_every_store_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = std::sync::atomic::AtomicUsize::new(0);
+        conformance::all(&|| {
+            let i = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Arc::new(SqliteStore::open(&dir.path().join(format!("h{i}.sqlite"))).unwrap())
+        });
+        // In memory too: readers and the writer share one database there.
+        conformance::all(&|| Arc::new(SqliteStore::in_memory().unwrap()));
     }
 
+    #[cfg(unix)]
     #[test]
-    fn results_transitions_and_rollups_agree() {
+    fn its_files_are_its_owners_only() {
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(&dir.path().join("h.sqlite")).unwrap();
-        let t0 = 1_800_000_000_000;
-        let mut batch = Vec::new();
-        for i in 0..120 {
-            let status = if (40..60).contains(&i) {
-                HealthStatus::Down
-            } else {
-                HealthStatus::Up
-            };
-            batch.push(result("auth", t0 + i * 30_000, status, 10.0 + i as f64));
-        }
-        let transitions = store.record(&batch).unwrap();
-        #[cfg(unix)]
+        store
+            .record(&[result("auth", 1, HealthStatus::Up, 1.0)])
+            .unwrap();
         for name in ["h.sqlite", "h.sqlite-wal", "h.sqlite-shm"] {
-            use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir.path().join(name))
                 .unwrap()
                 .permissions()
                 .mode();
             assert_eq!(mode & 0o777, 0o600, "{name} is its owner's only");
         }
-        let to: Vec<_> = transitions.iter().map(|t| (t.from, t.to)).collect();
-        assert_eq!(
-            to,
-            [
-                (None, HealthStatus::Up),
-                (Some(HealthStatus::Up), HealthStatus::Down),
-                (Some(HealthStatus::Down), HealthStatus::Up)
-            ]
-        );
-        assert_eq!(store.result_count().unwrap(), 120);
-
-        // An hour: every run; a day: minutes; a week: hours. Same uptime.
-        for (span, step) in [
-            (HOUR_MS, 0),
-            (24 * HOUR_MS, MINUTE_MS),
-            (7 * 24 * HOUR_MS, HOUR_MS),
-        ] {
-            let h = store.history("auth", t0, t0 + span).unwrap();
-            assert_eq!(h.step_ms, step);
-            let runs: u32 = h.points.iter().map(|p| p.up + p.degraded + p.down).sum();
-            assert_eq!(runs, 120, "span {span}");
-            let uptime = h.uptime_percent.unwrap();
-            assert!((uptime - 100.0 * 100.0 / 120.0).abs() < 1e-9, "{uptime}");
-            assert_eq!(h.transitions.len(), 3);
-        }
-        let current = store.current().unwrap();
-        assert_eq!(current.len(), 1);
-        assert_eq!(current[0].latest.at_ms, t0 + 119 * 30_000);
-        assert_eq!(current[0].since_ms, t0 + 60 * 30_000);
     }
 
     #[test]
@@ -700,103 +645,22 @@ mod tests {
     }
 
     #[test]
-    fn reopening_keeps_everything_and_pruning_keeps_summaries_longer() {
+    fn reopening_keeps_everything() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("h.sqlite");
-        let day = 24 * HOUR_MS;
-        let now = 1_800_000_000_000;
         {
             let store = SqliteStore::open(&path).unwrap();
-            let old = result("a", now - 10 * day, HealthStatus::Up, 5.0);
-            let new = result("a", now - 1000, HealthStatus::Degraded, 1500.0);
-            store.record(&[old, new]).unwrap();
-        }
-        let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(store.result_count().unwrap(), 2);
-        let removed = store.prune(now, Retention::default()).unwrap();
-        assert_eq!(removed, 1, "only the raw result older than 7 days");
-        assert_eq!(store.result_count().unwrap(), 1);
-        let month = store.history("a", now - 30 * day, now).unwrap();
-        let runs: u32 = month
-            .points
-            .iter()
-            .map(|p| p.up + p.degraded + p.down)
-            .sum();
-        assert_eq!(runs, 2, "hourly summaries still count the old run");
-        assert!(store
-            .history("nope", now - day, now)
-            .unwrap()
-            .points
-            .is_empty());
-    }
-
-    #[test]
-    fn transitions_of_every_check_in_a_window_newest_kept() {
-        let store = SqliteStore::in_memory().unwrap();
-        let t0 = 1_800_000_000_000;
-        for (i, status) in [HealthStatus::Up, HealthStatus::Down, HealthStatus::Up]
-            .into_iter()
-            .enumerate()
-        {
-            let at = t0 + i as i64 * 60_000;
             store
                 .record(&[
-                    result("a", at, status, 1.0),
-                    result("b", at + 1, status, 1.0),
+                    result("a", 1_000, HealthStatus::Up, 5.0),
+                    result("a", 2_000, HealthStatus::Degraded, 1500.0),
                 ])
                 .unwrap();
         }
-        let all = store.transitions_between(t0, t0 + 600_000, 100).unwrap();
-        let seen: Vec<_> = all
-            .iter()
-            .map(|t| (t.check.as_str(), t.at_ms - t0))
-            .collect();
-        assert_eq!(
-            seen,
-            [
-                ("a", 0),
-                ("b", 1),
-                ("a", 60_000),
-                ("b", 60_001),
-                ("a", 120_000),
-                ("b", 120_001)
-            ]
-        );
-        assert_eq!(all[2].from, Some(HealthStatus::Up));
-        assert_eq!(all[2].to, HealthStatus::Down);
-        let window = store
-            .transitions_between(t0 + 30_000, t0 + 90_000, 100)
-            .unwrap();
-        assert_eq!(window.len(), 2);
-        let newest = store.transitions_between(t0, t0 + 600_000, 2).unwrap();
-        assert_eq!(newest[0].at_ms - t0, 120_000, "{newest:?}");
-    }
-
-    /// Readers and the writer of the in-memory store share one database; a
-    /// read while a batch is being written must wait for it, never fail
-    /// (shared-cache connections answer "locked" at once instead of waiting).
-    #[test]
-    fn the_in_memory_store_reads_while_it_writes() {
-        let store = std::sync::Arc::new(SqliteStore::in_memory().unwrap());
-        let writer = {
-            let store = store.clone();
-            std::thread::spawn(move || {
-                for i in 0..300 {
-                    let batch: Vec<_> = (0..20)
-                        .map(|c| result(&format!("c{c}"), i * 1000, HealthStatus::Up, 5.0))
-                        .collect();
-                    store.record(&batch).unwrap();
-                }
-            })
-        };
-        let mut reads = 0;
-        while !writer.is_finished() {
-            store.current().expect("a read during writes");
-            store.result_count().expect("a count during writes");
-            reads += 1;
-        }
-        writer.join().unwrap();
-        assert!(reads > 0);
-        assert_eq!(store.result_count().unwrap(), 300 * 20);
+        let store = SqliteStore::open(&path).unwrap();
+        assert_eq!(store.result_count().unwrap(), 2);
+        let current = store.current().unwrap();
+        assert_eq!(current[0].latest.status, HealthStatus::Degraded);
+        assert_eq!(current[0].since_ms, 2_000);
     }
 }
