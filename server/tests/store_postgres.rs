@@ -114,6 +114,8 @@ async fn the_postgres_store_does_what_every_store_does() {
     assert_eq!(current[0].latest.status, app::model::HealthStatus::Up);
     drop(writer);
 
+    replicas_share_out_the_checks_and_take_over_from_one_that_stops(&stack, &url).await;
+
     // Nobody there: a clear error soon, naming the store without a password.
     let port = stack::free_port().unwrap();
     let started = Instant::now();
@@ -126,4 +128,104 @@ async fn the_postgres_store_does_what_every_store_does() {
     assert!(started.elapsed() < Duration::from_secs(10), "{err}");
     assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
     assert!(!err.contains("secret"), "{err}");
+}
+
+/// Two Vantage replicas on one store, twelve checks every 5 s: each check
+/// runs once per interval (one replica holds its lease), both replicas run
+/// some, each replica's state shows every check, and when one stops the
+/// other runs all of them with no gap in any check's history longer than two
+/// intervals.
+async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: &Stack, url: &str) {
+    const CHECKS: usize = 12;
+    const INTERVAL_MS: i64 = 5_000;
+    let checks = tempfile::NamedTempFile::new().unwrap();
+    let mut text = String::new();
+    for i in 0..CHECKS {
+        text.push_str(&format!(
+            "[[checks]]\nname = \"c{i}\"\nurl = \"{}/-/healthy\"\ninterval_seconds = {}\n",
+            stack.prometheus_url,
+            INTERVAL_MS / 1000
+        ));
+    }
+    std::fs::write(checks.path(), text).unwrap();
+    let store_url = fresh_database(url, "replicated");
+    let replica = || {
+        vantage::AppState::new(vantage::config::Config {
+            prometheus_url: stack.prometheus_url.parse().unwrap(),
+            checks_file: Some(checks.path().to_owned()),
+            store_url: Some(store_url.clone()),
+            ..vantage::config::Config::default()
+        })
+        .unwrap()
+    };
+    let (a, b) = (replica(), replica());
+    assert_ne!(a.checker.replica(), b.checker.replica());
+    let store = PostgresStore::open(&store_url).unwrap();
+    let started = vantage::clock::now_ms();
+
+    // Shared out: every check is run by exactly one of them, each runs some.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let names: Vec<String> = (0..CHECKS).map(|i| format!("c{i}")).collect();
+    let by_a = names.iter().filter(|n| a.checker.runs(n)).count();
+    let by_b = names.iter().filter(|n| b.checker.runs(n)).count();
+    for n in &names {
+        assert!(
+            a.checker.runs(n) != b.checker.runs(n),
+            "{n}: run by exactly one replica"
+        );
+    }
+    assert_eq!(by_a + by_b, CHECKS);
+    assert!(
+        by_a > 0 && by_b > 0,
+        "both share the work: {by_a} and {by_b}"
+    );
+
+    // Three intervals: each check ran about three times, not six.
+    tokio::time::sleep(Duration::from_millis(3 * INTERVAL_MS as u64)).await;
+    let until = vantage::clock::now_ms();
+    for n in &names {
+        let history = store.history(n, started + 5_000, until).unwrap();
+        let runs: u32 = history
+            .points
+            .iter()
+            .map(|p| p.up + p.degraded + p.down)
+            .sum();
+        assert!(
+            (2..=4).contains(&runs),
+            "{n} ran {runs} times in three intervals"
+        );
+    }
+    // Each replica shows every check, those the other runs included.
+    for replica in [&a, &b] {
+        let shown = replica
+            .checker
+            .summaries()
+            .iter()
+            .filter(|s| s.latest.is_some())
+            .count();
+        assert_eq!(shown, CHECKS, "{}", replica.checker.replica());
+    }
+
+    // A stops (its leases are not renewed): B takes every check over.
+    let stopped = vantage::clock::now_ms();
+    a.shutdown.cancel();
+    tokio::time::sleep(Duration::from_millis(4 * INTERVAL_MS as u64)).await;
+    for n in &names {
+        assert!(b.checker.runs(n), "{n} taken over");
+        let history = store
+            .history(n, started + 5_000, vantage::clock::now_ms())
+            .unwrap();
+        let times: Vec<i64> = history.points.iter().map(|p| p.at_ms).collect();
+        let gap = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+        assert!(
+            gap <= 2 * INTERVAL_MS,
+            "{n}: a gap of {gap} ms (A stopped {} ms after the start): {times:?}",
+            stopped - started
+        );
+        assert!(
+            *times.last().unwrap() > stopped + INTERVAL_MS,
+            "{n} runs after the takeover"
+        );
+    }
+    b.shutdown.cancel();
 }

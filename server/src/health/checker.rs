@@ -9,6 +9,13 @@
 //! Results go through a bounded queue to one writer, which commits them in
 //! batches; only then do they count (the API, `/metrics`, the stream, and the
 //! [`CommitListener`]: the alerts), so whatever was shown survives a crash.
+//!
+//! Replicas on one shared store (PostgreSQL) share the checks out: every
+//! second each renews its leases ([`HealthStore::claim_checks`]) and runs only
+//! the checks it holds, so each check runs once however many replicas run,
+//! and a replica that stops has its checks taken over once its leases
+//! expire. What the others commit reaches this replica's state and stream
+//! from the store within a lease beat.
 
 use std::{
     collections::HashMap,
@@ -40,6 +47,31 @@ const BATCH: usize = 1_000;
 /// How often the checks file is looked at for changes, and old history dropped.
 const FILE_POLL: Duration = Duration::from_secs(2);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// How often a replica on a shared store renews its leases and reads what the
+/// others committed.
+const LEASE_BEAT: Duration = Duration::from_secs(1);
+/// How long a lease lasts unrenewed: a replica that stopped has its checks
+/// taken over after this.
+const LEASE_TTL: Duration = Duration::from_secs(3);
+
+/// Which checks this replica runs: all of them (a store of its own), or the
+/// ones it holds leases on, until the leases' end unless renewed.
+struct Ownership {
+    leased: RwLock<Option<(std::collections::HashSet<String>, tokio::time::Instant)>>,
+    shared: std::sync::atomic::AtomicBool,
+}
+
+impl Ownership {
+    fn runs(&self, check: &str) -> bool {
+        if !self.shared.load(Ordering::Relaxed) {
+            return true;
+        }
+        let leased = self.leased.read().unwrap_or_else(|e| e.into_inner());
+        leased.as_ref().is_some_and(|(checks, until)| {
+            *until > tokio::time::Instant::now() && checks.contains(check)
+        })
+    }
+}
 
 /// What changed, for the live stream.
 #[derive(Clone, Debug)]
@@ -79,6 +111,9 @@ struct Inner {
     /// Cancels the running generation of check tasks (on reload).
     generation: RwLock<CancellationToken>,
     shutdown: CancellationToken,
+    /// This replica's name among those sharing the store.
+    replica: String,
+    ownership: Arc<Ownership>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +147,7 @@ impl Checker {
             .into_iter()
             .map(|c| (c.latest.check.clone(), (c.latest, c.since_ms)))
             .collect();
+        let shared = store.is_shared();
         let (results, queue) = mpsc::channel(RESULT_QUEUE);
         let (events, _) = broadcast::channel(1024);
         let checker = Checker {
@@ -128,10 +164,17 @@ impl Checker {
                 listener,
                 generation: RwLock::new(shutdown.child_token()),
                 shutdown,
+                replica: replica_name(),
+                // On a shared store nothing runs before the first lease.
+                ownership: Arc::new(Ownership {
+                    leased: RwLock::new(None),
+                    shared: std::sync::atomic::AtomicBool::new(shared),
+                }),
             }),
         };
         checker.apply(config)?;
         tokio::spawn(write_results(Arc::clone(&checker.inner), queue));
+        tokio::spawn(checker.clone().share_checks());
         tokio::spawn(checker.clone().watch_file(stamp));
         tokio::spawn(checker.clone().prune_now_and_then());
         Ok(checker)
@@ -166,6 +209,7 @@ impl Checker {
         for spec in &config.checks {
             tokio::spawn(run_check(
                 Arc::new(spec.clone()),
+                Arc::clone(&self.inner.ownership),
                 Arc::clone(&prober),
                 Arc::clone(&permits),
                 self.inner.results.clone(),
@@ -265,6 +309,110 @@ impl Checker {
         }
     }
 
+    /// This replica's name among those sharing its store.
+    pub fn replica(&self) -> &str {
+        &self.inner.replica
+    }
+
+    /// Whether this replica runs `check` now.
+    pub fn runs(&self, check: &str) -> bool {
+        self.inner.ownership.runs(check)
+    }
+
+    /// On a shared store: renews this replica's leases every beat, and takes
+    /// in what the other replicas committed. Ends at once on a store of its own.
+    async fn share_checks(self) {
+        let mut seen: HashMap<String, i64> = HashMap::new();
+        loop {
+            let names: Vec<String> = self
+                .config()
+                .checks
+                .iter()
+                .map(|c| c.name.clone())
+                .collect();
+            let store = Arc::clone(&self.inner.store);
+            let replica = self.inner.replica.clone();
+            let asked = tokio::time::Instant::now();
+            let ttl = LEASE_TTL.as_millis() as i64;
+            let claimed =
+                tokio::task::spawn_blocking(move || store.claim_checks(&replica, &names, ttl))
+                    .await;
+            match claimed {
+                Ok(Ok(None)) => return,
+                Ok(Ok(Some(owned))) => {
+                    self.inner.ownership.shared.store(true, Ordering::Relaxed);
+                    let count = owned.len();
+                    let mut leased = self
+                        .inner
+                        .ownership
+                        .leased
+                        .write()
+                        .unwrap_or_else(|e| e.into_inner());
+                    // Counted from before the asking: never beyond the lease.
+                    *leased = Some((owned.into_iter().collect(), asked + LEASE_TTL));
+                    tracing::debug!(checks = count, "checks leased");
+                }
+                Ok(Err(e)) => {
+                    // The leases run out unrenewed: this replica stops
+                    // running checks rather than risk running them twice.
+                    self.inner.ownership.shared.store(true, Ordering::Relaxed);
+                    tracing::warn!("{e}; this replica's check leases are not renewed");
+                }
+                Err(_) => {}
+            }
+            self.take_in_others(&mut seen).await;
+            tokio::select! {
+                _ = tokio::time::sleep(LEASE_BEAT) => {}
+                _ = self.inner.shutdown.cancelled() => return,
+            }
+        }
+    }
+
+    /// The newest results of checks another replica runs, into this one's
+    /// state and stream.
+    async fn take_in_others(&self, seen: &mut HashMap<String, i64>) {
+        let store = Arc::clone(&self.inner.store);
+        let Ok(Ok(current)) = tokio::task::spawn_blocking(move || store.current()).await else {
+            return;
+        };
+        let config = self.config();
+        let mut fresh = Vec::new();
+        {
+            let mut state = self.inner.state.write().unwrap_or_else(|e| e.into_inner());
+            for c in current {
+                let name = c.latest.check.clone();
+                let Some(spec) = config.check(&name) else {
+                    continue;
+                };
+                let newer = seen.get(&name).is_none_or(|at| *at < c.latest.at_ms);
+                seen.insert(name.clone(), c.latest.at_ms);
+                let ours = state
+                    .get(&name)
+                    .is_some_and(|(r, _)| r.at_ms >= c.latest.at_ms);
+                if !newer || ours || self.runs(&name) {
+                    continue;
+                }
+                let before = state.get(&name).map(|(r, _)| r.status);
+                if before != Some(c.latest.status) {
+                    fresh.push(HealthEvent::Transition(Transition {
+                        check: name.clone(),
+                        at_ms: c.since_ms,
+                        from: before,
+                        to: c.latest.status,
+                    }));
+                }
+                self.inner
+                    .metrics
+                    .record(&spec.name, &spec.service, &c.latest);
+                fresh.push(HealthEvent::Result(c.latest.clone()));
+                state.insert(name, (c.latest, c.since_ms));
+            }
+        }
+        for event in fresh {
+            let _ = self.inner.events.send(event);
+        }
+    }
+
     async fn prune_now_and_then(self) {
         loop {
             let store = Arc::clone(&self.inner.store);
@@ -300,9 +448,24 @@ fn display_url(url: &reqwest::Url) -> String {
     shown.to_string()
 }
 
-/// Runs one check on its interval until its generation ends.
+/// This process's name among replicas: host, process id and a random part
+/// (a restarted replica is a new one).
+fn replica_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    format!(
+        "{host}-{}-{:08x}",
+        std::process::id(),
+        rand::rng().random::<u32>()
+    )
+}
+
+/// Runs one check on its interval until its generation ends (skipping the
+/// rounds another replica holds its lease).
 async fn run_check(
     spec: Arc<CheckSpec>,
+    ownership: Arc<Ownership>,
     prober: Arc<Prober>,
     permits: Arc<Semaphore>,
     results: mpsc::Sender<CheckResult>,
@@ -315,6 +478,10 @@ async fn run_check(
         tokio::select! {
             _ = tokio::time::sleep_until(due) => {}
             _ = generation.cancelled() => return,
+        }
+        if !ownership.runs(&spec.name) {
+            due += spec.interval;
+            continue;
         }
         let permit = tokio::select! {
             p = Arc::clone(&permits).acquire_owned() => match p {

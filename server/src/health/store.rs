@@ -127,6 +127,56 @@ pub trait HealthStore: Send + Sync + 'static {
 
     /// Alerts not resolved yet.
     fn firing_alerts(&self) -> Result<Vec<Alert>, StoreError>;
+
+    /// Whether several replicas may share this store (and so share out the
+    /// checks through [`HealthStore::claim_checks`]).
+    fn is_shared(&self) -> bool {
+        false
+    }
+
+    /// Which of `checks` replica `replica` runs for the next `ttl_ms`: `None`
+    /// for a store only one Vantage uses (it runs them all). A shared store
+    /// shares them out among the replicas that called within `ttl_ms`, each
+    /// check leased to one of them at a time; calling again renews.
+    fn claim_checks(
+        &self,
+        _replica: &str,
+        _checks: &[String],
+        _ttl_ms: i64,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        Ok(None)
+    }
+}
+
+/// Which of `live` replicas should run `check`: the one that ranks it
+/// highest (rendezvous hashing), so every replica computes the same owner
+/// from the same set, and a replica's leaving moves only its own checks.
+pub fn rendezvous_owner<'a>(check: &str, live: &'a [String]) -> Option<&'a str> {
+    use std::hash::{Hash, Hasher};
+    live.iter()
+        .max_by_key(|replica| {
+            // FNV-1a: the same on every replica and every build (the std
+            // hasher's seed is per process).
+            let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+            check.hash(&mut h);
+            replica.hash(&mut h);
+            h.finish()
+        })
+        .map(String::as_str)
+}
+
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 ^= u64::from(*b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }
 
 fn status_code(s: HealthStatus) -> i64 {

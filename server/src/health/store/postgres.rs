@@ -511,6 +511,81 @@ impl HealthStore for PostgresStore {
     fn firing_alerts(&self) -> Result<Vec<Alert>, StoreError> {
         self.alerts_where("SELECT alert FROM alerts WHERE ended_ms IS NULL", vec![])
     }
+
+    fn is_shared(&self) -> bool {
+        true
+    }
+
+    fn claim_checks(
+        &self,
+        replica: &str,
+        checks: &[String],
+        ttl_ms: i64,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let (replica, checks) = (replica.to_string(), checks.to_vec());
+        self.run(move |pool| async move {
+            let mut client = pool.get().await.map_err(failed)?;
+            let tx = client.transaction().await.map_err(failed)?;
+            // The database's clock, not the replicas': theirs may disagree.
+            let now: i64 = tx
+                .query_one(
+                    "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
+                    &[],
+                )
+                .await
+                .map_err(failed)?
+                .get(0);
+            tx.execute(
+                "INSERT INTO replicas (id, seen_ms) VALUES ($1, $2)
+                 ON CONFLICT (id) DO UPDATE SET seen_ms = excluded.seen_ms",
+                &[&replica, &now],
+            )
+            .await
+            .map_err(failed)?;
+            tx.execute("DELETE FROM replicas WHERE seen_ms < $1", &[&(now - 10 * ttl_ms)])
+                .await
+                .map_err(failed)?;
+            let live: Vec<String> = tx
+                .query(
+                    "SELECT id FROM replicas WHERE seen_ms >= $1 ORDER BY id",
+                    &[&(now - ttl_ms)],
+                )
+                .await
+                .map_err(failed)?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let wanted: Vec<&String> = checks
+                .iter()
+                .filter(|c| super::rendezvous_owner(c, &live) == Some(replica.as_str()))
+                .collect();
+            // Ours to take: free, expired, or ours already.
+            let owned: Vec<String> = tx
+                .query(
+                    "INSERT INTO check_leases AS l (check_name, replica, expires_ms)
+                     SELECT unnest($1::text[]), $2, $3
+                     ON CONFLICT (check_name) DO UPDATE SET replica = excluded.replica,
+                       expires_ms = excluded.expires_ms
+                     WHERE l.replica = excluded.replica OR l.expires_ms < $4
+                     RETURNING check_name",
+                    &[&wanted, &replica, &(now + ttl_ms), &now],
+                )
+                .await
+                .map_err(failed)?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            // What another replica should run now is given up at once.
+            tx.execute(
+                "DELETE FROM check_leases WHERE replica = $1 AND NOT (check_name = ANY($2::text[]))",
+                &[&replica, &wanted],
+            )
+            .await
+            .map_err(failed)?;
+            tx.commit().await.map_err(failed)?;
+            Ok(Some(owned))
+        })
+    }
 }
 
 impl PostgresStore {
