@@ -44,7 +44,7 @@ async fn the_postgres_store_does_what_every_store_does() {
         fleet: None,
         node_exporter: false,
         process_exporter: false,
-        alertmanager: false,
+        alertmanager: true,
         databases: true,
         ..StackOptions::default()
     })
@@ -130,14 +130,17 @@ async fn the_postgres_store_does_what_every_store_does() {
     assert!(!err.contains("secret"), "{err}");
 }
 
-/// Two Vantage replicas on one store, twelve checks every 5 s: each check
-/// runs once per interval (one replica holds its lease), both replicas run
-/// some, each replica's state shows every check, and when one stops the
-/// other runs all of them with no gap in any check's history longer than two
-/// intervals.
+/// Two Vantage replicas on one store, twelve checks every 5 s and one of a
+/// service that is down, with an alert: each check runs once per interval
+/// (one replica holds its lease), both replicas run some, each replica's
+/// state shows every check, and when the one running the down service's
+/// check stops, the other runs every check with no gap in any check's
+/// history longer than two intervals, and the alert stays one alert (in the
+/// store and at Alertmanager), not fired again.
 async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: &Stack, url: &str) {
     const CHECKS: usize = 12;
     const INTERVAL_MS: i64 = 5_000;
+    let nobody = stack::free_port().unwrap();
     let checks = tempfile::NamedTempFile::new().unwrap();
     let mut text = String::new();
     for i in 0..CHECKS {
@@ -147,13 +150,20 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
             INTERVAL_MS / 1000
         ));
     }
+    text.push_str(&format!(
+        "[[checks]]\nname = \"gone\"\nurl = \"http://127.0.0.1:{nobody}/health\"\ninterval_seconds = {}\n\
+         [[alerts]]\nname = \"GoneDown\"\nwhen = \"down\"\nfor_seconds = 0\nseverity = \"critical\"\nchecks = [\"gone\"]\n",
+        INTERVAL_MS / 1000
+    ));
     std::fs::write(checks.path(), text).unwrap();
     let store_url = fresh_database(url, "replicated");
+    let alertmanager = stack.alertmanager_url.clone().unwrap();
     let replica = || {
         vantage::AppState::new(vantage::config::Config {
             prometheus_url: stack.prometheus_url.parse().unwrap(),
             checks_file: Some(checks.path().to_owned()),
             store_url: Some(store_url.clone()),
+            alertmanager_url: Some(alertmanager.parse().unwrap()),
             ..vantage::config::Config::default()
         })
         .unwrap()
@@ -165,7 +175,8 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
 
     // Shared out: every check is run by exactly one of them, each runs some.
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let names: Vec<String> = (0..CHECKS).map(|i| format!("c{i}")).collect();
+    let mut names: Vec<String> = (0..CHECKS).map(|i| format!("c{i}")).collect();
+    names.push("gone".into());
     let by_a = names.iter().filter(|n| a.checker.runs(n)).count();
     let by_b = names.iter().filter(|n| b.checker.runs(n)).count();
     for n in &names {
@@ -174,7 +185,7 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
             "{n}: run by exactly one replica"
         );
     }
-    assert_eq!(by_a + by_b, CHECKS);
+    assert_eq!(by_a + by_b, CHECKS + 1);
     assert!(
         by_a > 0 && by_b > 0,
         "both share the work: {by_a} and {by_b}"
@@ -203,15 +214,31 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
             .iter()
             .filter(|s| s.latest.is_some())
             .count();
-        assert_eq!(shown, CHECKS, "{}", replica.checker.replica());
+        assert_eq!(shown, CHECKS + 1, "{}", replica.checker.replica());
     }
+    let gone_alerts = |store: &PostgresStore| -> Vec<app::model::Alert> {
+        store
+            .alerts_between(started, vantage::clock::now_ms())
+            .unwrap()
+            .into_iter()
+            .filter(|x| x.labels.get("check").map(String::as_str) == Some("gone"))
+            .collect()
+    };
+    let fired = gone_alerts(&store);
+    assert_eq!(fired.len(), 1, "{fired:?}");
 
-    // A stops (its leases are not renewed): B takes every check over.
+    // The replica running the down service's check stops (its leases are
+    // not renewed): the other takes every check over.
+    let (stopping, surviving) = if a.checker.runs("gone") {
+        (a, b)
+    } else {
+        (b, a)
+    };
     let stopped = vantage::clock::now_ms();
-    a.shutdown.cancel();
+    stopping.shutdown.cancel();
     tokio::time::sleep(Duration::from_millis(4 * INTERVAL_MS as u64)).await;
     for n in &names {
-        assert!(b.checker.runs(n), "{n} taken over");
+        assert!(surviving.checker.runs(n), "{n} taken over");
         let history = store
             .history(n, started + 5_000, vantage::clock::now_ms())
             .unwrap();
@@ -219,7 +246,7 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
         let gap = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
         assert!(
             gap <= 2 * INTERVAL_MS,
-            "{n}: a gap of {gap} ms (A stopped {} ms after the start): {times:?}",
+            "{n}: a gap of {gap} ms (stopped {} ms after the start): {times:?}",
             stopped - started
         );
         assert!(
@@ -227,5 +254,23 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
             "{n} runs after the takeover"
         );
     }
-    b.shutdown.cancel();
+    // Still the one alert, firing: the survivor took it over, not again.
+    let after = gone_alerts(&store);
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].id, fired[0].id);
+    assert!(after[0].ended_ms.is_none());
+    let at_alertmanager: serde_json::Value = reqwest::get(format!(
+        "{alertmanager}/api/v2/alerts?filter=check%3D%22gone%22"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        at_alertmanager.as_array().unwrap().len(),
+        1,
+        "{at_alertmanager}"
+    );
+    surviving.shutdown.cancel();
 }

@@ -43,12 +43,19 @@ struct Inner {
 impl Alerting {
     /// Knows the alerts still firing from before a restart (so they resolve,
     /// and do not fire twice); the rules come with the first checks applied.
+    /// On a shared store, those of each check come when it is handed over.
     pub fn start(
         store: Arc<dyn HealthStore>,
         targets: AlertTargets,
         shutdown: CancellationToken,
     ) -> Result<Self, StoreError> {
-        let engine = Arc::new(Mutex::new(Engine::new(Vec::new(), store.firing_alerts()?)));
+        // On a shared store a replica knows only the alerts of the checks it
+        // runs: they come with each check handed over to it.
+        let firing = match store.is_shared() {
+            true => Vec::new(),
+            false => store.firing_alerts()?,
+        };
+        let engine = Arc::new(Mutex::new(Engine::new(Vec::new(), firing)));
         let notifier = {
             let engine = Arc::clone(&engine);
             Notifier::start(
@@ -119,6 +126,15 @@ impl CommitListener for Alerting {
                 .collect()
         };
         self.publish_later(changes);
+    }
+
+    fn handed_over(&self, gained: &[String], lost: &[String], firing: Vec<Alert>) {
+        let mut engine = self.engine();
+        engine.forget_checks(lost);
+        // What fired before this replica ran the check (or while it ran it
+        // before) is known again from the store: it resolves once, here.
+        engine.forget_checks(gained);
+        engine.adopt(firing);
     }
 
     fn applied(&self, config: &ChecksConfig) {

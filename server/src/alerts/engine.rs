@@ -43,14 +43,32 @@ impl Engine {
     /// An engine that knows the alerts still firing from before a restart, so
     /// they resolve (and do not fire twice).
     pub fn new(rules: Vec<AlertRule>, firing: Vec<Alert>) -> Self {
-        let mut states: HashMap<(String, String), RuleState> = HashMap::new();
+        let mut engine = Self {
+            rules,
+            states: HashMap::new(),
+        };
+        engine.adopt(firing);
+        engine
+    }
+
+    /// Alerts still firing of checks this replica has just taken over from
+    /// another: kept as its own, so they resolve once (and do not fire
+    /// again). Ones it already knows stay as they are.
+    pub fn adopt(&mut self, firing: Vec<Alert>) {
         for alert in firing {
             let check = alert.labels.get("check").cloned().unwrap_or_default();
-            let state = states.entry((alert.name.clone(), check)).or_default();
-            state.holding_since = Some(alert.since_ms);
-            state.firing = Some(alert);
+            let state = self.states.entry((alert.name.clone(), check)).or_default();
+            if state.firing.is_none() {
+                state.holding_since = Some(alert.since_ms);
+                state.firing = Some(alert);
+            }
         }
-        Self { rules, states }
+    }
+
+    /// What it knows of `checks`, forgotten without a change: another
+    /// replica runs them now, and resolves their alerts.
+    pub fn forget_checks(&mut self, checks: &[String]) {
+        self.states.retain(|(_, check), _| !checks.contains(check));
     }
 
     /// New rules (the checks file changed). Alerts of rules that are gone, or

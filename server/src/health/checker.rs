@@ -88,6 +88,10 @@ pub trait CommitListener: Send + Sync {
     fn committed(&self, config: &ChecksConfig, results: &[CheckResult]);
     /// `config`'s checks and rules now run (at start, and after each edit).
     fn applied(&self, config: &ChecksConfig);
+    /// On a shared store: this replica now runs `gained` (whose alerts still
+    /// firing are `firing`) and no longer runs `lost`. Told before any result
+    /// of a gained check is committed here.
+    fn handed_over(&self, _gained: &[String], _lost: &[String], _firing: Vec<app::model::Alert>) {}
 }
 
 #[derive(Clone)]
@@ -341,6 +345,7 @@ impl Checker {
                 Ok(Ok(None)) => return,
                 Ok(Ok(Some(owned))) => {
                     self.inner.ownership.shared.store(true, Ordering::Relaxed);
+                    self.hand_over(&owned).await;
                     let count = owned.len();
                     let mut leased = self
                         .inner
@@ -366,6 +371,56 @@ impl Checker {
                 _ = self.inner.shutdown.cancelled() => return,
             }
         }
+    }
+
+    /// Tells the listener (the alerts) which checks came to this replica and
+    /// which went, with the alerts of the gained ones still firing: before
+    /// the new leases take effect, so no result of a gained check comes first.
+    async fn hand_over(&self, owned: &[String]) {
+        let Some(listener) = self.inner.listener.clone() else {
+            return;
+        };
+        let held: std::collections::HashSet<String> = self
+            .inner
+            .ownership
+            .leased
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|(checks, _)| checks.clone())
+            .unwrap_or_default();
+        let gained: Vec<String> = owned
+            .iter()
+            .filter(|c| !held.contains(*c))
+            .cloned()
+            .collect();
+        let lost: Vec<String> = held
+            .iter()
+            .filter(|c| !owned.contains(c))
+            .cloned()
+            .collect();
+        if gained.is_empty() && lost.is_empty() {
+            return;
+        }
+        let store = Arc::clone(&self.inner.store);
+        let firing = match tokio::task::spawn_blocking(move || store.firing_alerts()).await {
+            Ok(Ok(firing)) => firing,
+            Ok(Err(e)) => {
+                tracing::warn!("{e}; alerts of checks taken over are not known");
+                Vec::new()
+            }
+            Err(_) => Vec::new(),
+        };
+        let firing = firing
+            .into_iter()
+            .filter(|a| a.labels.get("check").is_some_and(|c| gained.contains(c)))
+            .collect();
+        tracing::info!(
+            gained = gained.len(),
+            lost = lost.len(),
+            "checks handed over"
+        );
+        listener.handed_over(&gained, &lost, firing);
     }
 
     /// The newest results of checks another replica runs, into this one's
