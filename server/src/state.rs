@@ -123,7 +123,12 @@ impl AppState {
             None => EmbedKeys::ephemeral(),
         };
         let store: Arc<dyn HealthStore> = match (&config.store_url, &config.store_path) {
-            (Some(url), _) => Arc::new(PostgresStore::open(url)?),
+            (Some(url), _) => {
+                let shared = Arc::new(PostgresStore::open(url)?);
+                // Logins then hold on every replica on this store.
+                auth.sessions.share_through(Arc::clone(&shared));
+                shared
+            }
             (None, Some(path)) => {
                 made.note_database(path);
                 Arc::new(SqliteStore::open(path)?)

@@ -11,6 +11,9 @@ use std::{
     time::{Duration, Instant},
 };
 
+mod support;
+
+use reqwest::{header, redirect::Policy, Client, StatusCode};
 use stack::{Stack, StackOptions};
 use vantage::health::store::{conformance, HealthStore, PostgresStore};
 
@@ -115,6 +118,7 @@ async fn the_postgres_store_does_what_every_store_does() {
     drop(writer);
 
     replicas_share_out_the_checks_and_take_over_from_one_that_stops(&stack, &url).await;
+    a_login_and_an_embed_token_hold_on_every_replica(&stack, &url).await;
 
     // Nobody there: a clear error soon, naming the store without a password.
     let port = stack::free_port().unwrap();
@@ -122,15 +126,14 @@ async fn the_postgres_store_does_what_every_store_does() {
     let err = PostgresStore::open(&format!(
         "postgres://vantage:secret@127.0.0.1:{port}/health?connect_timeout=2"
     ))
-    .err()
-    .expect("no store there")
+    .expect_err("no store there")
     .to_string();
     assert!(started.elapsed() < Duration::from_secs(10), "{err}");
     assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
     assert!(!err.contains("secret"), "{err}");
 }
 
-/// Two Vantage replicas on one store, twelve checks every 5 s and one of a
+/// Two Vantage replicas on one store, twelve checks every 6 s and one of a
 /// service that is down, with an alert: each check runs once per interval
 /// (one replica holds its lease), both replicas run some, each replica's
 /// state shows every check, and when the one running the down service's
@@ -139,7 +142,8 @@ async fn the_postgres_store_does_what_every_store_does() {
 /// store and at Alertmanager), not fired again.
 async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: &Stack, url: &str) {
     const CHECKS: usize = 12;
-    const INTERVAL_MS: i64 = 5_000;
+    // Two intervals hold a takeover: the lease's 3 s, a beat, and a look.
+    const INTERVAL_MS: i64 = 6_000;
     let nobody = stack::free_port().unwrap();
     let checks = tempfile::NamedTempFile::new().unwrap();
     let mut text = String::new();
@@ -273,4 +277,114 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
         "{at_alertmanager}"
     );
     surviving.shutdown.cancel();
+}
+
+/// Two replicas on one store, one users file and one embed key file (as
+/// an operator mounts them on both): a login on one is a login on the other,
+/// logging out on the other ends it on both, and a token one mints the
+/// other serves.
+async fn a_login_and_an_embed_token_hold_on_every_replica(stack: &Stack, url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vantage"))
+        .arg("--users-file")
+        .arg(&users)
+        .args(["user", "add", "ann", "--role", "editor", "--password-stdin"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"a long password\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(out.status.success());
+    let store_url = fresh_database(url, "sessions");
+    let replica = || async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = vantage::AppState::new(vantage::config::Config {
+            prometheus_url: stack.prometheus_url.parse().unwrap(),
+            users_file: Some(users.clone()),
+            embed_key_file: Some(dir.path().join("embed.key")),
+            store_url: Some(store_url.clone()),
+            ..vantage::config::Config::default()
+        })
+        .unwrap();
+        support::serve_on(listener, state, support::TEST_LIMITS);
+        format!("http://{addr}")
+    };
+    let (a, b) = (replica().await, replica().await);
+    let client = Client::builder().redirect(Policy::none()).build().unwrap();
+    let login = client
+        .post(format!("{a}/auth/login"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body("name=ann&password=a+long+password&next=%2F")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    let cookie = login
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("vantage_session="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .expect("a session cookie");
+    let me = |base: String| {
+        let (client, cookie) = (client.clone(), cookie.clone());
+        async move {
+            client
+                .get(format!("{base}/api/me"))
+                .header(header::COOKIE, cookie)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Known on the other replica.
+    let on_b = me(b.clone()).await;
+    assert_eq!(on_b.status(), StatusCode::OK);
+    let on_b: serde_json::Value = on_b.json().await.unwrap();
+    assert_eq!(on_b["name"], "ann", "{on_b}");
+
+    // A token minted on B (by ann, an editor) is served by A.
+    let minted = client
+        .post(format!("{b}/api/embed-tokens"))
+        .header(header::COOKIE, &cookie)
+        .json(&serde_json::json!({
+            "dashboard": "overview",
+            "panel": "request_rate",
+            "ranges": ["1h"],
+            "expires": "1d"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(minted.status(), StatusCode::OK);
+    let minted: serde_json::Value = minted.json().await.unwrap();
+    let token = minted["token"].as_str().expect("a token");
+    let served = client
+        .get(format!(
+            "{a}/embed/overview/request_rate/data?token={token}&range=1h"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), StatusCode::OK);
+
+    // Logging out on B ends the session on A too.
+    let out = client
+        .post(format!("{b}/auth/logout"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(me(a.clone()).await.status(), StatusCode::UNAUTHORIZED);
 }

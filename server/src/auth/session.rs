@@ -4,13 +4,21 @@
 //! `session_max_hours` after the login whatever happens; logging out ends it
 //! on the server, so a copied cookie is worth nothing after.
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use serde::{Deserialize, Serialize};
-use tower_sessions::{cookie::SameSite, Expiry, MemoryStore, Session, SessionManagerLayer};
+use tower_sessions::{
+    cookie::SameSite,
+    session::{Id, Record},
+    session_store::{self, SessionStore},
+    Expiry, MemoryStore, Session, SessionManagerLayer,
+};
 
 use super::{users_file::UsersFile, SignedInBy, User};
-use crate::{clock::now_ms, config::Config, error::Error};
+use crate::{clock::now_ms, config::Config, error::Error, health::store::PostgresStore};
 
 /// The cookie's name.
 pub const COOKIE: &str = "vantage_session";
@@ -34,6 +42,72 @@ pub struct SessionRules {
     idle: Duration,
     max: Duration,
     secure: bool,
+    /// The shared store sessions are kept in, when replicas share one (set
+    /// once, at start); else they live in this process's memory.
+    shared: Arc<OnceLock<Arc<PostgresStore>>>,
+}
+
+/// Where sessions live: this process's memory, or the store replicas share
+/// (so a login on one replica is a login on every other).
+#[derive(Debug, Clone)]
+pub enum SessionBackend {
+    Memory(MemoryStore),
+    Shared(Arc<PostgresStore>),
+}
+
+fn backend_error(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+#[async_trait::async_trait]
+impl SessionStore for SessionBackend {
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Self::Memory(m) => m.save(record).await,
+            Self::Shared(store) => {
+                let json = serde_json::to_string(record)
+                    .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+                let (store, id) = (Arc::clone(store), record.id.to_string());
+                let expires_ms = record.expiry_date.unix_timestamp() * 1000;
+                tokio::task::spawn_blocking(move || store.session_save(&id, &json, expires_ms))
+                    .await
+                    .map_err(backend_error)?
+                    .map_err(backend_error)
+            }
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Self::Memory(m) => m.load(id).await,
+            Self::Shared(store) => {
+                let (store, id) = (Arc::clone(store), id.to_string());
+                let now = now_ms();
+                let json = tokio::task::spawn_blocking(move || store.session_load(&id, now))
+                    .await
+                    .map_err(backend_error)?
+                    .map_err(backend_error)?;
+                json.map(|j| {
+                    serde_json::from_str(&j)
+                        .map_err(|e| session_store::Error::Decode(e.to_string()))
+                })
+                .transpose()
+            }
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Self::Memory(m) => m.delete(id).await,
+            Self::Shared(store) => {
+                let (store, id) = (Arc::clone(store), id.to_string());
+                tokio::task::spawn_blocking(move || store.session_delete(&id))
+                    .await
+                    .map_err(backend_error)?
+                    .map_err(backend_error)
+            }
+        }
+    }
 }
 
 impl SessionRules {
@@ -42,15 +116,25 @@ impl SessionRules {
             idle: Duration::from_secs(config.session_idle_minutes * 60),
             max: Duration::from_secs(config.session_max_hours * 3600),
             secure: config.public_url.iter().any(|u| u.scheme() == "https"),
+            shared: Arc::new(OnceLock::new()),
         }
     }
 
+    /// Keeps sessions in `store`, shared with the other replicas on it.
+    pub fn share_through(&self, store: Arc<PostgresStore>) {
+        let _ = self.shared.set(store);
+    }
+
     /// The layer that reads and writes the cookie, around the gate.
-    pub fn layer(&self) -> SessionManagerLayer<MemoryStore> {
+    pub fn layer(&self) -> SessionManagerLayer<SessionBackend> {
         let idle = tower_sessions::cookie::time::Duration::seconds(
             i64::try_from(self.idle.as_secs()).unwrap_or(i64::MAX),
         );
-        SessionManagerLayer::new(MemoryStore::default())
+        let backend = match self.shared.get() {
+            Some(store) => SessionBackend::Shared(Arc::clone(store)),
+            None => SessionBackend::Memory(MemoryStore::default()),
+        };
+        SessionManagerLayer::new(backend)
             .with_name(COOKIE)
             .with_http_only(true)
             .with_same_site(SameSite::Lax)

@@ -210,10 +210,21 @@ impl Checker {
                     .map(|c| (c.name.as_str(), c.service.as_str())),
             );
         }
+        // When a check's last run was, here or on another replica: a check
+        // taken over runs an interval after it, not an interval after the
+        // takeover.
+        let last_run: LastRun = {
+            let inner = Arc::downgrade(&self.inner);
+            Arc::new(move |name: &str| {
+                let inner = inner.upgrade()?;
+                let state = inner.state.read().unwrap_or_else(|e| e.into_inner());
+                state.get(name).map(|(r, _)| r.at_ms)
+            })
+        };
         for spec in &config.checks {
             tokio::spawn(run_check(
                 Arc::new(spec.clone()),
-                Arc::clone(&self.inner.ownership),
+                (Arc::clone(&self.inner.ownership), Arc::clone(&last_run)),
                 Arc::clone(&prober),
                 Arc::clone(&permits),
                 self.inner.results.clone(),
@@ -503,6 +514,9 @@ fn display_url(url: &reqwest::Url) -> String {
     shown.to_string()
 }
 
+/// When a check last ran, by its name (Unix milliseconds).
+type LastRun = Arc<dyn Fn(&str) -> Option<i64> + Send + Sync>;
+
 /// This process's name among replicas: host, process id and a random part
 /// (a restarted replica is a new one).
 fn replica_name() -> String {
@@ -520,7 +534,7 @@ fn replica_name() -> String {
 /// rounds another replica holds its lease).
 async fn run_check(
     spec: Arc<CheckSpec>,
-    ownership: Arc<Ownership>,
+    (ownership, last_run): (Arc<Ownership>, LastRun),
     prober: Arc<Prober>,
     permits: Arc<Semaphore>,
     results: mpsc::Sender<CheckResult>,
@@ -529,14 +543,38 @@ async fn run_check(
 ) {
     let jitter = spec.interval.mul_f64(rand::rng().random::<f64>());
     let mut due = tokio::time::Instant::now() + jitter;
+    // Whether this replica ran it last round.
+    let mut held = false;
     loop {
         tokio::select! {
             _ = tokio::time::sleep_until(due) => {}
             _ = generation.cancelled() => return,
         }
         if !ownership.runs(&spec.name) {
-            due += spec.interval;
+            // Another replica runs it: look again at the next lease beat.
+            held = false;
+            due = tokio::time::Instant::now() + spec.interval.min(LEASE_BEAT);
             continue;
+        }
+        if !held {
+            held = true;
+            // Just taken over: an interval after its last run anywhere (a
+            // check that never ran: somewhere in its first interval, so
+            // checks leased together do not all fire at once).
+            let wait = match last_run(&spec.name) {
+                Some(at) => {
+                    let left = spec.interval.as_millis() as i64 - (crate::clock::now_ms() - at);
+                    Duration::from_millis(left.max(0) as u64)
+                }
+                None if ownership.shared.load(Ordering::Relaxed) => {
+                    spec.interval.mul_f64(rand::rng().random::<f64>())
+                }
+                None => Duration::ZERO,
+            };
+            if !wait.is_zero() {
+                due = tokio::time::Instant::now() + wait;
+                continue;
+            }
         }
         let permit = tokio::select! {
             p = Arc::clone(&permits).acquire_owned() => match p {

@@ -147,6 +147,62 @@ impl PostgresStore {
     }
 }
 
+/// Sessions of logged-in people, kept here so every replica knows them
+/// (`auth::session`). Records are the session layer's, as JSON.
+impl PostgresStore {
+    pub fn session_load(&self, id: &str, now_ms: i64) -> Result<Option<String>, StoreError> {
+        let id = id.to_string();
+        self.run(move |pool| async move {
+            let client = pool.get().await.map_err(failed)?;
+            Ok(client
+                .query_opt(
+                    "SELECT record FROM sessions WHERE id = $1 AND expires_ms > $2",
+                    &[&id, &now_ms],
+                )
+                .await
+                .map_err(failed)?
+                .map(|row| row.get(0)))
+        })
+    }
+
+    pub fn session_save(&self, id: &str, record: &str, expires_ms: i64) -> Result<(), StoreError> {
+        let (id, record) = (id.to_string(), record.to_string());
+        self.run(move |pool| async move {
+            let client = pool.get().await.map_err(failed)?;
+            client
+                .execute(
+                    "INSERT INTO sessions (id, record, expires_ms) VALUES ($1, $2, $3)
+                     ON CONFLICT (id) DO UPDATE SET record = excluded.record,
+                       expires_ms = excluded.expires_ms",
+                    &[&id, &record, &expires_ms],
+                )
+                .await
+                .map_err(failed)?;
+            Ok(())
+        })
+    }
+
+    pub fn session_delete(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.run(move |pool| async move {
+            let client = pool.get().await.map_err(failed)?;
+            client
+                .execute("DELETE FROM sessions WHERE id = $1", &[&id])
+                .await
+                .map_err(failed)?;
+            Ok(())
+        })
+    }
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore")
+            .field("url", &self.shown)
+            .finish()
+    }
+}
+
 impl Drop for PostgresStore {
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
@@ -465,6 +521,10 @@ impl HealthStore for PostgresStore {
                 let cutoff = now_ms - i64::from(days) * day;
                 removed += tx.execute(sql, &[&cutoff]).await.map_err(failed)?;
             }
+            // Sessions that ended are not history: they go whenever they end.
+            tx.execute("DELETE FROM sessions WHERE expires_ms < $1", &[&now_ms])
+                .await
+                .map_err(failed)?;
             tx.commit().await.map_err(failed)?;
             Ok(removed)
         })
