@@ -25,11 +25,28 @@ pub async fn view(
         .filter(|c| services.is_empty() || services.contains(&c.service))
         .collect();
     let store = checker.store();
-    let checks = tokio::task::spawn_blocking(move || {
-        summaries
+    // A store that does not answer is said on the page; the checks show
+    // their newest result from memory, without history.
+    let (checks, store_problem) = tokio::task::spawn_blocking(move || {
+        let mut problem: Option<String> = None;
+        let checks = summaries
             .into_iter()
             .map(|check| {
-                let history = store.history(&check.name, from_ms, to_ms)?;
+                let history = match problem {
+                    Some(_) => None,
+                    None => store
+                        .history(&check.name, from_ms, to_ms)
+                        .map_err(|e| problem = Some(e.to_string()))
+                        .ok(),
+                };
+                let Some(history) = history else {
+                    return CheckCard {
+                        check,
+                        uptime_percent: None,
+                        response: Vec::new(),
+                        transitions: Vec::new(),
+                    };
+                };
                 let response = history
                     .points
                     .iter()
@@ -38,21 +55,24 @@ pub async fn view(
                 let mut transitions = history.transitions;
                 transitions.reverse();
                 transitions.truncate(20);
-                Ok(CheckCard {
+                CheckCard {
                     check,
                     uptime_percent: history.uptime_percent,
                     response,
                     transitions,
-                })
+                }
             })
-            .collect::<Result<Vec<_>, store::StoreError>>()
+            .collect::<Vec<_>>();
+        (checks, problem)
     })
     .await
-    .map_err(|e| store::StoreError::Failed(e.to_string()))??;
+    .map_err(|e| store::StoreError::Failed(e.to_string()))?;
+    let store_problem = store_problem.or_else(|| checker.store_problem());
     Ok(HealthView {
         from_ms,
         to_ms,
         checks,
         problems: checker.problem().into_iter().collect(),
+        store_problem,
     })
 }

@@ -43,7 +43,7 @@ fn fresh_database(url: &str, name: &str) -> String {
 
 #[tokio::test]
 async fn the_postgres_store_does_what_every_store_does() {
-    let stack = Stack::start(StackOptions {
+    let mut stack = Stack::start(StackOptions {
         fleet: None,
         node_exporter: false,
         process_exporter: false,
@@ -131,6 +131,9 @@ async fn the_postgres_store_does_what_every_store_does() {
     assert!(started.elapsed() < Duration::from_secs(10), "{err}");
     assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
     assert!(!err.contains("secret"), "{err}");
+
+    // Last: it stops PostgreSQL.
+    the_store_going_away_is_said_and_checks_resume_when_it_is_back(&mut stack, &url).await;
 }
 
 /// Two Vantage replicas on one store, twelve checks every 6 s and one of a
@@ -387,4 +390,74 @@ async fn a_login_and_an_embed_token_hold_on_every_replica(stack: &Stack, url: &s
         .unwrap();
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
     assert_eq!(me(a.clone()).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// PostgreSQL stopped under a running Vantage: pages and dashboards keep
+/// working, the health page and API say the store is unavailable; started
+/// again, checks are kept again without anyone doing anything.
+async fn the_store_going_away_is_said_and_checks_resume_when_it_is_back(
+    stack: &mut Stack,
+    url: &str,
+) {
+    let checks = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        checks.path(),
+        format!(
+            "[[checks]]\nname = \"prometheus\"\nurl = \"{}/-/healthy\"\ninterval_seconds = 1\n",
+            stack.prometheus_url
+        ),
+    )
+    .unwrap();
+    let store_url = fresh_database(url, "outage");
+    let state = vantage::AppState::new(vantage::config::Config {
+        prometheus_url: stack.prometheus_url.parse().unwrap(),
+        checks_file: Some(checks.path().to_owned()),
+        store_url: Some(store_url.clone()),
+        ..vantage::config::Config::default()
+    })
+    .unwrap();
+    let api = |state: vantage::AppState| async move {
+        let (status, body) = support::get(&state, "/api/checks").await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while state.checker.committed() < 2 {
+        assert!(Instant::now() < deadline, "no results kept");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(api(state.clone()).await.get("store_problem").is_none());
+
+    stack.stop_postgres();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let view = api(state.clone()).await;
+        if view["store_problem"].is_string() {
+            // The check still shows its newest result.
+            assert!(view["checks"][0]["latest"].is_object(), "{view}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the outage is not said: {view}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (status, page) = support::get(&state, "/health").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("data-testid=\"store-problem\""),
+        "the page says so"
+    );
+    let (status, page) = support::get(&state, "/d/overview?range=15m").await;
+    assert_eq!(status, 200, "dashboards do not need the store");
+    assert!(page.contains("panel-"), "{page}");
+
+    stack.start_postgres().await.unwrap();
+    let kept = state.checker.committed();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while state.checker.committed() < kept + 2 {
+        assert!(Instant::now() < deadline, "checks did not resume");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let view = api(state.clone()).await;
+    assert!(view.get("store_problem").is_none(), "{view}");
+    state.shutdown.cancel();
 }

@@ -89,17 +89,8 @@ pub(crate) async fn start_postgres(stack: &mut Stack) -> Result<Postgres, StackE
     }
 
     let port = free_port()?;
-    let mut cmd = Command::new(bin.join("postgres"));
-    cmd.arg("-D")
-        .arg(&data)
-        .arg("-p")
-        .arg(port.to_string())
-        .arg("-k")
-        .arg(&dir)
-        .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
-    stack.spawn("postgres", cmd, Some(user))?;
+    run_postgres(stack, port).await?;
     let url = format!("postgresql://postgres@127.0.0.1:{port}/postgres?sslmode=disable");
-    wait_tcp(stack, "postgres", loopback(port)).await?;
 
     let exporter_port = free_port()?;
     let mut exporter = Command::new("prometheus-postgres-exporter");
@@ -120,6 +111,24 @@ pub(crate) async fn start_postgres(stack: &mut Stack) -> Result<Postgres, StackE
         url,
         exporter_addr,
     })
+}
+
+/// Starts the PostgreSQL server on the stack's data directory and `port`
+/// (at first, and again after [`Stack::stop_postgres`]).
+pub(crate) async fn run_postgres(stack: &mut Stack, port: u16) -> Result<(), StackError> {
+    let bin = postgres_bin()?;
+    let user = postgres_user()?;
+    let dir = stack.subdir("postgres")?;
+    let mut cmd = Command::new(bin.join("postgres"));
+    cmd.arg("-D")
+        .arg(dir.join("data"))
+        .arg("-p")
+        .arg(port.to_string())
+        .arg("-k")
+        .arg(&dir)
+        .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]);
+    stack.spawn("postgres", cmd, Some(user))?;
+    wait_tcp(stack, "postgres", loopback(port)).await
 }
 
 pub(crate) async fn start_redis(stack: &mut Stack) -> Result<Redis, StackError> {

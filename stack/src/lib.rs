@@ -421,6 +421,29 @@ impl Stack {
         });
     }
 
+    /// Stops PostgreSQL alone (for fault tests); [`Stack::start_postgres`]
+    /// brings it back on its port with its data.
+    pub fn stop_postgres(&mut self) {
+        self.processes.retain_mut(|p| {
+            if p.name == "postgres" {
+                p.stop(Duration::from_secs(10));
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Starts PostgreSQL again after [`Stack::stop_postgres`].
+    pub async fn start_postgres(&mut self) -> Result<(), StackError> {
+        let port = self
+            .postgres
+            .as_ref()
+            .map(|p| p.addr.port())
+            .ok_or_else(|| StackError::Other("this stack has no PostgreSQL".into()))?;
+        databases::run_postgres(self, port).await
+    }
+
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }

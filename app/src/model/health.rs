@@ -140,6 +140,11 @@ pub struct HealthView {
     /// (the last good checks keep running).
     #[serde(default)]
     pub problems: Vec<FileProblem>,
+    /// Why the health store cannot be reached, while it cannot: checks keep
+    /// their newest result here, history is not shown, and they resume
+    /// being kept once it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_problem: Option<String>,
 }
 
 /// A mistake in a file: which file, where (the line, when the reader knows

@@ -76,6 +76,15 @@ pub fn HealthPage() -> impl IntoView {
                                     view! { <CheckCardView card from_ms to_ms range kiosk live live_since /> }
                                 })
                                 .collect_view();
+                            let store_problem = view.store_problem.clone().map(|why| {
+                                view! {
+                                    <p class="page__problem" role="alert" data-testid="store-problem">
+                                        {format!(
+                                            "The health store is unavailable ({why}): checks show their newest result, history is not shown and new results are not kept; they are again once it answers.",
+                                        )}
+                                    </p>
+                                }
+                            });
                             let problems = view
                                 .problems
                                 .into_iter()
@@ -96,6 +105,7 @@ pub fn HealthPage() -> impl IntoView {
                                     </div>
                                     <RangePicker path="/health".to_string() query />
                                 </header>
+                                {store_problem}
                                 {problems}
                                 <Show when=move || empty>
                                     <p class="page__empty" data-testid="checks-empty">

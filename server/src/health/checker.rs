@@ -107,6 +107,8 @@ struct Inner {
     state: RwLock<HashMap<String, (CheckResult, i64)>>,
     /// The checks file's last mistake, while the last good version runs.
     problem: RwLock<Option<FileProblem>>,
+    /// The store's last failure, until a write or lease succeeds again.
+    store_problem: RwLock<Option<String>>,
     results: mpsc::Sender<CheckResult>,
     committed: AtomicU64,
     events: broadcast::Sender<HealthEvent>,
@@ -161,6 +163,7 @@ impl Checker {
                 config: RwLock::new(Arc::new(ChecksConfig::default())),
                 state: RwLock::new(state),
                 problem: RwLock::new(None),
+                store_problem: RwLock::new(None),
                 results,
                 committed: AtomicU64::new(0),
                 events,
@@ -278,6 +281,15 @@ impl Checker {
             .clone()
     }
 
+    /// Why the store failed last, while it has not worked since.
+    pub fn store_problem(&self) -> Option<String> {
+        self.inner
+            .store_problem
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     /// Results committed to the store since start.
     pub fn committed(&self) -> u64 {
         self.inner.committed.load(Ordering::Relaxed)
@@ -366,6 +378,8 @@ impl Checker {
                         .unwrap_or_else(|e| e.into_inner());
                     // Counted from before the asking: never beyond the lease.
                     *leased = Some((owned.into_iter().collect(), asked + LEASE_TTL));
+                    drop(leased);
+                    self.inner.set_store_problem(None);
                     tracing::debug!(checks = count, "checks leased");
                 }
                 Ok(Err(e)) => {
@@ -373,6 +387,7 @@ impl Checker {
                     // running checks rather than risk running them twice.
                     self.inner.ownership.shared.store(true, Ordering::Relaxed);
                     tracing::warn!("{e}; this replica's check leases are not renewed");
+                    self.inner.set_store_problem(Some(e.to_string()));
                 }
                 Err(_) => {}
             }
@@ -494,6 +509,15 @@ impl Checker {
                 _ = self.inner.shutdown.cancelled() => return,
             }
         }
+    }
+}
+
+impl Inner {
+    fn set_store_problem(&self, problem: Option<String>) {
+        *self
+            .store_problem
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = problem;
     }
 }
 
@@ -624,10 +648,12 @@ async fn write_results(inner: Arc<Inner>, mut queue: mpsc::Receiver<CheckResult>
             Ok(Ok(done)) => done,
             Ok(Err(e)) => {
                 tracing::error!("{e}; these results are lost");
+                inner.set_store_problem(Some(e.to_string()));
                 continue;
             }
             Err(_) => continue,
         };
+        inner.set_store_problem(None);
         inner
             .committed
             .fetch_add(results.len() as u64, Ordering::Relaxed);
