@@ -6,6 +6,7 @@
 //!
 //! The `vantage-stack` binary offers the same from the command line.
 
+pub mod balancer;
 mod config_files;
 mod databases;
 pub mod fault;
@@ -159,6 +160,8 @@ pub struct Stack {
     pub redis: Option<Redis>,
     /// Tasks that make traffic (the cache workload); aborted on stop.
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// nginx in front of Vantage replicas, if there are several.
+    balancer: Option<balancer::Balancer>,
     dir: tempfile::TempDir,
 }
 
@@ -225,6 +228,7 @@ impl Stack {
             node_exporter_addr: None,
             postgres: None,
             background: Vec::new(),
+            balancer: None,
             redis: None,
             dir,
         };
@@ -530,6 +534,7 @@ impl Stack {
             p.stop(Duration::from_secs(5));
         }
         self.processes.clear();
+        self.balancer = None;
         self.fleet = None;
     }
 }
@@ -599,12 +604,30 @@ pub struct VantageOptions {
     /// A development bundle to serve instead of the binary's own.
     pub site_root: Option<PathBuf>,
     pub refresh_seconds: u64,
+    /// More than one: that many replicas on the stack's PostgreSQL, each on a
+    /// port of its own, behind nginx on `port`.
+    pub replicas: usize,
+}
+
+/// Vantage as started: where people reach it, and each replica (one, when
+/// there is no balancer).
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub url: String,
+    pub replicas: Vec<Replica>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Replica {
+    pub url: String,
+    pub pid: u32,
 }
 
 impl Stack {
-    /// Starts `vantage` against this stack's Prometheus and waits until it serves.
-    /// Returns its base URL.
-    pub async fn start_vantage(&mut self, options: &VantageOptions) -> Result<String, StackError> {
+    /// Starts `vantage` against this stack's Prometheus (several replicas on
+    /// its PostgreSQL behind nginx, with `replicas` above one) and waits
+    /// until it serves.
+    pub async fn start_vantage(&mut self, options: &VantageOptions) -> Result<Started, StackError> {
         let data = self.subdir("vantage")?;
         let checks = data.join("checks.toml");
         let services = match &self.fleet {
@@ -612,38 +635,69 @@ impl Stack {
             None => Vec::new(),
         };
         write(&checks, &fleet_checks_toml(&services, 10.0))?;
-        // An empty working folder: vantage finds nothing it needs there.
-        let cwd = self.subdir("vantage/run")?;
-        let mut cmd = Command::new(&options.binary);
-        cmd.current_dir(&cwd)
-            .env("VANTAGE_CHECKS_FILE", &checks)
-            .env("VANTAGE_STORE_PATH", data.join("health.sqlite"));
-        // The embed key lives with the stack's data unless the caller chose
-        // one (the browser tests issue tokens with it).
-        if std::env::var_os("VANTAGE_EMBED_KEY_FILE").is_none() {
-            cmd.env("VANTAGE_EMBED_KEY_FILE", data.join("embed.key"));
+        let store_url = match (options.replicas > 1, &self.postgres) {
+            (false, _) => None,
+            (true, Some(pg)) => Some(pg.url.clone()),
+            (true, None) => {
+                return Err(StackError::Other(
+                    "replicas share a PostgreSQL store: start the stack with its databases".into(),
+                ))
+            }
+        };
+        let count = options.replicas.max(1);
+        let mut replicas = Vec::new();
+        for n in 1..=count {
+            let (name, port) = match count {
+                1 => ("vantage".to_string(), options.port),
+                _ => (format!("vantage-{n}"), free_port()?),
+            };
+            // An empty working folder: vantage finds nothing it needs there.
+            let cwd = self.subdir(&format!("vantage/run-{n}"))?;
+            let mut cmd = Command::new(&options.binary);
+            cmd.current_dir(&cwd).env("VANTAGE_CHECKS_FILE", &checks);
+            match &store_url {
+                Some(url) => cmd.env("VANTAGE_STORE_URL", url),
+                None => cmd.env("VANTAGE_STORE_PATH", data.join("health.sqlite")),
+            };
+            // The embed key lives with the stack's data unless the caller chose
+            // one (the browser tests issue tokens with it): one for every replica.
+            if std::env::var_os("VANTAGE_EMBED_KEY_FILE").is_none() {
+                cmd.env("VANTAGE_EMBED_KEY_FILE", data.join("embed.key"));
+            }
+            if let Some(am) = &self.alertmanager_url {
+                cmd.env("VANTAGE_ALERTMANAGER_URL", am);
+            }
+            cmd.env("VANTAGE_LISTEN", format!("127.0.0.1:{port}"))
+                .env("VANTAGE_PROMETHEUS_URL", &self.prometheus_url)
+                .env(
+                    "VANTAGE_REFRESH_SECONDS",
+                    options.refresh_seconds.to_string(),
+                );
+            if let Some(site_root) = &options.site_root {
+                cmd.env("VANTAGE_SITE_ROOT", site_root);
+            }
+            self.spawn(&name, cmd, None)?;
+            let url = format!("http://127.0.0.1:{port}");
+            self.wait_http(&name, &format!("{url}/healthz"), Duration::from_secs(30))
+                .await?;
+            let pid = self.pid_of(&name).unwrap_or_default();
+            replicas.push(Replica { url, pid });
         }
-        if let Some(am) = &self.alertmanager_url {
-            cmd.env("VANTAGE_ALERTMANAGER_URL", am);
+        if count == 1 {
+            return Ok(Started {
+                url: replicas[0].url.clone(),
+                replicas,
+            });
         }
-        cmd.env("VANTAGE_LISTEN", format!("127.0.0.1:{}", options.port))
-            .env("VANTAGE_PROMETHEUS_URL", &self.prometheus_url)
-            .env(
-                "VANTAGE_REFRESH_SECONDS",
-                options.refresh_seconds.to_string(),
-            );
-        if let Some(site_root) = &options.site_root {
-            cmd.env("VANTAGE_SITE_ROOT", site_root);
-        }
-        self.spawn("vantage", cmd, None)?;
-        let url = format!("http://127.0.0.1:{}", options.port);
-        self.wait_http(
-            "vantage",
-            &format!("{url}/healthz"),
-            Duration::from_secs(30),
-        )
-        .await?;
-        Ok(url)
+        let addrs: Vec<SocketAddr> = replicas
+            .iter()
+            .filter_map(|r| r.url.trim_start_matches("http://").parse().ok())
+            .collect();
+        let dir = self.subdir("balancer")?;
+        let balancer = balancer::Balancer::start(&dir, loopback(options.port), &addrs).await?;
+        let url = balancer.url.clone();
+        self.balancer = Some(balancer);
+        Ok(Started { url, replicas })
     }
 }
 

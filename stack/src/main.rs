@@ -3,6 +3,8 @@
 //!   vantage-stack            Prometheus :9090 + exporters + Alertmanager + demo
 //!                            fleet with 6 h of history + Vantage :3000
 //!   vantage-stack --free-ports --info-file F   the same on free ports, for tests
+//!   vantage-stack --replicas 2   two Vantage replicas on the stack's
+//!                            PostgreSQL, behind nginx on :3000
 //!   vantage-stack --plain    a Prometheus like a team's own: no demo fleet,
 //!                            exporters under other job names, and a web app
 //!                            instrumented by OpenTelemetry (scripts/setup --tests)
@@ -44,6 +46,10 @@ struct Args {
     /// Don't start Vantage (only the stack).
     #[arg(long)]
     no_vantage: bool,
+    /// Vantage replicas: more than one share the stack's PostgreSQL as their
+    /// health store and sit behind nginx on the Vantage port.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=8))]
+    replicas: u16,
     /// How often Vantage refreshes panels, in seconds.
     #[arg(long, default_value_t = 5)]
     refresh_seconds: u64,
@@ -128,16 +134,20 @@ async fn run(args: Args) -> Result<(), String> {
         } else {
             args.vantage_port
         };
-        let url = stack
+        let started = stack
             .start_vantage(&VantageOptions {
                 binary,
                 port,
                 site_root: args.site_root,
                 refresh_seconds: args.refresh_seconds,
+                replicas: usize::from(args.replicas),
             })
             .await
             .map_err(|e| e.to_string())?;
-        info["vantage"] = url.into();
+        info["vantage"] = started.url.clone().into();
+        if args.replicas > 1 {
+            info["replicas"] = serde_json::to_value(&started.replicas).map_err(|e| e.to_string())?;
+        }
         info["pids"] = stack.pids().into();
     }
 
@@ -152,6 +162,14 @@ async fn run(args: Args) -> Result<(), String> {
     println!();
     if let Some(url) = info["vantage"].as_str() {
         println!("  Vantage        {url}/");
+    }
+    for (n, r) in info["replicas"].as_array().into_iter().flatten().enumerate() {
+        println!(
+            "    replica {}      {}/   (pid {})",
+            n + 1,
+            r["url"].as_str().unwrap_or(""),
+            r["pid"]
+        );
     }
     println!("  Prometheus     {}/graph", stack.prometheus_url);
     if let Some(url) = &stack.alertmanager_url {
