@@ -146,7 +146,8 @@ async fn run(args: Args) -> Result<(), String> {
             .map_err(|e| e.to_string())?;
         info["vantage"] = started.url.clone().into();
         if args.replicas > 1 {
-            info["replicas"] = serde_json::to_value(&started.replicas).map_err(|e| e.to_string())?;
+            info["replicas"] =
+                serde_json::to_value(&started.replicas).map_err(|e| e.to_string())?;
         }
         info["pids"] = stack.pids().into();
     }
@@ -163,7 +164,12 @@ async fn run(args: Args) -> Result<(), String> {
     if let Some(url) = info["vantage"].as_str() {
         println!("  Vantage        {url}/");
     }
-    for (n, r) in info["replicas"].as_array().into_iter().flatten().enumerate() {
+    for (n, r) in info["replicas"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         println!(
             "    replica {}      {}/   (pid {})",
             n + 1,
