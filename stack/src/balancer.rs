@@ -23,24 +23,13 @@ impl Balancer {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))
             .map_err(|e| StackError::io("chmod the balancer's folder", e))?;
-        let d = dir.display();
         let upstreams: String = replicas
             .iter()
             .map(|r| format!("    server {r} max_fails=1 fail_timeout=5s;\n"))
             .collect();
+        let head = crate::login_proxy::nginx_head(dir, 1024);
         let conf = format!(
-            r#"worker_processes 1;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 1024; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/body;
-  proxy_temp_path {d}/proxy;
-  fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi;
-  scgi_temp_path {d}/scgi;
+            r#"{head}
   upstream vantage {{
 {upstreams}  }}
   server {{

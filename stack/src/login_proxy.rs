@@ -42,19 +42,9 @@ impl LoginProxy {
             .map(|u| format!("    {} \"{}\";\n", u.name, u.groups))
             .collect();
         let d = dir.path().display();
+        let head = nginx_head(dir.path(), 128);
         let conf = format!(
-            r#"worker_processes 1;
-daemon off;
-pid {d}/nginx.pid;
-error_log {d}/error.log warn;
-events {{ worker_connections 128; }}
-http {{
-  access_log off;
-  client_body_temp_path {d}/body;
-  proxy_temp_path {d}/proxy;
-  fastcgi_temp_path {d}/fastcgi;
-  uwsgi_temp_path {d}/uwsgi;
-  scgi_temp_path {d}/scgi;
+            r#"{head}
   map $remote_user $vantage_groups {{
 {groups}    default "";
   }}
@@ -112,6 +102,26 @@ impl Drop for LoginProxy {
     fn drop(&mut self) {
         self.process.stop(Duration::from_secs(2));
     }
+}
+
+/// The start of an nginx configuration that keeps everything in `dir` and
+/// runs in the foreground, up to the inside of its `http` block.
+pub(crate) fn nginx_head(dir: &Path, connections: u32) -> String {
+    let d = dir.display();
+    format!(
+        r#"worker_processes 1;
+daemon off;
+pid {d}/nginx.pid;
+error_log {d}/error.log warn;
+events {{ worker_connections {connections}; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/body;
+  proxy_temp_path {d}/proxy;
+  fastcgi_temp_path {d}/fastcgi;
+  uwsgi_temp_path {d}/uwsgi;
+  scgi_temp_path {d}/scgi;"#
+    )
 }
 
 fn allow_reading(path: &Path) -> Result<(), StackError> {
