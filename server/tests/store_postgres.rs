@@ -177,6 +177,8 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
     };
     let (a, b) = (replica(), replica());
     assert_ne!(a.checker.replica(), b.checker.replica());
+    // Each replica's alerts stream, from the start.
+    let mut streams = [a.alerts.alerting.events(), b.alerts.alerting.events()];
     let store = PostgresStore::open(&store_url).unwrap();
     let started = vantage::clock::now_ms();
 
@@ -233,6 +235,17 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
     };
     let fired = gone_alerts(&store);
     assert_eq!(fired.len(), 1, "{fired:?}");
+    // Both replicas' alerts streams told of it, once: the one that fired it,
+    // and the other from the store.
+    for stream in &mut streams {
+        let mut told = 0;
+        while let Ok(change) = stream.try_recv() {
+            if change.alert().id == fired[0].id {
+                told += 1;
+            }
+        }
+        assert_eq!(told, 1, "each stream tells of the alert once");
+    }
 
     // The replica running the down service's check stops (its leases are
     // not renewed): the other takes every check over.

@@ -32,6 +32,9 @@ pub struct Alerting {
 }
 
 struct Inner {
+    /// Every alert's id and whether it had ended, as this replica last told
+    /// its stream: so the other replicas' changes reach it once each.
+    told: Mutex<std::collections::HashMap<String, bool>>,
     engine: Arc<Mutex<Engine>>,
     store: Arc<dyn HealthStore>,
     notifier: Notifier,
@@ -69,6 +72,7 @@ impl Alerting {
         let (events, _) = broadcast::channel(1024);
         let alerting = Self {
             inner: Arc::new(Inner {
+                told: Mutex::new(Default::default()),
                 engine,
                 store,
                 notifier,
@@ -76,12 +80,7 @@ impl Alerting {
                 events,
             }),
         };
-        tokio::spawn(publish(
-            queue,
-            Arc::clone(&alerting.inner.store),
-            alerting.inner.notifier.clone(),
-            alerting.inner.events.clone(),
-        ));
+        tokio::spawn(publish(queue, Arc::clone(&alerting.inner)));
         Ok(alerting)
     }
 
@@ -137,6 +136,30 @@ impl CommitListener for Alerting {
         engine.adopt(firing);
     }
 
+    fn beat(&self) {
+        // The alerts other replicas fired or resolved lately: to this
+        // replica's stream once each (their notifications are theirs).
+        let now = now_ms();
+        let Ok(recent) = self.inner.store.alerts_between(now - 120_000, now) else {
+            return;
+        };
+        let mut told = self.inner.told.lock().unwrap_or_else(|e| e.into_inner());
+        // What left the window will not come back: forgotten.
+        told.retain(|id, _| recent.iter().any(|a| &a.id == id));
+        for alert in recent {
+            let ended = alert.ended_ms.is_some();
+            if told.get(&alert.id) == Some(&ended) {
+                continue;
+            }
+            told.insert(alert.id.clone(), ended);
+            let change = match ended {
+                true => AlertChange::Resolved(alert),
+                false => AlertChange::Fired(alert),
+            };
+            let _ = self.inner.events.send(change);
+        }
+    }
+
     fn applied(&self, config: &ChecksConfig) {
         let changes = self.engine().set_rules(
             config.alerts.clone(),
@@ -150,14 +173,9 @@ impl CommitListener for Alerting {
 /// Keeps alert changes in the store, then tells Alertmanager, the webhook and
 /// the stream; one batch at a time, in order. It ends when every [`Alerting`]
 /// is gone, after the last change queued (so none is lost at shutdown).
-async fn publish(
-    mut queue: mpsc::UnboundedReceiver<Vec<AlertChange>>,
-    store: Arc<dyn HealthStore>,
-    notifier: Notifier,
-    events: broadcast::Sender<AlertChange>,
-) {
+async fn publish(mut queue: mpsc::UnboundedReceiver<Vec<AlertChange>>, inner: Arc<Inner>) {
     while let Some(changes) = queue.recv().await {
-        let to_save = Arc::clone(&store);
+        let to_save = Arc::clone(&inner.store);
         let alerts: Vec<_> = changes.iter().map(|c| c.alert().clone()).collect();
         match tokio::task::spawn_blocking(move || to_save.save_alerts(&alerts)).await {
             Ok(Ok(())) => {}
@@ -174,8 +192,16 @@ async fn publish(
                     tracing::info!(alert = %alert.name, "resolved: {}", alert.summary)
                 }
             }
-            notifier.send(alert.clone());
-            let _ = events.send(change);
+            inner.notifier.send(alert.clone());
+            if inner.store.is_shared() {
+                // Told already: the beat does not tell it again.
+                inner
+                    .told
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(alert.id.clone(), alert.ended_ms.is_some());
+            }
+            let _ = inner.events.send(change);
         }
     }
 }

@@ -92,6 +92,9 @@ pub trait CommitListener: Send + Sync {
     /// firing are `firing`) and no longer runs `lost`. Told before any result
     /// of a gained check is committed here.
     fn handed_over(&self, _gained: &[String], _lost: &[String], _firing: Vec<app::model::Alert>) {}
+    /// On a shared store, every lease beat (off the async threads): take in
+    /// what the other replicas changed.
+    fn beat(&self) {}
 }
 
 #[derive(Clone)]
@@ -392,6 +395,9 @@ impl Checker {
                 Err(_) => {}
             }
             self.take_in_others(&mut seen).await;
+            if let Some(listener) = self.inner.listener.clone() {
+                let _ = tokio::task::spawn_blocking(move || listener.beat()).await;
+            }
             tokio::select! {
                 _ = tokio::time::sleep(LEASE_BEAT) => {}
                 _ = self.inner.shutdown.cancelled() => return,
