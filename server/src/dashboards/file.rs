@@ -754,7 +754,7 @@ fn check_template(expr: &str, probe: &TemplateProbe) -> Result<(), String> {
 }
 
 /// A Prometheus duration as a range window takes it: `30s`, `5m`, `1h30m`.
-fn is_duration(s: &str) -> bool {
+pub(crate) fn is_duration(s: &str) -> bool {
     static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let r = R.get_or_init(|| {
         regex::Regex::new(r"^([0-9]+(ms|s|m|h|d|w|y))+$").expect("a valid pattern")

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::dashboards::{
     file::{
-        check_legend, is_id, DashboardFile, LinkFile, PanelFile, QueryFile, StepFile,
+        check_legend, is_duration, is_id, DashboardFile, LinkFile, PanelFile, QueryFile, StepFile,
         ThresholdsFile, VariableFile, VariableKindName, RESERVED,
     },
     markdown,
@@ -437,13 +437,6 @@ fn matched_label(exprs: &[&str], name: &str) -> Option<String> {
     exprs
         .iter()
         .find_map(|e| re.captures(e).map(|c| c[1].to_string()))
-}
-
-/// A Prometheus duration: `30s`, `5m`, `1h30m`.
-fn is_duration(s: &str) -> bool {
-    static R: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
-    R.get_or_init(|| Regex::new(r"^([0-9]+(ms|s|m|h|d|w|y))+$").unwrap())
-        .is_match(s)
 }
 
 /// A Vantage variable name (the query-string key) from Grafana's.
