@@ -249,6 +249,7 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
 
     // The replica running the down service's check stops (its leases are
     // not renewed): the other takes every check over.
+    let surviving_index = usize::from(a.checker.runs("gone"));
     let (stopping, surviving) = if a.checker.runs("gone") {
         (a, b)
     } else {
@@ -292,6 +293,39 @@ async fn replicas_share_out_the_checks_and_take_over_from_one_that_stops(stack: 
         1,
         "{at_alertmanager}"
     );
+
+    // The service comes back: the survivor resolves the alert it took over,
+    // once, and its stream says so once.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", nobody))
+        .await
+        .unwrap();
+    tokio::spawn(async move {
+        let app = axum::Router::new().route(
+            "/health",
+            axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "healthy"})) }),
+        );
+        let _ = axum::serve(listener, app).await;
+    });
+    let deadline = Instant::now() + Duration::from_millis(3 * INTERVAL_MS as u64);
+    let resolved = loop {
+        let now = gone_alerts(&store);
+        if now.iter().any(|a| a.ended_ms.is_some()) {
+            break now;
+        }
+        assert!(Instant::now() < deadline, "not resolved: {now:?}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(resolved.len(), 1, "{resolved:?}");
+    assert_eq!(resolved[0].id, fired[0].id);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let stream = &mut streams[surviving_index];
+    let mut told_resolved = 0;
+    while let Ok(change) = stream.try_recv() {
+        if matches!(change, vantage::alerts::AlertChange::Resolved(ref a) if a.id == fired[0].id) {
+            told_resolved += 1;
+        }
+    }
+    assert_eq!(told_resolved, 1, "the survivor's stream tells of it once");
     surviving.shutdown.cancel();
 }
 
@@ -405,72 +439,91 @@ async fn a_login_and_an_embed_token_hold_on_every_replica(stack: &Stack, url: &s
     assert_eq!(me(a.clone()).await.status(), StatusCode::UNAUTHORIZED);
 }
 
-/// PostgreSQL stopped under a running Vantage: pages and dashboards keep
-/// working, the health page and API say the store is unavailable; started
-/// again, checks are kept again without anyone doing anything.
+/// PostgreSQL stopped under two running replicas: pages and dashboards keep
+/// working, each replica's health page and API say the store is
+/// unavailable; started again, checks are kept again without anyone doing
+/// anything.
 async fn the_store_going_away_is_said_and_checks_resume_when_it_is_back(
     stack: &mut Stack,
     url: &str,
 ) {
     let checks = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(
-        checks.path(),
-        format!(
-            "[[checks]]\nname = \"prometheus\"\nurl = \"{}/-/healthy\"\ninterval_seconds = 1\n",
-            stack.prometheus_url
-        ),
-    )
-    .unwrap();
+    let text: String = (0..8)
+        .map(|i| {
+            format!(
+                "[[checks]]\nname = \"p{i}\"\nurl = \"{}/-/healthy\"\ninterval_seconds = 1\n",
+                stack.prometheus_url
+            )
+        })
+        .collect();
+    std::fs::write(checks.path(), text).unwrap();
     let store_url = fresh_database(url, "outage");
-    let state = vantage::AppState::new(vantage::config::Config {
-        prometheus_url: stack.prometheus_url.parse().unwrap(),
-        checks_file: Some(checks.path().to_owned()),
-        store_url: Some(store_url.clone()),
-        ..vantage::config::Config::default()
-    })
-    .unwrap();
+    let replica = || {
+        vantage::AppState::new(vantage::config::Config {
+            prometheus_url: stack.prometheus_url.parse().unwrap(),
+            checks_file: Some(checks.path().to_owned()),
+            store_url: Some(store_url.clone()),
+            ..vantage::config::Config::default()
+        })
+        .unwrap()
+    };
+    let replicas = [replica(), replica()];
+    let committed = || replicas.iter().map(|r| r.checker.committed()).sum::<u64>();
     let api = |state: vantage::AppState| async move {
         let (status, body) = support::get(&state, "/api/checks").await;
         assert_eq!(status, 200, "{body}");
         serde_json::from_str::<serde_json::Value>(&body).unwrap()
     };
     let deadline = Instant::now() + Duration::from_secs(20);
-    while state.checker.committed() < 2 {
+    while committed() < 16 {
         assert!(Instant::now() < deadline, "no results kept");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(api(state.clone()).await.get("store_problem").is_none());
+    for state in &replicas {
+        assert!(api(state.clone()).await.get("store_problem").is_none());
+    }
 
     stack.stop_postgres();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let view = api(state.clone()).await;
-        if view["store_problem"].is_string() {
-            // The check still shows its newest result.
-            assert!(view["checks"][0]["latest"].is_object(), "{view}");
-            break;
+    for state in &replicas {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let view = api(state.clone()).await;
+            if view["store_problem"].is_string() {
+                // The checks still show their newest result.
+                assert!(view["checks"][0]["latest"].is_object(), "{view}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "the outage is not said: {view}");
+            tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        assert!(Instant::now() < deadline, "the outage is not said: {view}");
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        let (status, page) = support::get(state, "/health").await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("data-testid=\"store-problem\""),
+            "the page says so"
+        );
+        let (status, page) = support::get(state, "/d/overview?range=15m").await;
+        assert_eq!(status, 200, "dashboards do not need the store");
+        assert!(page.contains("panel-"), "{page}");
     }
-    let (status, page) = support::get(&state, "/health").await;
-    assert_eq!(status, 200);
-    assert!(
-        page.contains("data-testid=\"store-problem\""),
-        "the page says so"
-    );
-    let (status, page) = support::get(&state, "/d/overview?range=15m").await;
-    assert_eq!(status, 200, "dashboards do not need the store");
-    assert!(page.contains("panel-"), "{page}");
 
     stack.start_postgres().await.unwrap();
-    let kept = state.checker.committed();
+    let kept = committed();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while state.checker.committed() < kept + 2 {
+    while committed() < kept + 16 {
         assert!(Instant::now() < deadline, "checks did not resume");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    let view = api(state.clone()).await;
-    assert!(view.get("store_problem").is_none(), "{view}");
-    state.shutdown.cancel();
+    for state in &replicas {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let view = api(state.clone()).await;
+            if view.get("store_problem").is_none() {
+                break;
+            }
+            assert!(Instant::now() < deadline, "still said: {view}");
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        state.shutdown.cancel();
+    }
 }
