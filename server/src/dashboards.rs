@@ -128,6 +128,8 @@ pub enum PanelSource {
     /// The number of firing alerts as the Alerts page (and the navigation's
     /// badge) counts them: Vantage's, Prometheus' rules' and Alertmanager's.
     Alerts,
+    /// None: what it shows is in its file (a text panel's Markdown).
+    Content,
 }
 
 /// The built-in dashboards, compiled in so the binary needs no files at run time.

@@ -199,7 +199,7 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            missing_dashboard_is_not_found,
+            dashboard_address,
         ))
         .layer(axum::middleware::from_fn(edge::page_query_cap));
 
@@ -293,11 +293,12 @@ where
     response
 }
 
-/// A dashboard page that does not exist still renders (it says so and links
-/// back), as a 404 for link checkers and monitors. Dashboards stream, so the
-/// status is decided here, before the page starts, from the catalog the page
-/// reads.
-async fn missing_dashboard_is_not_found(
+/// A dashboard's page address. One that names no range (or refresh) is sent
+/// on with the dashboard's own, so the URL says what is shown. A dashboard
+/// page that does not exist still renders (it says so and links back), as a
+/// 404 for link checkers and monitors; dashboards stream, so the status is
+/// decided here, before the page starts, from the catalog the page reads.
+async fn dashboard_address(
     State(state): State<AppState>,
     request: Request<Body>,
     next: axum::middleware::Next,

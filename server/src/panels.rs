@@ -321,22 +321,10 @@ impl PanelService {
             step_ms: (window.step * 1000).to_string(),
             names: Vec::new(),
         };
-        if spec.source == PanelSource::Alerts {
-            return self.alert_count(spec, &key, window, now_ms).await;
-        }
-        if spec.view.kind == PanelKind::Text {
-            // Its content is its view; there is nothing to ask.
-            return PanelData {
-                panel: panel.clone(),
-                view: spec.view.clone(),
-                window,
-                series: Vec::new(),
-                rows: Vec::new(),
-                status: PanelStatus::Live,
-                warnings: Vec::new(),
-                updated_at_ms: now_ms,
-                missing: Vec::new(),
-            };
+        match spec.source {
+            PanelSource::Alerts => return self.alert_count(spec, &key, window, now_ms).await,
+            PanelSource::Content => return content_only(spec, &key, window, now_ms),
+            PanelSource::Prometheus => {}
         }
         let discovered = self.discovery.current().await;
         let instant_at = match range {
@@ -750,6 +738,21 @@ impl PanelService {
 
     fn last_good(&self, key: &PanelKey) -> Option<PanelData> {
         self.last_good.get(key)
+    }
+}
+
+/// A panel whose file holds what it shows (a text panel): nothing to ask.
+fn content_only(spec: &Panel, key: &PanelKey, window: RangeWindow, now_ms: i64) -> PanelData {
+    PanelData {
+        panel: key.0.clone(),
+        view: spec.view.clone(),
+        window,
+        series: Vec::new(),
+        rows: Vec::new(),
+        status: PanelStatus::Live,
+        warnings: Vec::new(),
+        updated_at_ms: now_ms,
+        missing: Vec::new(),
     }
 }
 

@@ -132,10 +132,6 @@ impl Filter {
         self.chosen.get(label)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.chosen.is_empty() && self.excluded.is_empty() && self.words.is_empty()
-    }
-
     /// The same filter with labels written as placeholders named.
     pub fn resolved(&self, placeholders: &Placeholders) -> Filter {
         let name = |label: &String| match label.strip_prefix('$') {

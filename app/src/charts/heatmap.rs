@@ -94,18 +94,6 @@ pub fn busiest(rows: &[Bucket]) -> f64 {
         .max(f64::MIN_POSITIVE)
 }
 
-pub fn draw<DB: DrawingBackend>(
-    backend: DB,
-    data: &PanelData,
-    colors: &ChartColors,
-    zone: Zone,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    let root = backend.into_drawing_area();
-    draw_on(&root, data, colors, zone)?;
-    root.present()?;
-    Ok(())
-}
-
 /// Draws on an area of a larger drawing (an embed image).
 pub fn draw_on<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
@@ -114,7 +102,17 @@ pub fn draw_on<DB: DrawingBackend>(
     zone: Zone,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     // Bucket bounds are in the panel's unit (seconds of a latency histogram).
-    let rows = buckets(data, data.view.unit);
+    draw_rows_on(root, data, &buckets(data, data.view.unit), colors, zone)
+}
+
+/// Draws `rows` (the panel's [`buckets`], made once by the caller).
+fn draw_rows_on<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    data: &PanelData,
+    rows: &[Bucket],
+    colors: &ChartColors,
+    zone: Zone,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
     let (x_min, x_max) = (
         data.window.start,
         data.window.end.max(data.window.start + 1),
@@ -156,7 +154,7 @@ pub fn draw_on<DB: DrawingBackend>(
             _ => String::new(),
         })
         .draw()?;
-    let max = busiest(&rows);
+    let max = busiest(rows);
     let half = (data.window.step.max(1) + 1) / 2;
     let color = colors.series[0];
     for (i, row) in rows.iter().enumerate() {
@@ -178,10 +176,13 @@ pub fn draw_on<DB: DrawingBackend>(
     Ok(())
 }
 
-/// The shapes of a panel's heatmap, themed through CSS variables.
-pub fn shapes(data: &PanelData, zone: Zone) -> Vec<Shape> {
+/// The shapes of a panel's heatmap (of its `rows`, its [`buckets`]),
+/// themed through CSS variables.
+pub fn shapes(data: &PanelData, rows: &[Bucket], zone: Zone) -> Vec<Shape> {
     ShapeRecorder::record(WIDTH, HEIGHT, |backend| {
-        draw(backend, data, &super::palette::THEMED, zone).is_ok()
+        let root = backend.into_drawing_area();
+        draw_rows_on(&root, data, rows, &super::palette::THEMED, zone).is_ok()
+            && root.present().is_ok()
     })
     .unwrap_or_default()
 }
@@ -275,7 +276,7 @@ mod tests {
     #[test]
     fn the_busiest_cell_is_darkest_and_empty_cells_are_not_drawn() {
         let d = data(vec![("1", vec![0.0, 4.0]), ("2", vec![0.0, 5.0])]);
-        let shapes = shapes(&d, Zone::Utc);
+        let shapes = shapes(&d, &buckets(&d, d.view.unit), Zone::Utc);
         let cells: Vec<f64> = shapes
             .iter()
             .filter_map(|s| match s {

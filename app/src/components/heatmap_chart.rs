@@ -7,27 +7,22 @@ use crate::{charts::heatmap, components::chart_svg::ChartSvg, model::PanelData};
 #[component]
 pub fn HeatmapChart(#[prop(into)] data: Signal<PanelData>) -> impl IntoView {
     let zone = crate::live::time_zone::use_time_zone();
+    // The buckets once per change of the data: the drawing, its name and its
+    // scale all read them.
+    let rows = Memo::new(move |_| data.with(|d| heatmap::buckets(d, d.view.unit)));
     let shapes = Memo::new(move |_| {
         let zone = zone.get();
-        data.with(|d| heatmap::shapes(d, zone))
+        rows.with(|rows| data.with(|d| heatmap::shapes(d, rows, zone)))
     });
     let label = Signal::derive(move || {
-        data.with(|d| {
-            format!(
-                "{}: heatmap of {} buckets",
-                d.view.title,
-                heatmap::buckets(d, d.view.unit).len()
-            )
-        })
+        let title = data.with(|d| d.view.title.clone());
+        format!("{title}: heatmap of {} buckets", rows.with(Vec::len))
     });
     let scale = move || {
-        data.with(|d| {
-            let busiest = heatmap::busiest(&heatmap::buckets(d, d.view.unit));
-            format!(
-                "Darkest: {} per step",
-                crate::format::value(busiest, crate::model::Unit::None)
-            )
-        })
+        format!(
+            "Darkest: {} per step",
+            crate::format::value(rows.with(|r| heatmap::busiest(r)), crate::model::Unit::None)
+        )
     };
     view! {
         <div class="heatmap">

@@ -420,6 +420,7 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
             }
         }
         let source = match p.source.as_deref() {
+            None if p.kind == PanelKind::Text => PanelSource::Content,
             None => PanelSource::Prometheus,
             Some("alerts") => {
                 if !p.queries.is_empty() || p.kind != PanelKind::Stat {
@@ -464,7 +465,7 @@ pub fn parse_all(file: &str, id: &str, text: &str) -> Result<Dashboard, Vec<File
             }
             (_, None) => Vec::new(),
         };
-        if p.queries.is_empty() && source == PanelSource::Prometheus && p.kind != PanelKind::Text {
+        if p.queries.is_empty() && source == PanelSource::Prometheus {
             problems.push(err(
                 &at("queries"),
                 "a panel needs at least one query".into(),
